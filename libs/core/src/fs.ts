@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+
+/**
+ * Writes a file so that readers see the old content or the new, never half of it: the bytes go to a
+ * temporary file beside the target, which is fsynced and renamed over it.
+ */
+export async function writeFileAtomically(path: string, data: string | Buffer, mode?: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomic(path, data, mode === undefined ? {} : { mode });
+}
+
+/**
+ * Produces a file through a temporary path: `produce` writes to `tmp`, and only when it succeeds is
+ * `tmp` renamed to `path`. An interrupted or failed producer leaves no file at `path`.
+ */
+export async function produceAtomically<T>(path: string, produce: (tmp: string) => Promise<T>): Promise<T> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${Date.now().toString(36)}`;
+  try {
+    const result = await produce(tmp);
+    await rename(tmp, path);
+    return result;
+  } catch (error) {
+    await rm(tmp, { force: true, recursive: true });
+    throw error;
+  }
+}
+
+/** sha256 of a file, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

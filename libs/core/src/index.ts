@@ -1,0 +1,20 @@
+export {
+  PackyardError,
+  isPackyardError,
+  toPackyardError,
+  redactSecrets,
+  registerSecret,
+  type ErrorCode,
+  type ErrorDetails,
+} from './errors.js';
+export {
+  withRetry,
+  RetryableError,
+  isRetryableStatus,
+  parseRetryAfter,
+  sleep,
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+} from './retry.js';
+export { writeFileAtomically, produceAtomically, sha256File } from './fs.js';
+export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';

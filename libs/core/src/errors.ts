@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'STORE_FAILED'
   | 'AUTH_MISSING'
   | 'VERIFY_FAILED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'ARCHIVE_INVALID'
+  | 'ARCHIVE_WRITE_FAILED';
 
 export interface ErrorDetails {
   file?: string | undefined;

@@ -1,0 +1,64 @@
+import { PackyardError } from '@packyard/core';
+import type { AssetFile, Release, ReleaseAsset, ReleaseStore } from './store.js';
+
+/** What to do with one asset, decided from what the destination already holds. */
+export type AssetPlan =
+  | { action: 'skip'; reason: string }
+  | { action: 'upload' }
+  | { action: 'redo'; reason: string; existing: ReleaseAsset }
+  | { action: 'replace'; existing: ReleaseAsset }
+  | { action: 'conflict'; existing: ReleaseAsset; message: string };
+
+/**
+ * Publishing is idempotent by digest: identical bytes are skipped, a missing asset is uploaded, an
+ * unfinished upload is redone, and different bytes under the same name are refused unless the caller
+ * asked to replace them. Pure: it only compares what the destination reported.
+ */
+export function planAssetUpload(
+  existing: ReleaseAsset | undefined,
+  file: Pick<AssetFile, 'name' | 'sha256'>,
+  options: { replace?: boolean } = {},
+): AssetPlan {
+  if (!existing) return { action: 'upload' };
+  if (existing.state === 'starter') return { action: 'redo', reason: 'a previous upload did not finish', existing };
+  if (existing.sha256 === undefined) return { action: 'redo', reason: 'the stored asset has no digest', existing };
+  if (existing.sha256 === file.sha256) return { action: 'skip', reason: 'identical content is already there' };
+  if (options.replace) return { action: 'replace', existing };
+  return {
+    action: 'conflict',
+    existing,
+    message: `asset "${file.name}" already exists with sha256 ${existing.sha256}, but the new file has ${file.sha256}`,
+  };
+}
+
+export interface PublishAssetResult {
+  action: 'skipped' | 'uploaded' | 'replaced';
+  asset: ReleaseAsset;
+}
+
+/** Carries out `planAssetUpload` against a store. A conflict throws STORE_CONFLICT. */
+export async function publishAsset(
+  store: ReleaseStore,
+  release: Release,
+  file: AssetFile,
+  options: { replace?: boolean } = {},
+): Promise<PublishAssetResult> {
+  const existing = release.assets.find((asset) => asset.name === file.name);
+  const plan = planAssetUpload(existing, file, options);
+  switch (plan.action) {
+    case 'skip':
+      return { action: 'skipped', asset: existing as ReleaseAsset };
+    case 'conflict':
+      throw new PackyardError('STORE_CONFLICT', plan.message, {
+        field: `${release.tag}/${file.name}`,
+        value: file.sha256,
+        hint: 'published bytes are never overwritten silently; pass --replace to replace them',
+      });
+    case 'redo':
+    case 'replace':
+      await store.deleteAsset(release, plan.existing);
+      return { action: plan.action === 'replace' ? 'replaced' : 'uploaded', asset: await store.uploadAsset(release, file) };
+    case 'upload':
+      return { action: 'uploaded', asset: await store.uploadAsset(release, file) };
+  }
+}

@@ -18,7 +18,11 @@ export interface ToolResult {
  * Runs an external tool (uv, pex, git, …). A failure becomes a TOOL_FAILED error that names the tool,
  * its exit code and the last lines it wrote to stderr, which is what a user needs to fix it.
  */
-export async function runTool(file: string, args: string[], options: RunToolOptions = {}): Promise<ToolResult> {
+export async function runTool(
+  file: string,
+  args: string[],
+  options: RunToolOptions = {},
+): Promise<ToolResult> {
   const result = await execa(file, args, {
     cwd: options.cwd,
     env: options.env,

@@ -15,7 +15,11 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds, capped. */
-export function parseRetryAfter(value: string | null | undefined, capMs = 60_000, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  capMs = 60_000,
+  now = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;

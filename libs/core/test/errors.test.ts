@@ -1,4 +1,11 @@
-import { PackyardError, redactSecrets, registerSecret, withRetry, RetryableError, parseRetryAfter } from '../src/index.js';
+import {
+  PackyardError,
+  redactSecrets,
+  registerSecret,
+  withRetry,
+  RetryableError,
+  parseRetryAfter,
+} from '../src/index.js';
 
 describe('PackyardError', () => {
   it('formats file, field, message and hint on one line each', () => {
@@ -7,14 +14,20 @@ describe('PackyardError', () => {
       field: 'versions[0].python',
       hint: 'quote it',
     });
-    expect(error.format()).toBe('packages/black/config.yaml: versions[0].python: must be a string\n  hint: quote it');
+    expect(error.format()).toBe(
+      'packages/black/config.yaml: versions[0].python: must be a string\n  hint: quote it',
+    );
   });
 
   it('never prints a token, in the message or the hint', () => {
     registerSecret('s3cr3t-value-123');
-    const error = new PackyardError('AUTH_MISSING', 'bad token s3cr3t-value-123 and ghp_abcdefghijklmnopqrstuvwxyz0123', {
-      hint: 'https://user:pa55word@example.com/simple',
-    });
+    const error = new PackyardError(
+      'AUTH_MISSING',
+      'bad token s3cr3t-value-123 and ghp_abcdefghijklmnopqrstuvwxyz0123',
+      {
+        hint: 'https://user:pa55word@example.com/simple',
+      },
+    );
     expect(error.message).toBe('bad token [REDACTED] and [REDACTED]');
     expect(error.hint).toBe('https://user:[REDACTED]@example.com/simple');
     expect(redactSecrets('Authorization: token abc')).toBe('Authorization: [REDACTED]');
@@ -53,7 +66,9 @@ describe('withRetry', () => {
   it('reads Retry-After as seconds or a date, capped', () => {
     expect(parseRetryAfter('2')).toBe(2000);
     expect(parseRetryAfter('600', 5000)).toBe(5000);
-    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', 60_000, Date.parse('2026-01-01T00:00:00Z'))).toBe(10_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', 60_000, Date.parse('2026-01-01T00:00:00Z'))).toBe(
+      10_000,
+    );
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
 });

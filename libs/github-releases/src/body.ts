@@ -23,7 +23,10 @@ export function parseBodyBlock<T = Record<string, unknown>>(body: string | null 
     }
     return { data: data as T, warning: undefined };
   } catch (error) {
-    return { data: undefined, warning: `the yaml block in the release body is not valid YAML: ${(error as Error).message}` };
+    return {
+      data: undefined,
+      warning: `the yaml block in the release body is not valid YAML: ${(error as Error).message}`,
+    };
   }
 }
 

@@ -85,8 +85,11 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
     return { ...record, immutable: immutable && final, assets: await readAssets(record.tag) };
   }
 
+  // Plain concatenation, not validation: callers also build URL templates such as Hermit's
+  // `<pkg>-v${version}`, which must come through unencoded.
+  const rootUrl = pathToFileURL(root).href;
   function downloadUrl(tag: string, assetName: string): string {
-    return pathToFileURL(join(releaseDir(tag), ASSETS, assetName)).href;
+    return `${rootUrl}/${tag}/${ASSETS}/${assetName}`;
   }
 
   async function writeRecord(record: ReleaseRecord): Promise<void> {
@@ -95,10 +98,14 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
 
   function refuseIfImmutable(release: Release, what: string): void {
     if (release.immutable) {
-      throw new PackyardError('STORE_FAILED', `release "${release.tag}" is published and immutable: cannot ${what}`, {
-        field: release.tag,
-        hint: 'use draft mode, which publishes a release only once all its assets are uploaded',
-      });
+      throw new PackyardError(
+        'STORE_FAILED',
+        `release "${release.tag}" is published and immutable: cannot ${what}`,
+        {
+          field: release.tag,
+          hint: 'use draft mode, which publishes a release only once all its assets are uploaded',
+        },
+      );
     }
   }
 
@@ -132,7 +139,9 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
 
     async createRelease(input: CreateReleaseInput) {
       if (await readRecord(input.tag)) {
-        throw new PackyardError('STORE_CONFLICT', `release "${input.tag}" already exists`, { field: input.tag });
+        throw new PackyardError('STORE_CONFLICT', `release "${input.tag}" already exists`, {
+          field: input.tag,
+        });
       }
       const record: ReleaseRecord = {
         id: input.tag,
@@ -148,7 +157,10 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
 
     async updateRelease(release: Release, patch: UpdateReleaseInput) {
       const record = await readRecord(release.tag);
-      if (!record) throw new PackyardError('STORE_FAILED', `release "${release.tag}" does not exist`, { field: release.tag });
+      if (!record)
+        throw new PackyardError('STORE_FAILED', `release "${release.tag}" does not exist`, {
+          field: release.tag,
+        });
       const next: ReleaseRecord = {
         ...record,
         ...(patch.body === undefined ? {} : { body: patch.body }),

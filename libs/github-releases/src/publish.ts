@@ -20,9 +20,12 @@ export function planAssetUpload(
   options: { replace?: boolean } = {},
 ): AssetPlan {
   if (!existing) return { action: 'upload' };
-  if (existing.state === 'starter') return { action: 'redo', reason: 'a previous upload did not finish', existing };
-  if (existing.sha256 === undefined) return { action: 'redo', reason: 'the stored asset has no digest', existing };
-  if (existing.sha256 === file.sha256) return { action: 'skip', reason: 'identical content is already there' };
+  if (existing.state === 'starter')
+    return { action: 'redo', reason: 'a previous upload did not finish', existing };
+  if (existing.sha256 === undefined)
+    return { action: 'redo', reason: 'the stored asset has no digest', existing };
+  if (existing.sha256 === file.sha256)
+    return { action: 'skip', reason: 'identical content is already there' };
   if (options.replace) return { action: 'replace', existing };
   return {
     action: 'conflict',
@@ -57,7 +60,10 @@ export async function publishAsset(
     case 'redo':
     case 'replace':
       await store.deleteAsset(release, plan.existing);
-      return { action: plan.action === 'replace' ? 'replaced' : 'uploaded', asset: await store.uploadAsset(release, file) };
+      return {
+        action: plan.action === 'replace' ? 'replaced' : 'uploaded',
+        asset: await store.uploadAsset(release, file),
+      };
     case 'upload':
       return { action: 'uploaded', asset: await store.uploadAsset(release, file) };
   }

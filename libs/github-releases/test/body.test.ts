@@ -1,8 +1,16 @@
 import { parseBodyBlock, renderBodyBlock } from '../src/index.js';
 
 const info = {
-  build_info: { config_version: 2, package: 'aider-chat', version: '0.83.1', python: '3.10', binaries: ['aider'] },
-  asset_info: { 'aider-chat-darwin-arm64.tar.gz': '71b68756b60f23991b855c7ff428afea27d64ab5b037656ce4d87651e60fa88b' },
+  build_info: {
+    config_version: 2,
+    package: 'aider-chat',
+    version: '0.83.1',
+    python: '3.10',
+    binaries: ['aider'],
+  },
+  asset_info: {
+    'aider-chat-darwin-arm64.tar.gz': '71b68756b60f23991b855c7ff428afea27d64ab5b037656ce4d87651e60fa88b',
+  },
 };
 
 describe('release body block', () => {
@@ -40,6 +48,8 @@ describe('release body block', () => {
     const garbled = parseBodyBlock('```yaml\nbuild_info: [unclosed\n```');
     expect(garbled.data).toBeUndefined();
     expect(garbled.warning).toMatch(/^the yaml block in the release body is not valid YAML: /);
-    expect(parseBodyBlock('```yaml\n- a list\n```').warning).toBe('the yaml block in the release body is not a mapping');
+    expect(parseBodyBlock('```yaml\n- a list\n```').warning).toBe(
+      'the yaml block in the release body is not a mapping',
+    );
   });
 });

@@ -13,7 +13,12 @@ async function tempDir(): Promise<string> {
 async function anAsset(dir: string, name: string, content: string): Promise<AssetFile> {
   const path = join(dir, `${name}.src-${content.length}`);
   await writeFile(path, content);
-  return { name, path, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
+  return {
+    name,
+    path,
+    size: Buffer.byteLength(content),
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
 }
 
 describe('local release store', () => {
@@ -29,7 +34,9 @@ describe('local release store', () => {
     ]);
     expect((await store.getRelease('tool-v1.0'))?.body).toBe('b1');
     expect(await store.getRelease('tool-v3.0')).toBeUndefined();
-    await expect(store.createRelease({ tag: 'tool-v1.0', body: '', draft: true, prerelease: false })).rejects.toMatchObject({
+    await expect(
+      store.createRelease({ tag: 'tool-v1.0', body: '', draft: true, prerelease: false }),
+    ).rejects.toMatchObject({
       code: 'STORE_CONFLICT',
     });
   });
@@ -100,7 +107,9 @@ describe('local release store', () => {
     const store = createLocalReleaseStore({ dir: join(dir, 'store') });
     await expect(store.getRelease('../etc')).rejects.toMatchObject({ code: 'STORE_FAILED' });
     const release = await store.createRelease({ tag: 'ok-v1', body: '', draft: true, prerelease: false });
-    await expect(store.uploadAsset(release, { ...(await anAsset(dir, 'a', 'a')), name: '../../x' })).rejects.toMatchObject({
+    await expect(
+      store.uploadAsset(release, { ...(await anAsset(dir, 'a', 'a')), name: '../../x' }),
+    ).rejects.toMatchObject({
       code: 'STORE_FAILED',
       message: '"../../x" is not a valid asset name',
     });

@@ -1,0 +1,200 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import { createLocalReleaseStore, type ReleaseStore } from '@packyard/github-releases';
+import {
+  hostPlatform,
+  parsePlatform,
+  provisionTools,
+  formatPlatform,
+  type Tools,
+} from '@packyard/pex-builder';
+import { createPypiClient, resolveIndexUrl } from '@packyard/pypi-client';
+import { runPipeline, STEPS, type Logger, type PackageReport, type StepName } from './pipeline.js';
+
+export const USAGE = `usage: hermit-pex <command> [package ...] [options]
+
+Commands (each is also an Nx target of the hermit-pex project):
+  run            all steps below, in order
+  state          refresh packages/<name>/state.yaml from the index, the locks and the release store
+  requirements   lock every version that has no lock (uv pip compile, universal)
+  releases       create a draft/prerelease for every locked version without a release
+  pex            build this platform's PEX tarball for every unfinished release and upload it
+  publish        record asset digests in the release body; publish releases that are complete
+  manifest       write <package>.hcl from the published releases
+  plan           print what run would do, and change nothing
+
+Options:
+  --root DIR           workspace root (default: current directory)
+  --packages-dir DIR   package configs (default: <root>/packages)
+  --dist-dir DIR       build output (default: <root>/dist/pex)
+  --store-dir DIR      the local release store (default: <root>/dist/releases)
+  --manifest-dir DIR   where <package>.hcl is written (default: <root>)
+  --platforms LIST     platforms a release needs, e.g. linux-amd64,darwin-arm64 (default: this host)
+  --mode MODE          draft | prerelease | auto (default auto: draft when releases are immutable)
+  --replace            replace published assets whose bytes differ instead of refusing
+  -h, --help           show this help
+
+Exit codes:
+  0  everything done
+  1  one or more versions or packages failed (tool, index or store errors); the rest was done
+  2  bad command line
+  3  missing credentials (nothing was done)
+  4  one or more package configs are invalid or missing; the other packages were processed
+  70 internal error`;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, internal: 70 } as const;
+
+const COMMANDS = new Set<string>([...STEPS, 'run', 'plan']);
+
+export interface CliIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Lets tests pass a store or tools; production builds them from options. */
+  createStore?: (options: { storeDir: string }) => ReleaseStore;
+  provisionTools?: () => Promise<Tools>;
+}
+
+/** The whole command line: parse, wire, run, report; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        root: { type: 'string' },
+        'packages-dir': { type: 'string' },
+        'dist-dir': { type: 'string' },
+        'store-dir': { type: 'string' },
+        'manifest-dir': { type: 'string' },
+        platforms: { type: 'string' },
+        mode: { type: 'string', default: 'auto' },
+        replace: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`hermit-pex: ${(error as Error).message}\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...packages] = positionals;
+  if (values.help) {
+    io.stdout(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (!command || !COMMANDS.has(command)) {
+    io.stderr(
+      `hermit-pex: ${command ? `unknown command "${command}"` : 'a command is required'}\n${USAGE}\n`,
+    );
+    return EXIT.usage;
+  }
+  if (!['auto', 'draft', 'prerelease'].includes(values.mode)) {
+    io.stderr(`hermit-pex: --mode must be draft, prerelease or auto, not "${values.mode}"\n`);
+    return EXIT.usage;
+  }
+
+  const log = createLogger(io);
+  try {
+    const root = resolve(io.cwd, values.root ?? '.');
+    const host = hostPlatform();
+    const platforms = values.platforms
+      ? values.platforms.split(',').map((p) => parsePlatform(p.trim()))
+      : [host];
+    const storeDir = resolve(root, values['store-dir'] ?? 'dist/releases');
+    const store = (io.createStore ?? ((o) => createLocalReleaseStore({ dir: o.storeDir })))({ storeDir });
+    const immutable = await store.fetchImmutableReleases();
+    const mode =
+      values.mode === 'auto' ? (immutable ? 'draft' : 'prerelease') : (values.mode as 'draft' | 'prerelease');
+    if (immutable && mode === 'prerelease') {
+      throw new PackyardError('CONFIG_INVALID', 'prerelease mode cannot work with immutable releases', {
+        field: '--mode',
+        value: mode,
+        hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
+      });
+    }
+    log.info(
+      `release store: ${store.kind} ${store.location}; mode ${mode}; platforms ${platforms.map(formatPlatform).join(', ')}`,
+    );
+    const steps: StepName[] =
+      command === 'run' ? [...STEPS] : command === 'plan' ? ['state'] : ['state', command as StepName];
+    const reports = await runPipeline(
+      {
+        packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
+        distDir: resolve(root, values['dist-dir'] ?? 'dist/pex'),
+        manifestDir: resolve(root, values['manifest-dir'] ?? '.'),
+        store,
+        platforms,
+        buildable: [host],
+        mode,
+        replace: values.replace,
+        log,
+        provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
+        resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
+        createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
+      },
+      steps,
+      packages,
+    );
+    io.stdout(renderSummary(reports, command === 'plan'));
+    return exitCodeFor(reports);
+  } catch (error) {
+    const failure = toPackyardError(error);
+    log.error(failure.format());
+    return exitCodeForError(failure.code);
+  }
+}
+
+function createLogger(io: CliIo): Logger {
+  return {
+    info: (message) => io.stderr(`${message}\n`),
+    warn: (message) => io.stderr(`warning: ${message}\n`),
+    error: (message) => io.stderr(`error: ${message}\n`),
+  };
+}
+
+/** A short table: one line per version, then one line per failure. */
+export function renderSummary(reports: readonly PackageReport[], withPlan: boolean): string {
+  const lines: string[] = [];
+  for (const report of reports) {
+    if (report.error && report.versions.length === 0) {
+      lines.push(`${report.name}: FAILED: ${report.error.format()}`);
+      continue;
+    }
+    for (const plan of report.plan) {
+      const outcome = report.versions.find((v) => v.version === plan.version);
+      const status = outcome?.error
+        ? `FAILED: ${outcome.error.message.split('\n')[0]}`
+        : outcome?.published
+          ? 'published'
+          : 'pending';
+      lines.push(`${report.name} ${plan.version}: ${withPlan ? plan.actions.join(', ') : status}`);
+    }
+    if (report.error) lines.push(`${report.name}: FAILED: ${report.error.format()}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+export function exitCodeFor(reports: readonly PackageReport[]): number {
+  const errors = reports
+    .flatMap((r) => [r.error, ...r.versions.map((v) => v.error)])
+    .filter((e) => e !== undefined);
+  if (errors.some((e) => e.code === 'CONFIG_INVALID' || e.code === 'CONFIG_MISSING')) return EXIT.config;
+  return errors.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+export function exitCodeForError(code: ErrorCode): number {
+  switch (code) {
+    case 'AUTH_MISSING':
+      return EXIT.auth;
+    case 'CONFIG_INVALID':
+    case 'CONFIG_MISSING':
+      return EXIT.config;
+    case 'INTERNAL':
+      return EXIT.internal;
+    default:
+      return EXIT.failed;
+  }
+}

@@ -1,0 +1,27 @@
+export { main, USAGE, EXIT, renderSummary, exitCodeFor, type CliIo } from './cli.js';
+export {
+  runPipeline,
+  listPackageDirs,
+  planManifest,
+  STEPS,
+  type StepName,
+  type PipelineOptions,
+  type PackageReport,
+  type Logger,
+} from './pipeline.js';
+export {
+  parsePackageConfig,
+  readPackageConfig,
+  configJsonSchema,
+  PackageConfigSchema,
+  type PackageConfig,
+} from './config.js';
+export {
+  planPackage,
+  planVersions,
+  planBuildInfo,
+  releaseTag,
+  type VersionPlan,
+  type BuildInfo,
+} from './plan.js';
+export { renderState, readState, writeState, type PackageState, type VersionState } from './state.js';

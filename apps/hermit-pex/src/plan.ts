@@ -1,0 +1,150 @@
+import pep440 from '@renovatebot/pep440';
+import { isFinalRelease, parseBodyBlock, type Release } from '@packyard/github-releases';
+import { formatPlatform, tarballName, type Platform } from '@packyard/pex-builder';
+import type { PackageConfig } from './config.js';
+
+/** The seed's tag: `<package>-v<version>`. */
+export function releaseTag(pkg: string, version: string): string {
+  return `${pkg}-v${version}`;
+}
+
+/** Versions to build: every index version at or above the lowest bound, each with its bound's Python. */
+export function planVersions(
+  bounds: PackageConfig['versions'],
+  indexVersions: readonly string[],
+): Array<{ version: string; python: string }> {
+  const sortedBounds = [...bounds].sort((a, b) => pep440.compare(a.version, b.version));
+  const planned: Array<{ version: string; python: string }> = [];
+  for (const version of indexVersions) {
+    // The bound in force is the highest one not above this version (PEP 440 comparison).
+    let python: string | undefined;
+    for (const bound of sortedBounds) if (pep440.compare(version, bound.version) >= 0) python = bound.python;
+    if (python !== undefined) planned.push({ version, python });
+  }
+  return planned.sort((a, b) => pep440.compare(a.version, b.version));
+}
+
+/** What a release records about how it was built; a change means the release must be rebuilt. */
+export interface BuildInfo {
+  config_version: number;
+  package: string;
+  version: string;
+  python: string;
+  binaries: string[];
+  extra_packages: string[];
+}
+
+export function planBuildInfo(config: PackageConfig, version: string, python: string): BuildInfo {
+  return {
+    config_version: config.configVersion,
+    package: config.package,
+    version,
+    python,
+    binaries: [...config.binaries],
+    extra_packages: [...config.extraPackages],
+  };
+}
+
+/** The build_info a release body records, or undefined when the body has none (or a garbled one). */
+export function readBuildInfo(release: Release): {
+  info: BuildInfo | undefined;
+  warning: string | undefined;
+} {
+  const block = parseBodyBlock<{ build_info?: BuildInfo }>(release.body);
+  return { info: block.data?.build_info, warning: block.warning };
+}
+
+/**
+ * Has the recorded build_info changed? A body with no (or garbled) info is "unknown", not "changed":
+ * the body is only a cache, and a release is never deleted because its note went missing.
+ */
+export function isStaleBuildInfo(recorded: BuildInfo | undefined, wanted: BuildInfo): boolean {
+  return recorded !== undefined && !sameBuildInfo(recorded, wanted);
+}
+
+/** Same build inputs? Compared field by field so key order and YAML quoting do not matter. */
+export function sameBuildInfo(a: BuildInfo, b: BuildInfo): boolean {
+  return (
+    Number(a.config_version) === b.config_version &&
+    String(a.package) === b.package &&
+    String(a.version) === b.version &&
+    String(a.python) === b.python &&
+    JSON.stringify((a.binaries ?? []).map(String)) === JSON.stringify(b.binaries) &&
+    JSON.stringify((a.extra_packages ?? []).map(String)) === JSON.stringify(b.extra_packages)
+  );
+}
+
+/** asset_info is derived from the assets the store really holds, never from a previous body. */
+export function planAssetInfo(release: Release): Record<string, string> {
+  const info: Record<string, string> = {};
+  for (const asset of [...release.assets].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (asset.state === 'uploaded' && asset.sha256) info[asset.name] = asset.sha256;
+  }
+  return info;
+}
+
+/** Platforms whose tarball is missing (or unverifiable) on the release. */
+export function missingPlatforms(
+  pkg: string,
+  release: Release | undefined,
+  platforms: readonly Platform[],
+): Platform[] {
+  return platforms.filter((platform) => {
+    const asset = release?.assets.find((a) => a.name === tarballName(pkg, platform));
+    return !asset || asset.state !== 'uploaded' || !asset.sha256;
+  });
+}
+
+/** What the pipeline would do for one version, for `--dry-run` and the run summary. */
+export type VersionAction =
+  | 'lock'
+  | 'create-release'
+  | 'recreate-release'
+  | `build ${string}`
+  | 'publish'
+  | 'up-to-date'
+  | 'waiting-for-other-platforms';
+
+export interface VersionPlan {
+  version: string;
+  python: string;
+  tag: string;
+  actions: VersionAction[];
+}
+
+/**
+ * The whole plan for one package: a pure function of the config, the index's versions, which locks
+ * exist, what the store holds, and which platforms this runner builds.
+ */
+export function planPackage(input: {
+  config: PackageConfig;
+  indexVersions: readonly string[];
+  locked: ReadonlySet<string>;
+  releases: ReadonlyMap<string, Release>;
+  platforms: readonly Platform[];
+  buildable: readonly Platform[];
+}): VersionPlan[] {
+  const { config } = input;
+  return planVersions(config.versions, input.indexVersions).map(({ version, python }) => {
+    const tag = releaseTag(config.package, version);
+    const release = input.releases.get(tag);
+    const actions: VersionAction[] = [];
+    if (!input.locked.has(version)) actions.push('lock');
+    const wanted = planBuildInfo(config, version, python);
+    const stale = release !== undefined && isStaleBuildInfo(readBuildInfo(release).info, wanted);
+    if (!release) actions.push('create-release');
+    else if (stale) actions.push('recreate-release');
+    if (release && isFinalRelease(release) && !stale) {
+      actions.push('up-to-date');
+      return { version, python, tag, actions };
+    }
+    const missing =
+      release && !stale ? missingPlatforms(config.package, release, input.platforms) : [...input.platforms];
+    const toBuild = missing.filter((p) =>
+      input.buildable.some((b) => formatPlatform(b) === formatPlatform(p)),
+    );
+    for (const platform of toBuild) actions.push(`build ${formatPlatform(platform)}`);
+    actions.push(toBuild.length === missing.length ? 'publish' : 'waiting-for-other-platforms');
+    return { version, python, tag, actions };
+  });
+}

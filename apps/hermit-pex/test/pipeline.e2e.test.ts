@@ -1,0 +1,249 @@
+/**
+ * The Hermit/PEX pipeline end to end on the local default: real PyPI (pip's configured index), real
+ * uv and pex, the local release store. Slow by nature: it builds real PEX files.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parse as parseYaml } from 'yaml';
+import { hostPlatform, formatPlatform } from '@packyard/pex-builder';
+import { aWorkspace, extract, run, runCli, sha256Of, storeAsset } from './helpers.js';
+
+const host = formatPlatform(hostPlatform());
+const tarball = `wait-for-it-${host}.tar.gz`;
+const waitForIt = `package: wait-for-it
+binaries: [wait-for-it]
+test: wait-for-it --help
+versions:
+  - version: "2.2.2"
+    python: "3.11"
+`;
+
+describe('hermit-pex run on the local default', () => {
+  let root: string;
+  let first: Awaited<ReturnType<typeof runCli>>;
+  let versions: string[];
+
+  beforeAll(async () => {
+    root = await aWorkspace({ 'wait-for-it': waitForIt });
+    first = await runCli(root, ['run']);
+    const state = parseYaml(await readFile(join(root, 'packages/wait-for-it/state.yaml'), 'utf8'));
+    versions = state.versions.map((v: { version: string }) => v.version);
+  });
+
+  it('builds, publishes and reports every version from the lower bound on', async () => {
+    expect(first.stderr).not.toMatch(/error:/);
+    expect(first.code).toBe(0);
+    expect(versions.slice(0, 2)).toEqual(['2.2.2', '2.3.0']);
+    expect(first.stdout).toContain('wait-for-it 2.2.2: published\nwait-for-it 2.3.0: published\n');
+  });
+
+  it('produces tarballs whose wrappers run the tool', async () => {
+    for (const version of versions) {
+      const dir = await extract(storeAsset(root, `wait-for-it-v${version}`, tarball));
+      expect((await readdir(dir)).sort()).toEqual(['wait-for-it', `wait-for-it-${host}.pex`]);
+      const { stdout } = await run(join(dir, 'wait-for-it'), ['--help']);
+      expect(stdout).toContain('Usage: wait-for-it');
+    }
+  });
+
+  it('writes state.yaml with the real digests of the published assets', async () => {
+    const state = parseYaml(await readFile(join(root, 'packages/wait-for-it/state.yaml'), 'utf8'));
+    expect(state.package).toBe('wait-for-it');
+    for (const entry of state.versions) {
+      const digest = await sha256Of(storeAsset(root, `wait-for-it-v${entry.version}`, tarball));
+      expect(entry).toEqual({
+        version: entry.version,
+        python: '3.11',
+        requirements: true,
+        release: true,
+        published: true,
+        assets: { [tarball]: digest },
+      });
+    }
+  });
+
+  it("writes a manifest that a real HCL parser reads, with the tarballs' digests", async () => {
+    const text = await readFile(join(root, 'wait-for-it.hcl'), 'utf8');
+    const hcl = (await parseHcl('wait-for-it.hcl', text)) as Record<string, unknown>;
+    expect(hcl.binaries).toEqual(['wait-for-it']);
+    expect(hcl.test).toBe('wait-for-it --help');
+    expect(hcl.source).toBe(
+      `file://${root}/dist/releases/wait-for-it-v\${version}/assets/wait-for-it-\${os}-\${arch}.tar.gz`,
+    );
+    const blocks = hcl.version as Record<string, Array<Record<string, unknown>>>;
+    expect(Object.keys(blocks)).toEqual(versions);
+    for (const version of versions)
+      expect(blocks[version]?.[0]?.['runtime-dependencies']).toEqual(['python3@3.11']);
+    const sums = hcl.sha256sums as Record<string, string>;
+    const expected: Record<string, string> = {};
+    for (const version of versions) {
+      const path = storeAsset(root, `wait-for-it-v${version}`, tarball);
+      expected[`file://${path}`] = await sha256Of(path);
+    }
+    expect(sums).toEqual(expected);
+  });
+
+  it('does nothing on a second run: same state, same manifest, same assets', async () => {
+    const before = await snapshot(root);
+    const again = await runCli(root, ['run']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/building PEX|creating .* release|locking/);
+    expect(await snapshot(root)).toEqual(before);
+  });
+
+  it('builds byte-identical tarballs in another workspace', async () => {
+    const other = await aWorkspace({ 'wait-for-it': waitForIt });
+    expect((await runCli(other, ['run'])).code).toBe(0);
+    for (const version of versions) {
+      const tag = `wait-for-it-v${version}`;
+      expect(await sha256Of(storeAsset(other, tag, tarball))).toBe(
+        await sha256Of(storeAsset(root, tag, tarball)),
+      );
+      expect(await readFile(join(other, 'packages/wait-for-it', version, 'requirements.txt'), 'utf8')).toBe(
+        await readFile(join(root, 'packages/wait-for-it', version, 'requirements.txt'), 'utf8'),
+      );
+    }
+  });
+
+  it('keeps a published version in the manifest when its release is gone from the store', async () => {
+    await rm(join(root, 'dist/releases/wait-for-it-v2.2.2'), { recursive: true });
+    // The release is recreated and rebuilt by the run, but the manifest never loses the version meanwhile:
+    const manifestOnly = await runCli(root, ['manifest']);
+    expect(manifestOnly.code).toBe(0);
+    const hcl = (await parseHcl('m.hcl', await readFile(join(root, 'wait-for-it.hcl'), 'utf8'))) as Record<
+      string,
+      object
+    >;
+    expect(Object.keys(hcl.version as object)).toContain('2.2.2');
+  });
+});
+
+async function snapshot(root: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  const state = join(root, 'packages/wait-for-it/state.yaml');
+  files.state = await readFile(state, 'utf8');
+  files.manifest = await readFile(join(root, 'wait-for-it.hcl'), 'utf8');
+  for (const tag of await readdir(join(root, 'dist/releases'))) {
+    files[`${tag}/release.json`] = await readFile(join(root, 'dist/releases', tag, 'release.json'), 'utf8');
+    for (const name of await readdir(join(root, 'dist/releases', tag, 'assets'))) {
+      files[`${tag}/${name}`] = await sha256Of(join(root, 'dist/releases', tag, 'assets', name));
+    }
+  }
+  return files;
+}
+
+describe('hermit-pex failures', () => {
+  it('reports config errors by file and key, still builds the valid package, and exits 4', async () => {
+    const root = await aWorkspace({
+      'wait-for-it': waitForIt.replace('"2.2.2"', '"2.3.0"'),
+      'no-config': null,
+      'float-python': waitForIt.replace('"3.11"', '3.10'),
+      'bad-yaml': 'binaries: [x\n',
+      'no-binaries': 'versions: [{version: "1.0", python: "3.11"}]\n',
+      'unknown-key': `${waitForIt}colour: blue\n`,
+      'not-pep440': waitForIt.replace('"2.2.2"', '"two point oh"'),
+    });
+    const result = await runCli(root, ['run']);
+    expect(result.code).toBe(4);
+    const p = (name: string) => join(root, 'packages', name, 'config.yaml');
+    expect(result.stderr).toContain(`error: ${p('no-config')}: config.yaml is missing\n`);
+    expect(result.stderr).toContain(
+      `error: ${p('float-python')}: versions[0].python: 3.10 is a YAML number (read as 3.1); quote it: python: "3.10"\n`,
+    );
+    expect(result.stderr).toMatch(
+      new RegExp(`error: ${p('bad-yaml')}: invalid YAML: .+ at line \\d+, column \\d+\\n`),
+    );
+    expect(result.stderr).toContain(`error: ${p('no-binaries')}: binaries: is required\n`);
+    expect(result.stderr).toContain(`error: ${p('unknown-key')}: colour: unknown key (allowed: `);
+    expect(result.stderr).toContain(
+      `error: ${p('not-pep440')}: versions[0].version: "two point oh" is not a PEP 440 version\n`,
+    );
+    expect(result.stdout).toContain('wait-for-it 2.3.0: published\n');
+    expect(existsSync(storeAsset(root, 'wait-for-it-v2.3.0', tarball))).toBe(true);
+  });
+
+  it('names the project and the index when the project does not exist', async () => {
+    const root = await aWorkspace({
+      ghost: waitForIt.replace('package: wait-for-it', 'package: packyard-no-such-project-zz9'),
+    });
+    const result = await runCli(root, ['state']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /error: project "packyard-no-such-project-zz9" was not found on https?:\/\/\S+/,
+    );
+  });
+
+  it('says when no version on the index reaches the lower bound', async () => {
+    const root = await aWorkspace({ 'wait-for-it': waitForIt.replace('"2.2.2"', '"99.0"') });
+    const result = await runCli(root, ['state']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `error: ${join(root, 'packages/wait-for-it/config.yaml')}: versions\\[0\\]\\.version: no release of "wait-for-it" on \\S+ is >= 99\\.0 \\(the newest is \\S+\\)`,
+      ),
+    );
+  });
+
+  it("marks only the failing version failed, shows the tool's stderr, and finishes the rest", async () => {
+    const root = await aWorkspace({
+      'wait-for-it': waitForIt
+        .replace('"2.2.2"', '"2.2.2"')
+        .replace('    python: "3.11"\n', '    python: "3.11"\n  - version: "2.3.0"\n    python: "3.99"\n'),
+      broken: `package: idna\nbinaries: [idna]\nversions: [{version: "3.10", python: "3.11"}]\nextra_packages: [packyard-no-such-package-zz9]\n`,
+    });
+    const result = await runCli(root, ['run']);
+    expect(result.code).toBe(1);
+    // 2.3.0 wants Python 3.99, which no machine has: that version fails, 2.2.2 is published.
+    expect(result.stdout).toContain('wait-for-it 2.2.2: published\n');
+    expect(result.stdout).toMatch(/wait-for-it 2\.3\.0: FAILED: /);
+    // uv's own words about the missing package reach the user; the other package was still built.
+    expect(result.stderr).toMatch(
+      /error: idna 3\.10: uv exited with code \d+:\n[^]*packyard-no-such-package-zz9/,
+    );
+    expect(result.stdout).toMatch(/^idna 3\.10: FAILED: uv exited with code \d+/m);
+    const state = parseYaml(await readFile(join(root, 'packages/wait-for-it/state.yaml'), 'utf8'));
+    expect(state.versions.find((v: { version: string }) => v.version === '2.3.0').error).toMatch(/3\.99/);
+  });
+});
+
+describe('hermit-pex interrupted', () => {
+  it('leaves no half-written file after kill -9, and the next run completes', async () => {
+    const root = await aWorkspace({ 'wait-for-it': waitForIt.replace('"2.2.2"', '"2.3.0"') });
+    const main = join(import.meta.dirname, '../dist/main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run "npx nx run hermit-pex:compile" first`);
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [main, 'run', '--root', root], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (/building PEX/.test(seen)) {
+          // Let pex get going, then pull the plug.
+          setTimeout(() => child.kill('SIGKILL'), 1500);
+        }
+      });
+      child.on('exit', () => resolve());
+      child.on('error', reject);
+    });
+    const state = await readFile(join(root, 'packages/wait-for-it/state.yaml'), 'utf8');
+    expect(parseYaml(state).versions[0]).toMatchObject({
+      version: '2.3.0',
+      requirements: true,
+      release: true,
+      published: false,
+    });
+    expect(existsSync(storeAsset(root, 'wait-for-it-v2.3.0', tarball))).toBe(false);
+    expect(existsSync(join(root, 'wait-for-it.hcl'))).toBe(false);
+
+    const resumed = await runCli(root, ['run']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain('wait-for-it 2.3.0: published\n');
+    const dir = await extract(storeAsset(root, 'wait-for-it-v2.3.0', tarball));
+    expect((await run(join(dir, 'wait-for-it'), ['--help'])).stdout).toContain('Usage: wait-for-it');
+    await writeFile(join(root, 'done'), '');
+  });
+});

@@ -1,0 +1,30 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeFileAtomically } from '@packyard/core';
+
+const created: string[] = [];
+
+/** A fresh directory under the system temp dir, removed by `removeTempDirs`. */
+export async function makeTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `pex-builder-${prefix}-`));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every directory `makeTempDir` made in this test file (venvs and PEX caches are large). */
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of created.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
+/** The index the tests resolve from: pip's PyPI. */
+export const INDEX_URL = 'https://pypi.org/simple';
+
+const GOLDEN_DIR = join(import.meta.dirname, 'golden');
+
+/** Compares `actual` with test/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
+export async function expectGolden(name: string, actual: string): Promise<void> {
+  const path = join(GOLDEN_DIR, name);
+  if (process.env['UPDATE_GOLDEN'] === '1') await writeFileAtomically(path, actual);
+  expect(actual).toBe(await readFile(path, 'utf8'));
+}

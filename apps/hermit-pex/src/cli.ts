@@ -29,7 +29,8 @@ Options:
   --packages-dir DIR   package configs (default: <root>/packages)
   --dist-dir DIR       build output (default: <root>/dist/pex)
   --store-dir DIR      the local release store (default: <root>/dist/releases)
-  --manifest-dir DIR   where <package>.hcl is written (default: <root>)
+  --manifest-dir DIR   where <package>.hcl is written (default: <root>/dist/hermit, a Hermit
+                       file:// source; use . for a Hermit source repository)
   --platforms LIST     platforms a release needs, e.g. linux-amd64,darwin-arm64 (default: this host)
   --mode MODE          draft | prerelease | auto (default auto: draft when releases are immutable)
   --replace            replace published assets whose bytes differ instead of refusing
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       {
         packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
         distDir: resolve(root, values['dist-dir'] ?? 'dist/pex'),
-        manifestDir: resolve(root, values['manifest-dir'] ?? '.'),
+        manifestDir: resolve(root, values['manifest-dir'] ?? 'dist/hermit'),
         store,
         platforms,
         buildable: [host],

@@ -14,11 +14,9 @@ const required = (what: string) => (issue: { input?: unknown }) =>
 
 /** One `versions` entry: from `version` on (a PEP 440 lower bound), build with `python`. */
 const VersionBound = z.strictObject({
-  version: z
-    .string({ error: required('a string such as "1.0.0"') })
-    .refine((v) => pep440.valid(v) !== null, {
-      error: (issue) => `"${String(issue.input)}" is not a PEP 440 version`,
-    }),
+  version: z.string({ error: required('a string such as "1.0.0"') }).refine((v) => pep440.valid(v) !== null, {
+    error: (issue) => `"${String(issue.input)}" is not a PEP 440 version`,
+  }),
   python: z
     .string({ error: required('a string such as "3.11"') })
     .regex(PYTHON, { error: (issue) => `"${String(issue.input)}" is not a Python version such as "3.11"` }),

@@ -139,6 +139,7 @@ export async function runPipeline(
       options.log.error(report.error.format());
       continue;
     }
+    report.name = work.name;
     report.plan = planPackage({
       config: work.config,
       indexVersions: work.indexVersions,

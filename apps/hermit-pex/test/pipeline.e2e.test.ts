@@ -65,7 +65,7 @@ describe('hermit-pex run on the local default', () => {
   });
 
   it("writes a manifest that a real HCL parser reads, with the tarballs' digests", async () => {
-    const text = await readFile(join(root, 'wait-for-it.hcl'), 'utf8');
+    const text = await readFile(join(root, 'dist/hermit/wait-for-it.hcl'), 'utf8');
     const hcl = (await parseHcl('wait-for-it.hcl', text)) as Record<string, unknown>;
     expect(hcl.binaries).toEqual(['wait-for-it']);
     expect(hcl.test).toBe('wait-for-it --help');
@@ -112,10 +112,10 @@ describe('hermit-pex run on the local default', () => {
     // The release is recreated and rebuilt by the run, but the manifest never loses the version meanwhile:
     const manifestOnly = await runCli(root, ['manifest']);
     expect(manifestOnly.code).toBe(0);
-    const hcl = (await parseHcl('m.hcl', await readFile(join(root, 'wait-for-it.hcl'), 'utf8'))) as Record<
-      string,
-      object
-    >;
+    const hcl = (await parseHcl(
+      'm.hcl',
+      await readFile(join(root, 'dist/hermit/wait-for-it.hcl'), 'utf8'),
+    )) as Record<string, object>;
     expect(Object.keys(hcl.version as object)).toContain('2.2.2');
   });
 });
@@ -124,7 +124,7 @@ async function snapshot(root: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   const state = join(root, 'packages/wait-for-it/state.yaml');
   files.state = await readFile(state, 'utf8');
-  files.manifest = await readFile(join(root, 'wait-for-it.hcl'), 'utf8');
+  files.manifest = await readFile(join(root, 'dist/hermit/wait-for-it.hcl'), 'utf8');
   for (const tag of await readdir(join(root, 'dist/releases'))) {
     files[`${tag}/release.json`] = await readFile(join(root, 'dist/releases', tag, 'release.json'), 'utf8');
     for (const name of await readdir(join(root, 'dist/releases', tag, 'assets'))) {
@@ -237,7 +237,7 @@ describe('hermit-pex interrupted', () => {
       published: false,
     });
     expect(existsSync(storeAsset(root, 'wait-for-it-v2.3.0', tarball))).toBe(false);
-    expect(existsSync(join(root, 'wait-for-it.hcl'))).toBe(false);
+    expect(existsSync(join(root, 'dist/hermit/wait-for-it.hcl'))).toBe(false);
 
     const resumed = await runCli(root, ['run']);
     expect(resumed.code).toBe(0);

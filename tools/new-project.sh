@@ -24,7 +24,7 @@ cat > "$dir/package.json" <<JSON
   "scripts": {
     "compile": "tsc -p tsconfig.lib.json",
     "typecheck": "tsc -p tsconfig.json --noEmit",
-    "test": "mkdir -p ../../dist/test-results/@packyard && node --experimental-vm-modules --no-warnings=ExperimentalWarning ../../node_modules/jest/bin/jest.js --json --outputFile=../../dist/test-results/$npm_package_name.json"
+    "test": "mkdir -p ../../dist/test-results/@packyard && node --experimental-vm-modules --no-warnings=ExperimentalWarning ../../node_modules/jest/bin/jest.js --json --outputFile=../../dist/test-results/\$npm_package_name.json"
   },
   "dependencies": {}
 }

@@ -1,0 +1,7 @@
+export {
+  startGitHubEmulator,
+  type EmulatorOptions,
+  type GitHubEmulator,
+  type RequestLogEntry,
+} from './emulator.js';
+export type { EmulatorHost, FaultSpec } from './faults.js';

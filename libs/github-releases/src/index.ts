@@ -10,3 +10,4 @@ export {
 export { planAssetUpload, publishAsset, type AssetPlan, type PublishAssetResult } from './publish.js';
 export { parseBodyBlock, renderBodyBlock, type BodyBlock } from './body.js';
 export { createLocalReleaseStore, type LocalReleaseStoreOptions } from './local.js';
+export { createGithubReleaseStore, readGithubToken, type GithubReleaseStoreOptions } from './github.js';

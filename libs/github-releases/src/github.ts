@@ -76,16 +76,24 @@ const SIDECAR = '.sha256';
 export async function createGithubReleaseStore(options: GithubReleaseStoreOptions): Promise<ReleaseStore> {
   const parts = options.repository.split('/');
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
-    throw new PackyardError('CONFIG_INVALID', `"${options.repository}" is not a repository of the form owner/name`, {
-      field: '--repo',
-      value: options.repository,
-    });
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `"${options.repository}" is not a repository of the form owner/name`,
+      {
+        field: '--repo',
+        value: options.repository,
+      },
+    );
   }
   const [owner, repo] = parts as [string, string];
   if (!options.token) {
-    throw new PackyardError('AUTH_MISSING', `publishing to GitHub repository ${owner}/${repo} needs a token`, {
-      hint: 'set GITHUB_TOKEN or GH_TOKEN (with contents: write), or drop --repo to use the local release store',
-    });
+    throw new PackyardError(
+      'AUTH_MISSING',
+      `publishing to GitHub repository ${owner}/${repo} needs a token`,
+      {
+        hint: 'set GITHUB_TOKEN or GH_TOKEN (with contents: write), or drop --repo to use the local release store',
+      },
+    );
   }
   registerSecret(options.token);
   const log = options.log ?? (() => {});
@@ -95,19 +103,36 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
     baseUrl: options.apiUrl ?? 'https://api.github.com',
     userAgent: 'packyard',
     request: options.fetch ? { fetch: options.fetch } : {},
-    log: { debug: () => {}, info: () => {}, warn: (m: string) => log(redactSecrets(m)), error: (m: string) => log(redactSecrets(m)) },
-    retry: { retries: 4, retryAfterBaseValue: retryBase, doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451] },
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (m: string) => log(redactSecrets(m)),
+      error: (m: string) => log(redactSecrets(m)),
+    },
+    retry: {
+      retries: 4,
+      retryAfterBaseValue: retryBase,
+      doNotRetry: [400, 401, 403, 404, 409, 410, 422, 451],
+    },
     throttle: {
       retryAfterBaseValue: retryBase,
       fallbackSecondaryRateRetryAfter: 60,
       // GitHub's guidance: content-creating writes at least 1 s apart, 3 s for those that notify.
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: options.writeIntervalMs ?? 1000 }),
-      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: (options.writeIntervalMs ?? 1000) * 3 }),
+      notifications: new Bottleneck.Group({
+        maxConcurrent: 1,
+        minTime: (options.writeIntervalMs ?? 1000) * 3,
+      }),
       onRateLimit: (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
         log(`GitHub rate limit on ${request.method} ${request.url}; retrying in ${after}s`);
         return count < 4;
       },
-      onSecondaryRateLimit: (after: number, request: { method: string; url: string }, _o: unknown, count: number) => {
+      onSecondaryRateLimit: (
+        after: number,
+        request: { method: string; url: string },
+        _o: unknown,
+        count: number,
+      ) => {
         log(`GitHub secondary rate limit on ${request.method} ${request.url}; retrying in ${after}s`);
         return count < 4;
       },
@@ -341,25 +366,46 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
         const gh = await fetchRelease(release.id);
         const existing = gh.assets.find((a) => a.name === file.name);
         if (!existing) throw toStoreError(what, error);
-        const digest = await assetDigest(existing, gh.assets.find((a) => a.name === `${file.name}${SIDECAR}`));
-        if (existing.state === 'uploaded' && digest === file.sha256) return (await toRelease(gh)).assets.find((a) => a.name === file.name)!;
+        const digest = await assetDigest(
+          existing,
+          gh.assets.find((a) => a.name === `${file.name}${SIDECAR}`),
+        );
+        if (existing.state === 'uploaded' && digest === file.sha256)
+          return (await toRelease(gh)).assets.find((a) => a.name === file.name)!;
         if (existing.state === 'uploaded') {
-          throw new PackyardError('STORE_CONFLICT', `asset "${file.name}" already exists with sha256 ${digest}, but the new file has ${file.sha256}`, {
-            field: `${release.tag}/${file.name}`,
-            hint: 'pass --replace to replace it',
-          });
+          throw new PackyardError(
+            'STORE_CONFLICT',
+            `asset "${file.name}" already exists with sha256 ${digest}, but the new file has ${file.sha256}`,
+            {
+              field: `${release.tag}/${file.name}`,
+              hint: 'pass --replace to replace it',
+            },
+          );
         }
-        await call(`deleting unfinished ${file.name}`, () => octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id }));
+        await call(`deleting unfinished ${file.name}`, () =>
+          octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: existing.id }),
+        );
         uploaded = await call(what, () => uploadOnce(release, file.name, data));
       }
       if (!/^sha256:/.test(uploaded.digest ?? '')) {
         // This server does not report digests: record ours next to the asset (GoReleaser's format).
         const sidecar = Buffer.from(`${file.sha256}  ${file.name}\n`);
-        await call(`uploading ${file.name}${SIDECAR}`, () => uploadOnce(release, `${file.name}${SIDECAR}`, sidecar));
+        await call(`uploading ${file.name}${SIDECAR}`, () =>
+          uploadOnce(release, `${file.name}${SIDECAR}`, sidecar),
+        );
       }
-      const verify = createHash('sha256').update(data).digest('hex');
-      if (verify !== file.sha256) {
-        throw new PackyardError('VERIFY_FAILED', `${file.path} changed while uploading (sha256 ${verify}, expected ${file.sha256})`);
+      // Verify against what GitHub says it received, and against what we read.
+      const received = /^sha256:([0-9a-f]{64})$/.exec(uploaded.digest ?? '')?.[1];
+      const sent = createHash('sha256').update(data).digest('hex');
+      if (sent !== file.sha256 || (received !== undefined && received !== file.sha256)) {
+        throw new PackyardError(
+          'VERIFY_FAILED',
+          `${file.name} in ${release.tag}: expected sha256 ${file.sha256}, read ${sent}, GitHub received ${received ?? 'unknown'}`,
+          {
+            file: file.path,
+            hint: 'the file changed during the upload or was corrupted in transit; run again',
+          },
+        );
       }
       return {
         id: String(uploaded.id),
@@ -373,7 +419,9 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
 
     async deleteAsset(release: Release, asset: ReleaseAsset) {
       const gh = await fetchRelease(release.id);
-      for (const candidate of gh.assets.filter((a) => a.name === asset.name || a.name === `${asset.name}${SIDECAR}`)) {
+      for (const candidate of gh.assets.filter(
+        (a) => a.name === asset.name || a.name === `${asset.name}${SIDECAR}`,
+      )) {
         await call(`deleting ${candidate.name} from ${release.tag}`, () =>
           octokit.rest.repos.deleteReleaseAsset({ owner, repo, asset_id: candidate.id }),
         );
@@ -382,7 +430,10 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
 
     async fetchImmutableReleases() {
       try {
-        const response = await octokit.request('GET /repos/{owner}/{repo}/immutable-releases', { owner, repo });
+        const response = await octokit.request('GET /repos/{owner}/{repo}/immutable-releases', {
+          owner,
+          repo,
+        });
         return (response.data as { enabled?: boolean }).enabled === true;
       } catch (error) {
         // 404 is GitHub's answer when immutable releases are off.

@@ -3,7 +3,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
-import { createGithubReleaseStore, publishAsset, readGithubToken, type AssetFile, type ReleaseStore } from '../src/index.js';
+import {
+  createGithubReleaseStore,
+  publishAsset,
+  readGithubToken,
+  type AssetFile,
+  type ReleaseStore,
+} from '../src/index.js';
 
 const TOKEN = 'ghp_packyardtesttoken0123456789abcdefXYZ';
 let emulator: GitHubEmulator;
@@ -17,9 +23,12 @@ beforeAll(async () => {
 afterAll(async () => emulator.close());
 
 let repoCount = 0;
-async function aStore(options: { immutable?: boolean; cacheDir?: string; repo?: string } = {}): Promise<{ store: ReleaseStore; repo: string }> {
+async function aStore(
+  options: { immutable?: boolean; cacheDir?: string; repo?: string } = {},
+): Promise<{ store: ReleaseStore; repo: string }> {
   const repo = options.repo ?? `octo/repo${(repoCount += 1)}`;
-  if (!options.repo) emulator.createRepo('octo', repo.split('/')[1]!, { immutableReleases: options.immutable ?? false });
+  if (!options.repo)
+    emulator.createRepo('octo', repo.split('/')[1]!, { immutableReleases: options.immutable ?? false });
   const store = await createGithubReleaseStore({
     repository: repo,
     token: TOKEN,
@@ -34,13 +43,23 @@ async function aStore(options: { immutable?: boolean; cacheDir?: string; repo?: 
 async function anAsset(name: string, content: string): Promise<AssetFile> {
   const path = join(work, `${name}-${createHash('sha256').update(content).digest('hex').slice(0, 8)}`);
   await writeFile(path, content);
-  return { name, path, size: Buffer.byteLength(content), sha256: createHash('sha256').update(content).digest('hex') };
+  return {
+    name,
+    path,
+    size: Buffer.byteLength(content),
+    sha256: createHash('sha256').update(content).digest('hex'),
+  };
 }
 
 describe('GitHub release store', () => {
   it('creates a draft, finds it by tag although GitHub hides drafts there, uploads, and publishes', async () => {
     const { store, repo } = await aStore();
-    const created = await store.createRelease({ tag: 'tool-v1.0', body: 'b', draft: true, prerelease: false });
+    const created = await store.createRelease({
+      tag: 'tool-v1.0',
+      body: 'b',
+      draft: true,
+      prerelease: false,
+    });
     expect(created).toMatchObject({ tag: 'tool-v1.0', draft: true, prerelease: false, assets: [] });
     const file = await anAsset('tool-linux-amd64.tar.gz', 'bytes');
     const asset = await store.uploadAsset(created, file);
@@ -49,7 +68,9 @@ describe('GitHub release store', () => {
     expect(found?.assets.map((a) => [a.name, a.sha256])).toEqual([[file.name, file.sha256]]);
     const published = await store.updateRelease(found!, { draft: false });
     expect(published.draft).toBe(false);
-    expect(store.downloadUrl('tool-v1.0', file.name)).toBe(`${emulator.webUrl}/${repo}/releases/download/tool-v1.0/${file.name}`);
+    expect(store.downloadUrl('tool-v1.0', file.name)).toBe(
+      `${emulator.webUrl}/${repo}/releases/download/tool-v1.0/${file.name}`,
+    );
     const downloaded = await fetch(store.downloadUrl('tool-v1.0', file.name));
     expect(await downloaded.text()).toBe('bytes');
     expect(store.repositoryUrl).toBe(`${emulator.webUrl}/${repo}`);
@@ -58,7 +79,8 @@ describe('GitHub release store', () => {
   it('lists every page and answers an unchanged listing from the stored ETag (304)', async () => {
     const cacheDir = await mkdtemp(join(tmpdir(), 'packyard-gh-cache-'));
     const { store, repo } = await aStore({ cacheDir });
-    for (let i = 0; i < 130; i += 1) await store.createRelease({ tag: `t-v${i}`, body: '', draft: false, prerelease: true });
+    for (let i = 0; i < 130; i += 1)
+      await store.createRelease({ tag: `t-v${i}`, body: '', draft: false, prerelease: true });
     expect((await store.listReleases()).length).toBe(130);
     // A new process: same cache directory, fresh store.
     const again = (await aStore({ cacheDir, repo })).store;
@@ -77,13 +99,17 @@ describe('GitHub release store', () => {
     emulator.resetLog();
     expect((await publishAsset(store, release, one)).action).toBe('skipped');
     expect(emulator.writeCount()).toBe(0);
-    await expect(publishAsset(store, release, await anAsset('x.tar.gz', 'two'))).rejects.toMatchObject({ code: 'STORE_CONFLICT' });
+    await expect(publishAsset(store, release, await anAsset('x.tar.gz', 'two'))).rejects.toMatchObject({
+      code: 'STORE_CONFLICT',
+    });
   });
 
   it('converges when four runners create the same draft at once', async () => {
     const { store } = await aStore();
     const results = await Promise.all(
-      [0, 1, 2, 3].map(() => store.createRelease({ tag: 'race-v1', body: '', draft: true, prerelease: false })),
+      [0, 1, 2, 3].map(() =>
+        store.createRelease({ tag: 'race-v1', body: '', draft: true, prerelease: false }),
+      ),
     );
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect((await store.listReleases()).filter((r) => r.tag === 'race-v1').length).toBe(1);
@@ -99,8 +125,20 @@ describe('GitHub release store', () => {
   it('rides out 5xx, 429 and secondary rate limits', async () => {
     const { store } = await aStore();
     emulator.injectFault({ method: 'POST', path: /\/releases$/, kind: 'status', status: 502 });
-    emulator.injectFault({ method: 'POST', path: /\/releases$/, kind: 'status', status: 429, retryAfterSeconds: 0 });
-    emulator.injectFault({ method: 'PATCH', kind: 'status', status: 403, secondaryRateLimit: true, retryAfterSeconds: 0 });
+    emulator.injectFault({
+      method: 'POST',
+      path: /\/releases$/,
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 0,
+    });
+    emulator.injectFault({
+      method: 'PATCH',
+      kind: 'status',
+      status: 403,
+      secondaryRateLimit: true,
+      retryAfterSeconds: 0,
+    });
     emulator.injectFault({ method: 'GET', path: /\/releases\?/, kind: 'status', status: 503 });
     const release = await store.createRelease({ tag: 'f-v1', body: '', draft: true, prerelease: false });
     await store.updateRelease(release, { body: 'after faults' });
@@ -129,26 +167,36 @@ describe('GitHub release store', () => {
     const stuck = (await store.getRelease('k-v1'))!;
     expect(stuck.assets.map((a) => a.state)).toEqual(['starter']);
     expect((await publishAsset(store, stuck, file)).action).toBe('uploaded');
-    expect((await store.getRelease('k-v1'))!.assets.map((a) => [a.state, a.sha256])).toEqual([['uploaded', file.sha256]]);
+    expect((await store.getRelease('k-v1'))!.assets.map((a) => [a.state, a.sha256])).toEqual([
+      ['uploaded', file.sha256],
+    ]);
   });
 
   it('reads the immutable releases setting, and an immutable published release refuses assets', async () => {
     const { store } = await aStore({ immutable: true });
     expect(await store.fetchImmutableReleases()).toBe(true);
     const release = await store.createRelease({ tag: 'i-v1', body: '', draft: false, prerelease: false });
-    await expect(store.uploadAsset(release, await anAsset('i.tar.gz', 'i'))).rejects.toMatchObject({ code: 'STORE_FAILED' });
+    await expect(store.uploadAsset(release, await anAsset('i.tar.gz', 'i'))).rejects.toMatchObject({
+      code: 'STORE_FAILED',
+    });
     expect(await (await aStore()).store.fetchImmutableReleases()).toBe(false);
   });
 
   it('fails before any request without a token, and never prints one', async () => {
     emulator.resetLog();
-    await expect(createGithubReleaseStore({ repository: 'octo/x', token: undefined, apiUrl: emulator.apiUrl })).rejects.toMatchObject({
+    await expect(
+      createGithubReleaseStore({ repository: 'octo/x', token: undefined, apiUrl: emulator.apiUrl }),
+    ).rejects.toMatchObject({
       code: 'AUTH_MISSING',
       message: 'publishing to GitHub repository octo/x needs a token',
     });
     expect(emulator.requests()).toEqual([]);
     const bad = 'ghp_wrongtoken00000000000000000000000000';
-    const error = await createGithubReleaseStore({ repository: 'octo/repo1', token: bad, apiUrl: emulator.apiUrl }).catch((e: Error) => e);
+    const error = await createGithubReleaseStore({
+      repository: 'octo/repo1',
+      token: bad,
+      apiUrl: emulator.apiUrl,
+    }).catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'AUTH_MISSING' });
     expect(JSON.stringify({ m: (error as Error).message, s: (error as Error).stack })).not.toContain(bad);
     expect(readGithubToken({ GH_TOKEN: 'b' })).toBe('b');

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeTarGz } from '@packyard/archive';
-import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import { PackyardError, isPackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import {
+  compatibleTagSet,
+  completePlatformFile,
+  readCompletePlatform,
+  type CompletePlatform,
+} from './complete-platform.js';
 import { checkPythonVersion, findInterpreter, readInterpreterInfo } from './interpreter.js';
 import { checkIndexUrl } from './lock.js';
+import { readPexContents } from './pex-contents.js';
 import {
   formatPlatform,
   hostPlatform,
@@ -15,6 +22,7 @@ import {
 } from './platform.js';
 import { toolEnv, type Tools } from './tools.js';
 import { checkBinaryName, renderWrapper } from './wrapper.js';
+import { isWheelCompatible, parseWheelFilename } from './wheel.js';
 
 /** What to build: one package version's PEX for one platform, from its lock. */
 export interface PexBuildInput {
@@ -29,8 +37,13 @@ export interface PexBuildInput {
   platform: Platform;
   /** Receives `root/` (the archive's contents) and the tarball. */
   outDir: string;
-  /** The interpreter to build with; default the `pythonX.Y` found on PATH. */
+  /** The interpreter a host build uses; default the `pythonX.Y` found on PATH. Unused by cross-builds. */
   python?: string;
+  /**
+   * Build from the shipped platform description (`--complete-platform`, wheels only) even when
+   * `platform` is this machine's. Other platforms are always built that way.
+   */
+  completePlatform?: boolean;
 }
 
 /** A built bundle: the tarball with its digest and size, and the staged files it holds. */
@@ -48,15 +61,23 @@ export const BUNDLE_ROOT = 'root';
 /**
  * Builds `<outDir>/root/<package>-<os>-<arch>.pex` from the lock, one wrapper per binary beside it,
  * and `<outDir>/<package>-<os>-<arch>.tar.gz` holding those files at its root. Checks that every
- * binary is a script in the PEX. Only the host platform can be built for now.
+ * binary is a script in the PEX. The host platform is built with a real CPython X.Y; any other
+ * platform (or the host, with `completePlatform: true`) with pex's `--complete-platform` from the
+ * shipped description, from wheels only, and every wheel in the result is checked against its tags.
  */
 export async function buildPexBundle(tools: Tools, input: PexBuildInput): Promise<PexBundle> {
   const pythonVersion = checkPythonVersion(input.pythonVersion);
   const indexUrl = checkIndexUrl(input.indexUrl);
   const pexName = pexFileName(input.package, input.platform);
   const binaries = checkBinaries(input.binaries, pexName);
-  checkHostPlatform(input.platform);
-  const interpreter = await resolveInterpreter(pythonVersion, input.python);
+  const target: Target =
+    input.completePlatform === true || !isHostPlatform(input.platform)
+      ? {
+          kind: 'complete-platform',
+          file: completePlatformFile(input.platform, pythonVersion),
+          description: await readCompletePlatform(input.platform, pythonVersion),
+        }
+      : { kind: 'interpreter', interpreter: await resolveInterpreter(pythonVersion, input.python) };
 
   const outDir = resolve(input.outDir);
   const root = join(outDir, BUNDLE_ROOT);
@@ -65,42 +86,39 @@ export async function buildPexBundle(tools: Tools, input: PexBuildInput): Promis
   const stage = join(outDir, `.${BUNDLE_ROOT}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(stage, { recursive: true });
   try {
-    await runTool(
-      tools.pex,
-      [
-        '--requirement',
-        resolve(input.requirementsTxt),
-        // pex's --index-url adds to PyPI; --no-pypi makes the given index the only one, as in the lock.
-        '--no-pypi',
-        '--index-url',
-        indexUrl,
-        '--output-file',
-        join(stage, pexName),
-        '--interpreter-constraint',
-        `CPython==${pythonVersion}.*`,
-        '--python',
-        interpreter,
-        // Spelled out so the shebang does not depend on where the build interpreter lives. Hermit puts
-        // the `python3@X.Y` runtime dependency's pythonX.Y on PATH.
-        '--python-shebang',
-        `/usr/bin/env python${pythonVersion}`,
-        // venv mode: on first run the PEX installs itself into a venv under ~/.cache/pex and later
-        // runs start from there. Tools then see a normal sys.executable with their dependencies
-        // (subprocesses of `python -m ...` work), and `--help` shows the script name, not the .pex.
-        // PEX_SCRIPT selects the console script in this mode too. Runtime warnings stay on (no
-        // --no-emit-warnings): they are how a user learns why the PEX cannot find its interpreter.
-        '--venv',
-        // No --use-system-time: pex's default stamps every zip entry 1980-01-01 and writes entries in
-        // sorted order, so the same lock and interpreter give a byte-identical PEX (tested).
-      ],
-      { env: toolEnv(tools), tailLines: 25 },
-    );
+    await runPex(tools, target, input.platform, [
+      '--requirement',
+      resolve(input.requirementsTxt),
+      // pex's --index-url adds to PyPI; --no-pypi makes the given index the only one, as in the lock.
+      '--no-pypi',
+      '--index-url',
+      indexUrl,
+      '--output-file',
+      join(stage, pexName),
+      ...targetArgs(target, pythonVersion),
+      // Spelled out so the shebang does not depend on where the build interpreter lives. Hermit puts
+      // the `python3@X.Y` runtime dependency's pythonX.Y on PATH.
+      '--python-shebang',
+      `/usr/bin/env python${pythonVersion}`,
+      // venv mode: on first run the PEX installs itself into a venv under ~/.cache/pex and later
+      // runs start from there. Tools then see a normal sys.executable with their dependencies
+      // (subprocesses of `python -m ...` work), and `--help` shows the script name, not the .pex.
+      // PEX_SCRIPT selects the console script in this mode too. Runtime warnings stay on (no
+      // --no-emit-warnings): they are how a user learns why the PEX cannot find its interpreter.
+      '--venv',
+      // No --use-system-time: pex's default stamps every zip entry 1980-01-01 and writes entries in
+      // sorted order, so the same lock and target give a byte-identical PEX (tested).
+    ]);
     await chmod(join(stage, pexName), 0o755);
     for (const binary of binaries) {
       await writeFileAtomically(join(stage, binary), renderWrapper(binary, pexName), 0o755);
       await chmod(join(stage, binary), 0o755);
     }
-    await checkScripts(tools, interpreter, join(stage, pexName), binaries);
+    if (target.kind === 'interpreter') {
+      await checkScripts(tools, target.interpreter, join(stage, pexName), binaries);
+    } else {
+      await checkForeignPex(tools, join(stage, pexName), binaries, input.platform, target.description);
+    }
     // The old tarball goes first, so a tarball that exists always holds what root/ holds.
     await rm(tarball, { force: true });
     await rm(root, { recursive: true, force: true });
@@ -144,21 +162,72 @@ function checkBinaries(binaries: string[], pexName: string): string[] {
   return [...binaries];
 }
 
-// pex can only resolve for a foreign platform with a --complete-platform description of it; until
-// that exists a foreign build would silently produce host wheels under another platform's name.
-function checkHostPlatform(platform: Platform): void {
-  const host = hostPlatform();
-  if (!samePlatform(platform, host)) {
+type Target =
+  | { kind: 'interpreter'; interpreter: string }
+  | { kind: 'complete-platform'; file: string; description: CompletePlatform };
+
+function targetArgs(target: Target, pythonVersion: string): string[] {
+  if (target.kind === 'interpreter') {
+    return ['--interpreter-constraint', `CPython==${pythonVersion}.*`, '--python', target.interpreter];
+  }
+  return [
+    // pex resolves for the described platform (its markers and tags) instead of an interpreter's, so
+    // no interpreter of the target's version or OS is needed here.
+    '--complete-platform',
+    target.file,
+    // Wheels only: an sdist would be built by this machine's interpreter and compiler, and what it
+    // builds into is unknown until then. planPlatformSupport makes the same rule, so a platform it
+    // calls buildable builds, and one it does not goes to a native runner.
+    '--no-build',
+  ];
+}
+
+// An unsupported host (say, Windows) builds nothing natively, but can still cross-build.
+function isHostPlatform(platform: Platform): boolean {
+  try {
+    return samePlatform(platform, hostPlatform());
+  } catch {
+    return false;
+  }
+}
+
+async function runPex(tools: Tools, target: Target, platform: Platform, args: string[]): Promise<void> {
+  try {
+    await runTool(tools.pex, args, { env: toolEnv(tools), tailLines: 25 });
+  } catch (error) {
+    if (!isPackyardError(error, 'TOOL_FAILED') || target.kind !== 'complete-platform') throw error;
+    throw new PackyardError('TOOL_FAILED', error.message, {
+      value: error.value,
+      hint: `a cross-build uses wheels only: fetchPlatformSupport names the requirements without a ${formatPlatform(platform)} wheel; build those on a ${formatPlatform(platform)} runner`,
+      cause: error,
+    });
+  }
+}
+
+// The PEX cannot run here, so its scripts are read from its wheels' entry points, and every wheel is
+// checked against the platform's tags: pex picking a wheel for another platform would otherwise only
+// show when a user runs the PEX.
+async function checkForeignPex(
+  tools: Tools,
+  pex: string,
+  binaries: string[],
+  platform: Platform,
+  description: CompletePlatform,
+): Promise<void> {
+  const contents = await readPexContents(tools, pex);
+  const tags = compatibleTagSet(description);
+  const foreign = contents.distributions.filter((name) => {
+    const wheel = parseWheelFilename(name);
+    return wheel === undefined || !isWheelCompatible(wheel, tags);
+  });
+  if (foreign.length > 0) {
     throw new PackyardError(
-      'CONFIG_INVALID',
-      `cannot build for ${formatPlatform(platform)} on a ${formatPlatform(host)} host: cross-building is not supported yet`,
-      {
-        field: 'platform',
-        value: formatPlatform(platform),
-        hint: `run the build on a ${formatPlatform(platform)} machine`,
-      },
+      'VERIFY_FAILED',
+      `the ${formatPlatform(platform)} PEX holds wheels for another platform: ${foreign.join(', ')}`,
+      { file: pex, value: foreign, hint: 'report this: pex resolved outside the platform description' },
     );
   }
+  reportMissingScripts(binaries, new Set(contents.scripts));
 }
 
 async function resolveInterpreter(pythonVersion: string, python: string | undefined): Promise<string> {
@@ -207,11 +276,20 @@ async function checkScripts(
     env: { ...toolEnv(tools), PEX_INTERPRETER: '1', PEX_SCRIPT: undefined, PEX_MODULE: undefined },
   });
   const scripts = new Set(stdout.split('\n').map((line) => line.trim()));
-  const missing = binaries.filter((binary) => !scripts.has(binary));
+  reportMissingScripts(
+    binaries,
+    new Set(
+      [...scripts].filter(
+        (name) => name !== '' && !/^(python[\d.]*|activate.*|Activate\.ps1|pex)$/.test(name),
+      ),
+    ),
+    scripts,
+  );
+}
+
+function reportMissingScripts(binaries: string[], available: Set<string>, present = available): void {
+  const missing = binaries.filter((binary) => !present.has(binary));
   if (missing.length > 0) {
-    const available = [...scripts].filter(
-      (name) => name !== '' && !/^(python[\d.]*|activate.*|Activate\.ps1|pex)$/.test(name),
-    );
     throw new PackyardError(
       'CONFIG_INVALID',
       `the PEX has no script named ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
@@ -219,8 +297,8 @@ async function checkScripts(
         field: 'binaries',
         value: missing,
         hint:
-          available.length > 0
-            ? `scripts in the PEX: ${available.join(', ')}`
+          available.size > 0
+            ? `scripts in the PEX: ${[...available].join(', ')}`
             : 'the package defines no console scripts',
       },
     );

@@ -24,3 +24,26 @@ export { findInterpreter, checkPythonVersion } from './interpreter.js';
 export { lockRequirements, renderRequirementsIn, type LockInput, type LockResult } from './lock.js';
 export { buildPexBundle, BUNDLE_ROOT, type PexBuildInput, type PexBundle } from './build.js';
 export { renderWrapper, checkBinaryName } from './wrapper.js';
+export {
+  COMPLETE_PLATFORM_PYTHONS,
+  COMPLETE_PLATFORMS_DIR,
+  completePlatformFile,
+  completePlatformFileName,
+  compatibleTagSet,
+  parseCompletePlatform,
+  readCompletePlatform,
+  type CompletePlatform,
+} from './complete-platform.js';
+export { parseWheelFilename, isWheelCompatible, type WheelFilename } from './wheel.js';
+export { parseLockedRequirements, type LockedRequirement } from './requirements.js';
+export { PINNED_PACKAGING, evaluateMarkers } from './markers.js';
+export {
+  planPlatformSupport,
+  fetchPlatformSupport,
+  type PlatformSupport,
+  type PlatformSupportContext,
+  type MissingRequirement,
+  type ProjectFile,
+  type FetchPlatformSupportInput,
+} from './support.js';
+export { readPexContents, type PexContents } from './pex-contents.js';

@@ -1,0 +1,225 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PackyardError } from '@packyard/core';
+import {
+  compareVersions,
+  createPypiClient,
+  isValidVersion,
+  normalizeProjectName,
+  versionFromFilename,
+  type PypiClient,
+} from '@packyard/pypi-client';
+import { compatibleTagSet, readCompletePlatform, type CompletePlatform } from './complete-platform.js';
+import { checkPythonVersion } from './interpreter.js';
+import { evaluateMarkers } from './markers.js';
+import { ALL_PLATFORMS, formatPlatform, type Platform } from './platform.js';
+import { parseLockedRequirements, type LockedRequirement } from './requirements.js';
+import type { Tools } from './tools.js';
+import { isWheelCompatible, parseWheelFilename } from './wheel.js';
+
+/** A locked requirement this machine cannot supply for a platform, and why. */
+export interface MissingRequirement {
+  name: string;
+  version: string;
+  reason: string;
+}
+
+/** Whether a platform's PEX can be built here from wheels alone; if not, it needs a native runner. */
+export interface PlatformSupport {
+  platform: Platform;
+  pythonVersion: string;
+  buildable: boolean;
+  missing: MissingRequirement[];
+}
+
+/** What the planner needs besides the lock and the file lists: the platform as pex sees it. */
+export interface PlatformSupportContext {
+  /** The platform's description (`readCompletePlatform`). */
+  completePlatform: CompletePlatform;
+  /** Whether each locked marker holds on the platform (`evaluateMarkers` on its marker_environment). */
+  markers: ReadonlyMap<string, boolean>;
+}
+
+/** A file of a project on an index; only the name matters to the plan. */
+export interface ProjectFile {
+  filename: string;
+}
+
+const SHOWN_WHEELS = 6;
+
+/**
+ * Decides whether `platform`'s PEX can be built on this machine: every locked requirement whose
+ * marker holds there needs a wheel of exactly its version whose tags are among the platform's
+ * compatible tags. An sdist does not count (what it builds into is unknown until it is built, and a
+ * cross-build must not compile on this host), so such a requirement needs a native runner. Pure.
+ */
+export function planPlatformSupport(
+  locked: readonly LockedRequirement[],
+  filesByProject: ReadonlyMap<string, readonly ProjectFile[]>,
+  platform: Platform,
+  pythonVersion: string,
+  context: PlatformSupportContext,
+): PlatformSupport {
+  checkPythonVersion(pythonVersion);
+  checkContext(platform, pythonVersion, context.completePlatform);
+  const compatible = compatibleTagSet(context.completePlatform);
+  const where = `${formatPlatform(platform)} (CPython ${pythonVersion})`;
+  const missing: MissingRequirement[] = [];
+  for (const requirement of locked) {
+    if (requirement.marker !== undefined) {
+      const applies = context.markers.get(requirement.marker);
+      if (applies === undefined) {
+        throw new PackyardError(
+          'INTERNAL',
+          `marker ${JSON.stringify(requirement.marker)} was not evaluated`,
+          {
+            value: requirement.marker,
+            hint: 'evaluate every locked marker for the platform (evaluateMarkers) before planning',
+          },
+        );
+      }
+      if (!applies) continue;
+    }
+    const reason = whyUnavailable(requirement, filesByProject, compatible, where);
+    if (reason !== undefined) missing.push({ name: requirement.name, version: requirement.version, reason });
+  }
+  return { platform, pythonVersion, buildable: missing.length === 0, missing };
+}
+
+function whyUnavailable(
+  requirement: LockedRequirement,
+  filesByProject: ReadonlyMap<string, readonly ProjectFile[]>,
+  compatible: ReadonlySet<string>,
+  where: string,
+): string | undefined {
+  const project = normalizeProjectName(requirement.name);
+  const files = (filesByProject.get(project) ?? []).filter((file) =>
+    sameVersion(versionFromFilename(file.filename, project), requirement.version),
+  );
+  const wheels = files.filter((file) => file.filename.endsWith('.whl'));
+  if (wheels.some((file) => isCompatible(file.filename, compatible))) return undefined;
+  if (files.length === 0) return `the index has no file of ${requirement.name} ${requirement.version}`;
+  if (wheels.length === 0) {
+    return `only an sdist (${files.map((f) => f.filename).join(', ')}): it must be built on a ${where} runner`;
+  }
+  const shown = wheels.slice(0, SHOWN_WHEELS).map((f) => f.filename);
+  const more = wheels.length > SHOWN_WHEELS ? `, and ${wheels.length - SHOWN_WHEELS} more` : '';
+  return `no wheel for ${where} among ${shown.join(', ')}${more}`;
+}
+
+function isCompatible(filename: string, compatible: ReadonlySet<string>): boolean {
+  const wheel = parseWheelFilename(filename);
+  return wheel !== undefined && isWheelCompatible(wheel, compatible);
+}
+
+// `==1.0` matches 1.0.0 (PEP 440 zero padding), and the index's spelling may differ from the lock's.
+function sameVersion(fileVersion: string | undefined, locked: string): boolean {
+  if (fileVersion === undefined) return false;
+  if (fileVersion === locked) return true;
+  return isValidVersion(fileVersion) && isValidVersion(locked) && compareVersions(fileVersion, locked) === 0;
+}
+
+// Planning with another platform's description would silently give a wrong answer.
+function checkContext(platform: Platform, pythonVersion: string, completePlatform: CompletePlatform): void {
+  const env = completePlatform.marker_environment;
+  const machines = platform.arch === 'amd64' ? ['x86_64'] : ['arm64', 'aarch64'];
+  if (
+    env['sys_platform'] !== platform.os ||
+    !machines.includes(env['platform_machine'] ?? '') ||
+    env['python_version'] !== pythonVersion
+  ) {
+    throw new PackyardError(
+      'INTERNAL',
+      `the platform description (${env['sys_platform']} ${env['platform_machine']}, Python ${env['python_version']}) is not ${formatPlatform(platform)} with Python ${pythonVersion}`,
+      { field: 'completePlatform', hint: 'pass readCompletePlatform(platform, pythonVersion)' },
+    );
+  }
+}
+
+/** Input of `fetchPlatformSupport`. */
+export interface FetchPlatformSupportInput {
+  /** Path of the lock (`lockRequirements`' requirements.txt). */
+  requirementsTxt: string;
+  /** `X.Y`, a string. */
+  pythonVersion: string;
+  indexUrl: string;
+  /** Default ALL_PLATFORMS. */
+  platforms?: readonly Platform[];
+  /** Lists each project's files; default `createPypiClient({ indexUrl })`. */
+  client?: Pick<PypiClient, 'listVersions'>;
+  /** Directory of the platform descriptions; default the shipped one. */
+  platformsDir?: string;
+}
+
+const FETCH_CONCURRENCY = 4;
+
+/**
+ * Plans every platform for a lock: reads it, evaluates its markers on each platform's description,
+ * lists the files of each locked project on the index, and runs `planPlatformSupport`.
+ */
+export async function fetchPlatformSupport(
+  tools: Tools,
+  input: FetchPlatformSupportInput,
+): Promise<PlatformSupport[]> {
+  const pythonVersion = checkPythonVersion(input.pythonVersion);
+  const platforms = input.platforms ?? ALL_PLATFORMS;
+  const file = resolve(input.requirementsTxt);
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new PackyardError('CONFIG_MISSING', `cannot read the lock ${file}`, {
+      file,
+      hint: 'lock the package first (lockRequirements)',
+      cause: error,
+    });
+  });
+  let locked: LockedRequirement[];
+  try {
+    locked = parseLockedRequirements(text);
+  } catch (error) {
+    if (error instanceof PackyardError) {
+      throw new PackyardError(error.code, error.message, {
+        file,
+        field: error.field,
+        value: error.value,
+        hint: error.hint,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const markers = locked.flatMap((r) => (r.marker === undefined ? [] : [r.marker]));
+
+  const contexts = await Promise.all(
+    platforms.map(async (platform) => {
+      const completePlatform = await readCompletePlatform(platform, pythonVersion, input.platformsDir);
+      const results = await evaluateMarkers(tools, markers, completePlatform.marker_environment, {
+        indexUrl: input.indexUrl,
+      });
+      return { completePlatform, markers: results };
+    }),
+  );
+
+  // Only projects some platform installs: a `sys_platform == 'win32'` dependency is never fetched.
+  const needed = new Set<string>();
+  for (const requirement of locked) {
+    const marker = requirement.marker;
+    if (marker === undefined || contexts.some((c) => c.markers.get(marker) === true)) {
+      needed.add(normalizeProjectName(requirement.name));
+    }
+  }
+  const client = input.client ?? createPypiClient({ indexUrl: input.indexUrl });
+  const filesByProject = new Map<string, ProjectFile[]>();
+  const queue = [...needed].sort();
+  await Promise.all(
+    Array.from({ length: Math.min(FETCH_CONCURRENCY, queue.length) }, async () => {
+      for (let project = queue.shift(); project !== undefined; project = queue.shift()) {
+        // Pre-releases too: a lock may pin one, and its files are filtered out otherwise.
+        const listed = await client.listVersions(project, { includePrereleases: true });
+        filesByProject.set(project, listed.files);
+      }
+    }),
+  );
+
+  return platforms.map((platform, index) =>
+    planPlatformSupport(locked, filesByProject, platform, pythonVersion, contexts[index]!),
+  );
+}

@@ -1,7 +1,12 @@
-// Escaping for the body of a quoted HCL native-syntax string. The rules come from the hclsyntax spec
-// (https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#template-expressions): `\"`, `\\`,
-// `\n`, `\r`, `\t` and `\uNNNN` escapes, and `$${` / `%%{` for a literal `${` / `%{`, which would
-// otherwise open an interpolation or a directive.
+// Escaping for the body of a quoted string that two dialects must read the same way:
+// - Hermit reads manifests with github.com/alecthomas/hcl, whose strings are Go-quoted strings
+//   (strconv.Unquote): `\"`, `\\`, `\n`, `\r`, `\t`, `\uNNNN`, and no template syntax, so `$${` would
+//   stay doubled there;
+// - packyard parses them back with HashiCorp HCL (hclsyntax, through @cdktf/hcl2json), where `${` and
+//   `%{` open an interpolation or a directive
+//   (https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md#template-expressions).
+// A literal `${` / `%{` is written `\u0024{` / `\u0025{`: both decode the escape to `$` / `%`, and
+// hclsyntax tokenises templates before decoding escapes, so no interpolation opens.
 
 /** Hermit variables that `source` keeps as live interpolations; every other `${` is literal text. */
 export const LIVE_SOURCE_VARIABLES = ['version', 'os', 'arch'] as const;
@@ -19,9 +24,9 @@ export function escapeHclString(value: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    // Doubling the introducer only when `{` follows is exactly the spec's escape: a lone `$` or `%`
-    // is already literal, and `$$` not followed by `{` stays `$$`.
-    else if ((ch === '$' || ch === '%') && value.charAt(i + 1) === '{') out += ch + ch;
+    // Only an introducer followed by `{` needs it: a lone `$` or `%` is literal in both dialects.
+    else if ((ch === '$' || ch === '%') && value.charAt(i + 1) === '{')
+      out += ch === '$' ? '\\u0024' : '\\u0025';
     else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
     else out += ch;
   }
@@ -41,8 +46,8 @@ export function escapeHclTemplateString(value: string): string {
       out += part;
       continue;
     }
-    // `$` right before a live `${` would read as the `$${` escape; `\u0024` is the same character
-    // but is decoded after the template is tokenised, so the interpolation stays live.
+    // `$` right before a live `${` would read as hclsyntax's `$${` escape; `\u0024` is the same
+    // character but is decoded after the template is tokenised, so the interpolation stays live.
     const beforeLive = i + 1 < parts.length && part.endsWith('$');
     out += beforeLive ? `${escapeHclString(part.slice(0, -1))}\\u0024` : escapeHclString(part);
   }

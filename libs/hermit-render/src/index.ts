@@ -1,5 +1,5 @@
 export type { HermitManifest, HermitVersion } from './model.js';
 export { renderManifest, DEFAULT_TEMPLATE_PATH } from './render.js';
 export { parseManifest } from './parse.js';
-export { mergeManifests } from './merge.js';
+export { mergeManifests, removeVersions } from './merge.js';
 export { escapeHclString, escapeHclTemplateString } from './escape.js';

@@ -27,3 +27,23 @@ export function mergeManifests(existing: HermitManifest | undefined, next: Hermi
     sha256sums: { ...Object.fromEntries(keptSums), ...fresh.sha256sums },
   });
 }
+
+/**
+ * Drops the given versions, and their sha256sums, from a manifest: the only way a published version
+ * leaves it (`hermit-pex remove`). Versions it does not list are ignored. Pure.
+ */
+export function removeVersions(manifest: HermitManifest, versions: readonly string[]): HermitManifest {
+  const current = normalizeManifest(manifest);
+  const gone = new Set(versions);
+  const versionOf = createUrlVersionMatcher(
+    current.source,
+    current.versions.map((entry) => entry.version),
+  );
+  return normalizeManifest({
+    ...current,
+    versions: current.versions.filter((entry) => !gone.has(entry.version)),
+    sha256sums: Object.fromEntries(
+      Object.entries(current.sha256sums).filter(([url]) => !gone.has(versionOf(url) ?? '')),
+    ),
+  });
+}

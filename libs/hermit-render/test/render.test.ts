@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseHclToJson } from '@cdktf/hcl2json';
 import { isPackyardError } from '@packyard/core';
 import {
@@ -7,6 +11,7 @@ import {
   escapeHclTemplateString,
   mergeManifests,
   parseManifest,
+  removeVersions,
   renderManifest,
   type HermitManifest,
 } from '../src/index.js';
@@ -137,9 +142,9 @@ describe('escapeHclString', () => {
     ['say "hi"', 'say \\"hi\\"'],
     ['a\\b', 'a\\\\b'],
     ['a\nb\rc\td', 'a\\nb\\rc\\td'],
-    ['${HOME}', '$${HOME}'],
-    ['%{ if }', '%%{ if }'],
-    ['$${x}', '$$${x}'],
+    ['${HOME}', '\\u0024{HOME}'],
+    ['%{ if }', '\\u0025{ if }'],
+    ['$${x}', '$\\u0024{x}'],
     ['$ % $$ %% {}', '$ % $$ %% {}'],
     ['\u0000\u001b\u007f', '\\u0000\\u001B\\u007F'],
     ['héllo 🐍', 'héllo 🐍'],
@@ -151,8 +156,8 @@ describe('escapeHclString', () => {
 describe('escapeHclTemplateString', () => {
   it.each([
     ['v${version}/${os}-${arch}', 'v${version}/${os}-${arch}'],
-    ['${HOME}/${version}/${xarch}/${name}', '$${HOME}/${version}/$${xarch}/$${name}'],
-    ['%{x}"${version}"', '%%{x}\\"${version}\\"'],
+    ['${HOME}/${version}/${xarch}/${name}', '\\u0024{HOME}/${version}/\\u0024{xarch}/\\u0024{name}'],
+    ['%{x}"${version}"', '\\u0025{x}\\"${version}\\"'],
     // `$${version}` would be the escape; \u0024 is a `$` the template scanner does not see.
     ['cost$${version}', 'cost\\u0024${version}'],
   ])('escapes %j as %j', (value, expected) => {
@@ -354,3 +359,64 @@ describe('mergeManifests', () => {
     expect(renderManifest(merged)).toBe(renderManifest(model));
   });
 });
+
+describe('removeVersions', () => {
+  it('drops exactly the named versions and their sums, and ignores unknown ones', async () => {
+    const published = await parseManifest(renderManifest(multiVersion()), 'black.hcl');
+    const removed = removeVersions(published, ['1.0', '7.7']);
+    expect(removed.versions.map((v) => v.version)).toEqual(['0.9.0', '0.10.0', '1.0rc1', '1.0.post1', '2.0']);
+    const gone = [multiUrl('1.0', 'linux', 'amd64'), multiUrl('1.0', 'darwin', 'arm64')];
+    const kept = Object.keys(published.sha256sums).filter((url) => !gone.includes(url));
+    expect(kept).toHaveLength(Object.keys(published.sha256sums).length - 2);
+    expect(Object.keys(removed.sha256sums).sort()).toEqual(kept.sort());
+    expect(removeVersions(published, [])).toEqual(published);
+  });
+});
+
+describe("Hermit's dialect (github.com/alecthomas/hcl: Go-quoted strings, no templates)", () => {
+  // Hermit unquotes every string with Go's strconv.Unquote; run exactly that on what we write.
+  const UNQUOTE = `package main
+
+import (
+	"encoding/json"
+	"os"
+	"strconv"
+)
+
+func main() {
+	var quoted []string
+	if err := json.NewDecoder(os.Stdin).Decode(&quoted); err != nil {
+		panic(err)
+	}
+	out := []string{}
+	for _, q := range quoted {
+		v, err := strconv.Unquote(q)
+		if err != nil {
+			v = "UNQUOTE ERROR: " + err.Error()
+		}
+		out = append(out, v)
+	}
+	_ = json.NewEncoder(os.Stdout).Encode(out)
+}
+`;
+
+  it('reads every hostile string back unchanged, ${ and %{ included', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-unquote-'));
+    await writeFile(join(dir, 'main.go'), UNQUOTE);
+    const quoted = HOSTILE_STRINGS.map((value) => `"${escapeHclString(value)}"`);
+    const { stdout } = await runGo(dir, JSON.stringify(quoted));
+    expect(JSON.parse(stdout)).toEqual(HOSTILE_STRINGS);
+  });
+});
+
+function runGo(dir: string, input: string): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      'go',
+      ['run', 'main.go'],
+      { cwd: dir, env: { ...process.env, GOFLAGS: '-mod=mod', GO111MODULE: 'off' } },
+      (error, stdout) => (error ? reject(error) : resolve({ stdout })),
+    );
+    child.stdin?.end(input);
+  });
+}

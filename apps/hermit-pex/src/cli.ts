@@ -1,21 +1,42 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
-import { createLocalReleaseStore, type ReleaseStore } from '@packyard/github-releases';
 import {
+  createGithubReleaseStore,
+  createLocalReleaseStore,
+  readGithubToken,
+  type ReleaseStore,
+} from '@packyard/github-releases';
+import {
+  ALL_PLATFORMS,
   hostPlatform,
   parsePlatform,
   provisionTools,
   formatPlatform,
+  type Platform,
   type Tools,
 } from '@packyard/pex-builder';
 import { createPypiClient, resolveIndexUrl } from '@packyard/pypi-client';
-import { runPipeline, STEPS, type Logger, type PackageReport, type StepName } from './pipeline.js';
+import {
+  removeManifestVersions,
+  runPipeline,
+  STEPS,
+  type BuildPlatforms,
+  type Logger,
+  type PackageReport,
+  type StepName,
+} from './pipeline.js';
 
 export const USAGE = `usage: hermit-pex <command> [package ...] [options]
 
 Commands (each is also an Nx target of the hermit-pex project):
   run            all steps below, in order
+  prepare        state, requirements, releases: what runs once before the platform runners
+  build          state, requirements, releases, pex: what a single runner does
+  finalise       publish, manifest: the one step after every runner has uploaded
+  runners        print the CI build matrix as JSON: {"include":[{"runner","platforms"}]}, one
+                 entry for this host (platforms "auto") and one per platform that some version
+                 can only build on its own machine (platforms "native")
   state          refresh packages/<name>/state.yaml from the index, the locks and the release store
   requirements   lock every version that has no lock (uv pip compile, universal)
   releases       create a draft/prerelease for every locked version without a release
@@ -23,15 +44,25 @@ Commands (each is also an Nx target of the hermit-pex project):
   publish        record asset digests in the release body; publish releases that are complete
   manifest       write <package>.hcl from the published releases
   plan           print what run would do, and change nothing
+  remove PACKAGE VERSION...
+                 take published versions out of PACKAGE's manifest (the only way one leaves it)
 
 Options:
   --root DIR           workspace root (default: current directory)
   --packages-dir DIR   package configs (default: <root>/packages)
   --dist-dir DIR       build output (default: <root>/dist/pex)
   --store-dir DIR      the local release store (default: <root>/dist/releases)
+  --repo OWNER/NAME    publish to this GitHub repository's releases instead (token from
+                       GITHUB_TOKEN or GH_TOKEN)
+  --api-url URL        GitHub REST API base (default https://api.github.com; Enterprise:
+                       https://HOST/api/v3)
   --manifest-dir DIR   where <package>.hcl is written (default: <root>/dist/hermit, a Hermit
                        file:// source; use . for a Hermit source repository)
-  --platforms LIST     platforms a release needs, e.g. linux-amd64,darwin-arm64 (default: this host)
+  --platforms LIST     platforms a release needs before it is published (default: all four,
+                       darwin-amd64,darwin-arm64,linux-amd64,linux-arm64)
+  --build-platforms B  what this runner builds of the missing platforms: auto (default: this host,
+                       plus every platform whose wheels the lock has, cross-built), native (this
+                       host, only where it cannot be cross-built), or a list like linux-arm64
   --mode MODE          draft | prerelease | auto (default auto: draft when releases are immutable)
   --replace            replace published assets whose bytes differ instead of refusing
   -h, --help           show this help
@@ -46,14 +77,30 @@ Exit codes:
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, internal: 70 } as const;
 
-const COMMANDS = new Set<string>([...STEPS, 'run', 'plan']);
+const COMMANDS = new Set<string>([
+  ...STEPS,
+  'run',
+  'plan',
+  'prepare',
+  'build',
+  'finalise',
+  'runners',
+  'remove',
+]);
+
+/** The GitHub-hosted runner label for each platform. */
+export const RUNNER_LABELS: Readonly<Record<string, string>> = {
+  'linux-amd64': 'ubuntu-24.04',
+  'linux-arm64': 'ubuntu-24.04-arm',
+  'darwin-amd64': 'macos-13',
+  'darwin-arm64': 'macos-15',
+};
 
 export interface CliIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  /** Lets tests pass a store or tools; production builds them from options. */
-  createStore?: (options: { storeDir: string }) => ReleaseStore;
+  env?: Record<string, string | undefined>;
   provisionTools?: () => Promise<Tools>;
 }
 
@@ -70,7 +117,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'dist-dir': { type: 'string' },
         'store-dir': { type: 'string' },
         'manifest-dir': { type: 'string' },
+        repo: { type: 'string' },
+        'api-url': { type: 'string' },
         platforms: { type: 'string' },
+        'build-platforms': { type: 'string' },
         mode: { type: 'string', default: 'auto' },
         replace: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -101,11 +151,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     const root = resolve(io.cwd, values.root ?? '.');
     const host = hostPlatform();
-    const platforms = values.platforms
-      ? values.platforms.split(',').map((p) => parsePlatform(p.trim()))
-      : [host];
-    const storeDir = resolve(root, values['store-dir'] ?? 'dist/releases');
-    const store = (io.createStore ?? ((o) => createLocalReleaseStore({ dir: o.storeDir })))({ storeDir });
+    const parseList = (text: string) => text.split(',').map((p) => parsePlatform(p.trim()));
+    const platforms = values.platforms ? parseList(values.platforms) : [...ALL_PLATFORMS];
+    const buildOption = values['build-platforms'] ?? 'auto';
+    const buildPlatforms: BuildPlatforms =
+      buildOption === 'auto' || buildOption === 'native' ? buildOption : parseList(buildOption);
+    // The token check comes before any other work: a GitHub run without one is a hard failure.
+    const store: ReleaseStore = values.repo
+      ? await createGithubReleaseStore({
+          repository: values.repo,
+          token: readGithubToken(io.env ?? process.env),
+          ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
+          cacheDir: resolve(root, '.packyard/cache'),
+          log: (line) => log.warn(line),
+        })
+      : createLocalReleaseStore({ dir: resolve(root, values['store-dir'] ?? 'dist/releases') });
     const immutable = await store.fetchImmutableReleases();
     const mode =
       values.mode === 'auto' ? (immutable ? 'draft' : 'prerelease') : (values.mode as 'draft' | 'prerelease');
@@ -116,11 +176,27 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
       });
     }
+    if (command === 'remove') {
+      const [name, ...versions] = packages;
+      if (name === undefined || versions.length === 0) {
+        io.stderr(`hermit-pex: remove needs a package and at least one version\n`);
+        return EXIT.usage;
+      }
+      await removeManifestVersions(
+        {
+          packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
+          manifestDir: resolve(root, values['manifest-dir'] ?? 'dist/hermit'),
+          store,
+          log,
+        },
+        name,
+        versions,
+      );
+      return EXIT.ok;
+    }
     log.info(
       `release store: ${store.kind} ${store.location}; mode ${mode}; platforms ${platforms.map(formatPlatform).join(', ')}`,
     );
-    const steps: StepName[] =
-      command === 'run' ? [...STEPS] : command === 'plan' ? ['state'] : ['state', command as StepName];
     const reports = await runPipeline(
       {
         packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
@@ -128,7 +204,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         manifestDir: resolve(root, values['manifest-dir'] ?? 'dist/hermit'),
         store,
         platforms,
-        buildable: [host],
+        buildPlatforms,
+        host,
+        immutable,
         mode,
         replace: values.replace,
         log,
@@ -136,10 +214,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
         createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
       },
-      steps,
+      stepsFor(command),
       packages,
+      { splitRunners: command === 'plan' || command === 'runners' },
     );
-    io.stdout(renderSummary(reports, command === 'plan'));
+    io.stdout(
+      command === 'runners'
+        ? `${JSON.stringify(planRunnerMatrix(reports, host))}\n`
+        : renderSummary(reports, command === 'plan'),
+    );
     return exitCodeFor(reports);
   } catch (error) {
     const failure = toPackyardError(error);
@@ -148,11 +231,53 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+function stepsFor(command: string): StepName[] {
+  switch (command) {
+    case 'run':
+      return [...STEPS];
+    case 'plan':
+    case 'runners':
+      return ['state'];
+    case 'prepare':
+      return ['state', 'requirements', 'releases'];
+    case 'build':
+      return ['state', 'requirements', 'releases', 'pex'];
+    case 'finalise':
+      return ['state', 'publish', 'manifest'];
+    default:
+      return ['state', command as StepName];
+  }
+}
+
 function createLogger(io: CliIo): Logger {
   return {
     info: (message) => io.stderr(`${message}\n`),
     warn: (message) => io.stderr(`warning: ${message}\n`),
     error: (message) => io.stderr(`error: ${message}\n`),
+  };
+}
+
+/**
+ * The CI build matrix: this host's runner builds everything it can (auto); a platform's own runner is
+ * added only when some version cannot be cross-built for it (native). Pure.
+ */
+export function planRunnerMatrix(
+  reports: readonly PackageReport[],
+  host: Platform,
+): { include: Array<{ runner: string; platforms: string }> } {
+  const elsewhere = new Set<string>();
+  for (const report of reports) {
+    for (const split of report.splits.values()) {
+      for (const platform of split.elsewhere) elsewhere.add(formatPlatform(platform));
+    }
+  }
+  const hostName = formatPlatform(host);
+  elsewhere.delete(hostName);
+  return {
+    include: [
+      { runner: RUNNER_LABELS[hostName]!, platforms: 'auto' },
+      ...[...elsewhere].sort().map((name) => ({ runner: RUNNER_LABELS[name]!, platforms: 'native' })),
+    ],
   };
 }
 

@@ -39,7 +39,15 @@ export const PackageConfigSchema = z.strictObject({
       },
     )
     .min(1, { error: 'must name at least one binary' }),
-  test: z.string().optional(),
+  // Hermit expands ${name} in `test` with its own variables and fails on any other
+  // (https://cashapp.github.io/hermit/packaging/reference/#variables); a shell's $NAME is passed on.
+  test: z
+    .string()
+    .refine((test) => !test.includes('${'), {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)}: Hermit expands \${…} itself and fails on unknown variables; write $NAME`,
+    })
+    .optional(),
   repository: z.string().url().optional(),
   versions: z
     .array(VersionBound, { error: required('a list of {version, python}') })

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,12 +10,21 @@ import {
   type Release,
   type ReleaseStore,
 } from '@packyard/github-releases';
-import { mergeManifests, parseManifest, renderManifest, type HermitManifest } from '@packyard/hermit-render';
+import {
+  mergeManifests,
+  parseManifest,
+  removeVersions,
+  renderManifest,
+  type HermitManifest,
+} from '@packyard/hermit-render';
 import {
   buildPexBundle,
+  COMPLETE_PLATFORM_PYTHONS,
+  fetchPlatformSupport,
   formatPlatform,
   lockRequirements,
   renderRequirementsIn,
+  samePlatform,
   tarballName,
   type Platform,
   type Tools,
@@ -31,6 +41,7 @@ import {
   planVersions,
   readBuildInfo,
   releaseTag,
+  type RunnerSplit,
   type VersionPlan,
 } from './plan.js';
 import { writeState, type PackageState } from './state.js';
@@ -53,8 +64,12 @@ export interface PipelineOptions {
   store: ReleaseStore;
   /** Every platform a release needs before it is complete. */
   platforms: readonly Platform[];
-  /** The platforms this runner builds. */
-  buildable: readonly Platform[];
+  /** The platforms this runner builds (see BuildPlatforms). */
+  buildPlatforms: BuildPlatforms;
+  /** This machine's platform: built natively, with a real interpreter. */
+  host: Platform;
+  /** Whether the store refuses assets on published releases (GitHub's immutable releases). */
+  immutable: boolean;
   mode: 'draft' | 'prerelease';
   replace: boolean;
   log: Logger;
@@ -62,6 +77,17 @@ export interface PipelineOptions {
   resolveIndexUrl: (configured: string | undefined) => Promise<IndexUrlSource>;
   createPypiClient: (indexUrl: string) => PypiClient;
 }
+
+/**
+ * What this runner builds of the platforms a version still misses. `auto`: this host natively, and
+ * every other platform for which the lock has wheels (a cross-build, `--complete-platform`). `native`:
+ * this host only, and only where it cannot be cross-built, so a native runner never duplicates the
+ * work of an `auto` runner. A list: exactly those platforms.
+ */
+export type BuildPlatforms = 'auto' | 'native' | readonly Platform[];
+
+/** The name of the per-release checksum file (GoReleaser's `<sha256>  <name>` lines). */
+export const CHECKSUMS_ASSET = 'checksums.txt';
 
 interface VersionWork {
   version: string;
@@ -79,6 +105,8 @@ export interface PackageReport {
   error: PackyardError | undefined;
   versions: Array<{ version: string; error: PackyardError | undefined; published: boolean }>;
   plan: VersionPlan[];
+  /** Per version, which missing platforms this runner builds and which need another runner. */
+  splits: Map<string, RunnerSplit>;
 }
 
 interface PackageWork {
@@ -123,13 +151,14 @@ export async function runPipeline(
   options: PipelineOptions,
   steps: readonly StepName[],
   only: readonly string[] = [],
+  { splitRunners = false }: { splitRunners?: boolean } = {},
 ): Promise<PackageReport[]> {
   const dirs = await listPackageDirs(options.packagesDir, only);
   const reports: PackageReport[] = [];
   let releases = await fetchReleases(options.store);
   for (const name of dirs) {
     const dir = join(options.packagesDir, name);
-    const report: PackageReport = { name, dir, error: undefined, versions: [], plan: [] };
+    const report: PackageReport = { name, dir, error: undefined, versions: [], plan: [], splits: new Map() };
     reports.push(report);
     let work: PackageWork;
     try {
@@ -140,13 +169,22 @@ export async function runPipeline(
       continue;
     }
     report.name = work.name;
+    if (splitRunners) {
+      try {
+        report.splits = await planRunnerSplits(options, work);
+      } catch (error) {
+        report.error = toPackyardError(error);
+        options.log.error(`${work.name}: ${report.error.format()}`);
+      }
+    }
     report.plan = planPackage({
       config: work.config,
       indexVersions: work.indexVersions,
       locked: new Set(work.versions.filter((v) => v.locked).map((v) => v.version)),
       releases,
       platforms: options.platforms,
-      buildable: options.buildable,
+      buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
+      splits: report.splits,
     });
     for (const step of steps) {
       if (step === 'state') continue;
@@ -325,13 +363,13 @@ const STEP_RUNNERS: Record<
       pkg,
       (v) => v.locked && v.release !== undefined && !isFinalRelease(v.release),
       async (v) => {
-        const release = v.release!;
-        const todo = missingPlatforms(pkg.name, release, options.platforms).filter((p) =>
-          options.buildable.some((b) => formatPlatform(b) === formatPlatform(p)),
-        );
-        for (const platform of todo) {
-          tools ??= await options.provisionTools();
-          options.log.info(`${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}`);
+        tools ??= await options.provisionTools();
+        const split = await splitRunner(options, tools, pkg, v);
+        for (const platform of split.build) {
+          const cross = !samePlatform(platform, options.host);
+          options.log.info(
+            `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
+          );
           const bundle = await buildPexBundle(tools, {
             package: pkg.name,
             version: v.version,
@@ -369,18 +407,19 @@ const STEP_RUNNERS: Record<
       (v) => v.release !== undefined,
       async (v) => {
         // Re-read: truth comes from the store, including assets other runners uploaded.
-        const release = await options.store.getRelease(v.tag);
+        let release = await options.store.getRelease(v.tag);
         if (!release) {
           v.release = undefined;
           return;
         }
         const recorded = readBuildInfo(release).info;
         const buildInfo = recorded ?? planBuildInfo(pkg.config, v.version, v.python);
+        const complete = missingPlatforms(pkg.name, release, options.platforms).length === 0;
+        if (complete) release = await publishChecksums(options, pkg, v, release);
         const body = renderBodyBlock(release.body, {
           build_info: buildInfo,
           asset_info: planAssetInfo(release),
         });
-        const complete = missingPlatforms(pkg.name, release, options.platforms).length === 0;
         const patch = {
           ...(body === release.body ? {} : { body }),
           ...(complete && !isFinalRelease(release) ? { draft: false, prerelease: false } : {}),
@@ -411,6 +450,155 @@ const STEP_RUNNERS: Record<
   },
 };
 
+/**
+ * Takes published versions out of a package's manifest: the one way a version leaves it. Refused for a
+ * version the config still asks for while the store publishes it, since the next run would add it back.
+ */
+export async function removeManifestVersions(
+  options: Pick<PipelineOptions, 'packagesDir' | 'manifestDir' | 'store' | 'log'>,
+  name: string,
+  versions: readonly string[],
+): Promise<void> {
+  const [dir] = await listPackageDirs(options.packagesDir, [name]);
+  const config = await readPackageConfig(join(options.packagesDir, dir!, 'config.yaml'));
+  const file = join(options.manifestDir, `${config.package}.hcl`);
+  if (!existsSync(file)) {
+    throw new PackyardError('CONFIG_MISSING', `no manifest for ${config.package}`, { file });
+  }
+  const manifest = await parseManifest(await readFile(file, 'utf8'), file);
+  const listed = new Set(manifest.versions.map((v) => v.version));
+  const releases = await fetchReleases(options.store);
+  for (const version of versions) {
+    if (!listed.has(version)) {
+      throw new PackyardError('CONFIG_INVALID', `${config.package} ${version} is not in the manifest`, {
+        file,
+        value: version,
+        hint: `it lists ${[...listed].join(', ') || 'no version'}`,
+      });
+    }
+    const release = releases.get(releaseTag(config.package, version));
+    if (release && isFinalRelease(release) && planVersions(config.versions, [version]).length > 0) {
+      throw new PackyardError(
+        'CONFIG_INVALID',
+        `${config.package} ${version} is still published as ${release.tag} and asked for by the config; the next run would add it back`,
+        {
+          file: config.file,
+          field: 'versions',
+          value: version,
+          hint: `raise the lower bound in versions above ${version}, or delete the release ${release.tag}, then remove it`,
+        },
+      );
+    }
+  }
+  await writeFileAtomically(file, renderManifest(removeVersions(manifest, versions)));
+  options.log.info(`${config.package}: removed ${versions.join(', ')} from ${file}`);
+}
+
+/**
+ * Decides, for one version, which of its missing platforms this runner builds (see BuildPlatforms).
+ * Cross-buildability comes from the lock: every requirement needs a wheel for the platform.
+ */
+async function splitRunner(
+  options: PipelineOptions,
+  tools: Tools,
+  pkg: PackageWork,
+  v: VersionWork,
+): Promise<RunnerSplit> {
+  const missing = missingPlatforms(pkg.name, v.release, options.platforms);
+  const mode = options.buildPlatforms;
+  if (typeof mode !== 'string') {
+    const asked = (p: Platform) => mode.some((b) => samePlatform(b, p));
+    return { build: missing.filter(asked), elsewhere: missing.filter((p) => !asked(p)) };
+  }
+  const isHost = (p: Platform) => samePlatform(p, options.host);
+  const foreign = missing.filter((p) => !isHost(p));
+  const hostMissing = missing.some(isHost);
+  // native mode asks whether the host could have been cross-built: if so, an auto runner builds it.
+  // Without a shipped description for this Python, nothing can be cross-built.
+  const describable = COMPLETE_PLATFORM_PYTHONS.includes(v.python);
+  if (!describable && foreign.length > 0) {
+    options.log.info(
+      `${pkg.name} ${v.version}: no platform description for Python ${v.python}; ${foreign.map(formatPlatform).join(', ')} need native runners`,
+    );
+  }
+  const checked = !describable ? [] : mode === 'auto' ? foreign : hostMissing ? [options.host] : [];
+  const support =
+    checked.length === 0
+      ? []
+      : await fetchPlatformSupport(tools, {
+          requirementsTxt: join(v.lockDir, 'requirements.txt'),
+          pythonVersion: v.python,
+          indexUrl: pkg.index.url,
+          platforms: checked,
+          client: options.createPypiClient(pkg.index.url),
+        });
+  const crossBuildable = (p: Platform) => support.some((s) => samePlatform(s.platform, p) && s.buildable);
+  for (const s of support.filter((s) => !s.buildable)) {
+    options.log.info(
+      `${pkg.name} ${v.version}: ${formatPlatform(s.platform)} needs a native runner: ${s.missing.map((m) => `${m.name} ${m.version}: ${m.reason}`).join('; ')}`,
+    );
+  }
+  if (mode === 'auto') {
+    const build = missing.filter((p) => isHost(p) || crossBuildable(p));
+    return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+  }
+  const build = hostMissing && !crossBuildable(options.host) ? [options.host] : [];
+  return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+}
+
+/** The runner split of every locked version that is not published yet. */
+async function planRunnerSplits(
+  options: PipelineOptions,
+  pkg: PackageWork,
+): Promise<Map<string, RunnerSplit>> {
+  const splits = new Map<string, RunnerSplit>();
+  let tools: Tools | undefined;
+  for (const v of pkg.versions) {
+    if (!v.locked || (v.release !== undefined && isFinalRelease(v.release))) continue;
+    tools ??= await options.provisionTools();
+    splits.set(v.version, await splitRunner(options, tools, pkg, v));
+  }
+  return splits;
+}
+
+/**
+ * Uploads `checksums.txt` (`<sha256>  <name>` per platform tarball, sorted: GoReleaser's format, which
+ * Hermit's sha256-source and `sha256sum -c` read) once every platform is present. A published
+ * immutable release takes no more assets, so one published before this file existed keeps going without.
+ */
+async function publishChecksums(
+  options: PipelineOptions,
+  pkg: PackageWork,
+  v: VersionWork,
+  release: Release,
+): Promise<Release> {
+  const names = new Set(options.platforms.map((p) => tarballName(pkg.name, p)));
+  const lines = release.assets
+    .filter((a) => names.has(a.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((a) => `${a.sha256}  ${a.name}\n`);
+  const text = lines.join('');
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const existing = release.assets.find((a) => a.name === CHECKSUMS_ASSET);
+  if (existing?.state === 'uploaded' && existing.sha256 === sha256) return release;
+  if (isFinalRelease(release) && options.immutable) {
+    options.log.warn(
+      `${pkg.name} ${v.version}: ${v.tag} is published and immutable; ${CHECKSUMS_ASSET} not added`,
+    );
+    return release;
+  }
+  const file = join(options.distDir, pkg.name, v.version, CHECKSUMS_ASSET);
+  await writeFileAtomically(file, text);
+  // A changed list (a replaced tarball) replaces the file: it must describe the release as it is.
+  await publishAsset(
+    options.store,
+    release,
+    { name: CHECKSUMS_ASSET, path: file, sha256, size: Buffer.byteLength(text) },
+    { replace: true },
+  );
+  return (await options.store.getRelease(v.tag)) ?? release;
+}
+
 /** The manifest as the store's final releases describe it: prereleases and drafts are never listed. */
 export function planManifest(
   options: Pick<PipelineOptions, 'store'>,
@@ -424,13 +612,13 @@ export function planManifest(
   for (const release of releases) {
     if (!isFinalRelease(release) || !release.tag.startsWith(prefix)) continue;
     const version = release.tag.slice(prefix.length);
-    if (pep440.valid(version) === null) continue;
+    // Only versions the config still asks for: one below a raised lower bound stays in the manifest
+    // (merge keeps it) until `hermit-pex remove` takes it out, and is not added back.
+    if (pep440.valid(version) === null || planVersions(pkg.config.versions, [version]).length === 0) continue;
     const sums = release.assets.filter((a) => asset.test(a.name) && a.state === 'uploaded' && a.sha256);
     if (sums.length === 0) continue;
     const python =
-      readBuildInfo(release).info?.python ??
-      planVersions(pkg.config.versions, [version])[0]?.python ??
-      undefined;
+      readBuildInfo(release).info?.python ?? planVersions(pkg.config.versions, [version])[0]?.python;
     versions.push({ version, runtimeDependencies: python ? [`python3@${String(python)}`] : [] });
     for (const a of sums) sha256sums[options.store.downloadUrl(release.tag, a.name)] = a.sha256!;
   }

@@ -101,6 +101,7 @@ export type VersionAction =
   | 'create-release'
   | 'recreate-release'
   | `build ${string}`
+  | `needs-runner ${string}`
   | 'publish'
   | 'up-to-date'
   | 'waiting-for-other-platforms';
@@ -113,8 +114,18 @@ export interface VersionPlan {
 }
 
 /**
+ * How one version's missing platforms divide between this runner (`build`, natively or cross) and
+ * others (`elsewhere`: no wheel lets this runner build them, or they were not asked of it).
+ */
+export interface RunnerSplit {
+  build: Platform[];
+  elsewhere: Platform[];
+}
+
+/**
  * The whole plan for one package: a pure function of the config, the index's versions, which locks
- * exist, what the store holds, and which platforms this runner builds.
+ * exist, what the store holds, and which platforms this runner builds (`buildable`, or per version
+ * `splits` where the lock's wheels were checked).
  */
 export function planPackage(input: {
   config: PackageConfig;
@@ -123,6 +134,7 @@ export function planPackage(input: {
   releases: ReadonlyMap<string, Release>;
   platforms: readonly Platform[];
   buildable: readonly Platform[];
+  splits?: ReadonlyMap<string, RunnerSplit>;
 }): VersionPlan[] {
   const { config } = input;
   return planVersions(config.versions, input.indexVersions).map(({ version, python }) => {
@@ -140,10 +152,11 @@ export function planPackage(input: {
     }
     const missing =
       release && !stale ? missingPlatforms(config.package, release, input.platforms) : [...input.platforms];
-    const toBuild = missing.filter((p) =>
-      input.buildable.some((b) => formatPlatform(b) === formatPlatform(p)),
-    );
+    const split = input.splits?.get(version);
+    const buildable = split?.build ?? input.buildable;
+    const toBuild = missing.filter((p) => buildable.some((b) => formatPlatform(b) === formatPlatform(p)));
     for (const platform of toBuild) actions.push(`build ${formatPlatform(platform)}`);
+    for (const platform of split?.elsewhere ?? []) actions.push(`needs-runner ${formatPlatform(platform)}`);
     actions.push(toBuild.length === missing.length ? 'publish' : 'waiting-for-other-platforms');
     return { version, python, tag, actions };
   });

@@ -96,6 +96,16 @@ describe('package config', () => {
     );
   });
 
+  it('rejects a test command with ${…}, which Hermit would expand and fail on', () => {
+    const error = errorOf(`${valid}test: tool --config \${HOME}/x\n`);
+    expect(error.format()).toBe(
+      'packages/tool/config.yaml: test: "tool --config ${HOME}/x": Hermit expands ${…} itself and fails on unknown variables; write $NAME',
+    );
+    expect(parsePackageConfig(`${valid}test: tool --config $HOME/x\n`, FILE).test).toBe(
+      'tool --config $HOME/x',
+    );
+  });
+
   it('accepts PEP 440 forms that SemVer would not', () => {
     for (const version of ['1.0', '2.0rc1', '1.0.post1', '2024.1', '1!2.0']) {
       expect(parsePackageConfig(valid.replace('1.0.0', `"${version}"`), FILE).versions[0]?.version).toBe(

@@ -5,14 +5,14 @@
 import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
+import { ALL_PLATFORMS, formatPlatform, hostPlatform } from '@packyard/pex-builder';
 import { aWorkspace, extract, run, runCli, sha256Of, storeAsset } from './helpers.js';
 
 const host = formatPlatform(hostPlatform());
 const shipped = join(import.meta.dirname, '../../../packages');
 
 describe('the default packages', () => {
-  it('build, publish, and every binary of every version runs', async () => {
+  it('build for all four platforms, publish, and every binary of every version runs', async () => {
     const root = await aWorkspace({});
     await cp(shipped, join(root, 'packages'), {
       recursive: true,
@@ -31,8 +31,16 @@ describe('the default packages', () => {
       expect(state.versions.length).toBeGreaterThan(0);
       for (const entry of state.versions) {
         expect(entry.published).toBe(true);
+        // All four platforms, from this one machine: the default packages cross-build everywhere.
+        const assets: Record<string, string> = {};
+        for (const asset of [
+          ...ALL_PLATFORMS.map((p) => `${name}-${formatPlatform(p)}.tar.gz`),
+          'checksums.txt',
+        ].sort()) {
+          assets[asset] = await sha256Of(storeAsset(root, `${name}-v${entry.version}`, asset));
+        }
+        expect(entry.assets).toEqual(assets);
         const tarball = storeAsset(root, `${name}-v${entry.version}`, `${name}-${host}.tar.gz`);
-        expect(entry.assets).toEqual({ [`${name}-${host}.tar.gz`]: await sha256Of(tarball) });
         const dir = await extract(tarball);
         for (const binary of config.binaries as string[]) {
           const { stdout } = await run(join(dir, binary), ['--help']);

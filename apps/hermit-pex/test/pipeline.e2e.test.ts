@@ -7,11 +7,22 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { parse as parseYaml } from 'yaml';
-import { hostPlatform, formatPlatform } from '@packyard/pex-builder';
+import {
+  ALL_PLATFORMS,
+  compatibleTagSet,
+  formatPlatform,
+  hostPlatform,
+  isWheelCompatible,
+  parseWheelFilename,
+  provisionTools,
+  readCompletePlatform,
+  readPexContents,
+} from '@packyard/pex-builder';
 import { aWorkspace, extract, run, runCli, sha256Of, storeAsset } from './helpers.js';
 
 const host = formatPlatform(hostPlatform());
 const tarball = `wait-for-it-${host}.tar.gz`;
+const tarballs = ALL_PLATFORMS.map((p) => `wait-for-it-${formatPlatform(p)}.tar.gz`).sort();
 const waitForIt = `package: wait-for-it
 binaries: [wait-for-it]
 test: wait-for-it --help
@@ -39,8 +50,10 @@ describe('hermit-pex run on the local default', () => {
     expect(first.stdout).toContain('wait-for-it 2.2.2: published\nwait-for-it 2.3.0: published\n');
   });
 
-  it('produces tarballs whose wrappers run the tool', async () => {
+  it('produces all four platform tarballs on this one machine; the native one runs here', async () => {
     for (const version of versions) {
+      const assets = await readdir(join(root, 'dist/releases', `wait-for-it-v${version}`, 'assets'));
+      expect(assets.filter((a) => a.endsWith('.tar.gz')).sort()).toEqual(tarballs);
       const dir = await extract(storeAsset(root, `wait-for-it-v${version}`, tarball));
       expect((await readdir(dir)).sort()).toEqual(['wait-for-it', `wait-for-it-${host}.pex`]);
       const { stdout } = await run(join(dir, 'wait-for-it'), ['--help']);
@@ -48,41 +61,35 @@ describe('hermit-pex run on the local default', () => {
     }
   });
 
-  it('writes state.yaml with the real digests of the published assets', async () => {
-    const state = parseYaml(await readFile(join(root, 'packages/wait-for-it/state.yaml'), 'utf8'));
-    expect(state.package).toBe('wait-for-it');
-    for (const entry of state.versions) {
-      const digest = await sha256Of(storeAsset(root, `wait-for-it-v${entry.version}`, tarball));
-      expect(entry).toEqual({
-        version: entry.version,
-        python: '3.11',
-        requirements: true,
-        release: true,
-        published: true,
-        assets: { [tarball]: digest },
-      });
+  it('puts in each foreign PEX only wheels compatible with its platform', async () => {
+    const tools = await provisionTools();
+    for (const platform of ALL_PLATFORMS) {
+      const name = formatPlatform(platform);
+      const dir = await extract(
+        storeAsset(root, `wait-for-it-v${versions[0]}`, `wait-for-it-${name}.tar.gz`),
+      );
+      expect((await readdir(dir)).sort()).toEqual(['wait-for-it', `wait-for-it-${name}.pex`]);
+      const contents = await readPexContents(tools, join(dir, `wait-for-it-${name}.pex`));
+      const tags = compatibleTagSet(await readCompletePlatform(platform, '3.11'));
+      expect(contents.scripts).toContain('wait-for-it');
+      expect(contents.distributions.length).toBeGreaterThan(0);
+      for (const wheel of contents.distributions) {
+        expect([wheel, isWheelCompatible(parseWheelFilename(wheel)!, tags)]).toEqual([wheel, true]);
+      }
     }
   });
 
-  it("writes a manifest that a real HCL parser reads, with the tarballs' digests", async () => {
-    const text = await readFile(join(root, 'dist/hermit/wait-for-it.hcl'), 'utf8');
-    const hcl = (await parseHcl('wait-for-it.hcl', text)) as Record<string, unknown>;
-    expect(hcl.binaries).toEqual(['wait-for-it']);
-    expect(hcl.test).toBe('wait-for-it --help');
-    expect(hcl.source).toBe(
-      `file://${root}/dist/releases/wait-for-it-v\${version}/assets/wait-for-it-\${os}-\${arch}.tar.gz`,
-    );
-    const blocks = hcl.version as Record<string, Array<Record<string, unknown>>>;
-    expect(Object.keys(blocks)).toEqual(versions);
-    for (const version of versions)
-      expect(blocks[version]?.[0]?.['runtime-dependencies']).toEqual(['python3@3.11']);
-    const sums = hcl.sha256sums as Record<string, string>;
-    const expected: Record<string, string> = {};
+  it('publishes checksums.txt in GoReleaser format, which sha256sum -c accepts', async () => {
     for (const version of versions) {
-      const path = storeAsset(root, `wait-for-it-v${version}`, tarball);
-      expected[`file://${path}`] = await sha256Of(path);
+      const assets = join(root, 'dist/releases', `wait-for-it-v${version}`, 'assets');
+      const lines = (await readFile(join(assets, 'checksums.txt'), 'utf8')).trimEnd().split('\n');
+      const expected = await Promise.all(
+        tarballs.map(async (t) => `${await sha256Of(join(assets, t))}  ${t}`),
+      );
+      expect(lines).toEqual(expected);
+      const { stdout } = await run('sha256sum', ['-c', 'checksums.txt'], { cwd: assets });
+      expect(stdout.trim().split('\n')).toEqual(tarballs.map((t) => `${t}: OK`));
     }
-    expect(sums).toEqual(expected);
   });
 
   it('does nothing on a second run: same state, same manifest, same assets', async () => {
@@ -98,9 +105,12 @@ describe('hermit-pex run on the local default', () => {
     expect((await runCli(other, ['run'])).code).toBe(0);
     for (const version of versions) {
       const tag = `wait-for-it-v${version}`;
-      expect(await sha256Of(storeAsset(other, tag, tarball))).toBe(
-        await sha256Of(storeAsset(root, tag, tarball)),
-      );
+      for (const name of [...tarballs, 'checksums.txt']) {
+        expect([name, await sha256Of(storeAsset(other, tag, name))]).toEqual([
+          name,
+          await sha256Of(storeAsset(root, tag, name)),
+        ]);
+      }
       expect(await readFile(join(other, 'packages/wait-for-it', version, 'requirements.txt'), 'utf8')).toBe(
         await readFile(join(root, 'packages/wait-for-it', version, 'requirements.txt'), 'utf8'),
       );
@@ -118,6 +128,28 @@ describe('hermit-pex run on the local default', () => {
     )) as Record<string, object>;
     expect(Object.keys(hcl.version as object)).toContain('2.2.2');
   });
+
+  it('removes a version from the manifest only by the explicit command, and refuses one that would come back', async () => {
+    const versionsIn = async () =>
+      Object.keys(
+        (
+          (await parseHcl(
+            'm.hcl',
+            await readFile(join(root, 'dist/hermit/wait-for-it.hcl'), 'utf8'),
+          )) as Record<string, object>
+        ).version!,
+      );
+    const refused = await runCli(root, ['remove', 'wait-for-it', '2.3.0']);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain('wait-for-it 2.3.0 is still published as wait-for-it-v2.3.0');
+    expect(await versionsIn()).toContain('2.3.0');
+    // 2.2.2's release is gone from the store (the test above), so it can go.
+    const removed = await runCli(root, ['remove', 'wait-for-it', '2.2.2']);
+    expect(removed.code).toBe(0);
+    expect(await versionsIn()).toEqual(versions.filter((v) => v !== '2.2.2'));
+    expect((await runCli(root, ['manifest'])).code).toBe(0);
+    expect(await versionsIn()).not.toContain('2.2.2');
+  });
 });
 
 async function snapshot(root: string): Promise<Record<string, string>> {
@@ -133,6 +165,64 @@ async function snapshot(root: string): Promise<Record<string, string>> {
   }
   return files;
 }
+
+describe('hermit-pex with a dependency that has only an sdist', () => {
+  // num2words 0.5.14 needs docopt 0.6.2, which PyPI has only as an sdist: no platform can be
+  // cross-built, so each needs its own runner, and only this host's tarball is built here.
+  const num2words = `package: num2words
+binaries: [num2words]
+versions:
+  - version: "0.5.14"
+    python: "3.11"
+`;
+  let root: string;
+  beforeAll(async () => {
+    root = await aWorkspace({ num2words });
+    expect((await runCli(root, ['prepare', '--packages-dir', 'packages'])).code).toBe(0);
+  });
+
+  it('plans native runners for the other platforms, naming the reason', async () => {
+    const plan = await runCli(root, ['plan']);
+    expect(plan.code).toBe(0);
+    const others = ALL_PLATFORMS.map(formatPlatform).filter((p) => p !== host);
+    expect(plan.stdout).toContain(
+      `num2words 0.5.14: build ${host}, ${others.map((p) => `needs-runner ${p}`).join(', ')}, waiting-for-other-platforms\n`,
+    );
+    expect(plan.stderr).toMatch(/needs a native runner: docopt 0\.6\.2: only an sdist/);
+  });
+
+  it('prints a CI matrix with this host auto and one native runner per other platform', async () => {
+    const runners = await runCli(root, ['runners']);
+    expect(runners.code).toBe(0);
+    const labels: Record<string, string> = {
+      'linux-amd64': 'ubuntu-24.04',
+      'linux-arm64': 'ubuntu-24.04-arm',
+      'darwin-amd64': 'macos-13',
+      'darwin-arm64': 'macos-15',
+    };
+    const others = ALL_PLATFORMS.map(formatPlatform)
+      .filter((p) => p !== host)
+      .sort();
+    expect(JSON.parse(runners.stdout)).toEqual({
+      include: [
+        { runner: labels[host], platforms: 'auto' },
+        ...others.map((p) => ({ runner: labels[p], platforms: 'native' })),
+      ],
+    });
+  });
+
+  it('builds only the native tarball and leaves the release unpublished', async () => {
+    const result = await runCli(root, ['run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('num2words 0.5.14: pending\n');
+    const assets = await readdir(join(root, 'dist/releases/num2words-v0.5.14/assets'));
+    expect(assets).toEqual([`num2words-${host}.tar.gz`]);
+    // A native runner for this host has nothing to do: auto already built it.
+    const native = await runCli(root, ['pex', '--build-platforms', 'native']);
+    expect(native.code).toBe(0);
+    expect(native.stderr).not.toMatch(/building PEX/);
+  });
+});
 
 describe('hermit-pex failures', () => {
   it('reports config errors by file and key, still builds the valid package, and exits 4', async () => {

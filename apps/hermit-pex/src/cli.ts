@@ -176,22 +176,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
       });
     }
+    const packagesDir = resolve(root, values['packages-dir'] ?? 'packages');
+    const manifestDir = resolve(root, values['manifest-dir'] ?? 'dist/hermit');
     if (command === 'remove') {
       const [name, ...versions] = packages;
       if (name === undefined || versions.length === 0) {
         io.stderr(`hermit-pex: remove needs a package and at least one version\n`);
         return EXIT.usage;
       }
-      await removeManifestVersions(
-        {
-          packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
-          manifestDir: resolve(root, values['manifest-dir'] ?? 'dist/hermit'),
-          store,
-          log,
-        },
-        name,
-        versions,
-      );
+      await removeManifestVersions({ packagesDir, manifestDir, store, log }, name, versions);
       return EXIT.ok;
     }
     log.info(
@@ -199,9 +192,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     const reports = await runPipeline(
       {
-        packagesDir: resolve(root, values['packages-dir'] ?? 'packages'),
+        packagesDir,
         distDir: resolve(root, values['dist-dir'] ?? 'dist/pex'),
-        manifestDir: resolve(root, values['manifest-dir'] ?? 'dist/hermit'),
+        manifestDir,
         store,
         platforms,
         buildPlatforms,

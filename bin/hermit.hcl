@@ -1,0 +1,4 @@
+manage-git = false
+
+github-token-auth {
+}

@@ -92,7 +92,7 @@ const COMMANDS = new Set<string>([
 export const RUNNER_LABELS: Readonly<Record<string, string>> = {
   'linux-amd64': 'ubuntu-24.04',
   'linux-arm64': 'ubuntu-24.04-arm',
-  'darwin-amd64': 'macos-13',
+  'darwin-amd64': 'macos-15-intel',
   'darwin-arm64': 'macos-15',
 };
 

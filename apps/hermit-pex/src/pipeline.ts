@@ -21,6 +21,7 @@ import {
   buildPexBundle,
   COMPLETE_PLATFORM_PYTHONS,
   fetchPlatformSupport,
+  findInterpreter,
   formatPlatform,
   lockRequirements,
   renderRequirementsIn,
@@ -365,8 +366,11 @@ const STEP_RUNNERS: Record<
       async (v) => {
         tools ??= await options.provisionTools();
         const split = await splitRunner(options, tools, pkg, v);
+        // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
+        const hostFromDescription =
+          COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
         for (const platform of split.build) {
-          const cross = !samePlatform(platform, options.host);
+          const cross = !samePlatform(platform, options.host) || hostFromDescription;
           options.log.info(
             `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
           );
@@ -379,6 +383,7 @@ const STEP_RUNNERS: Record<
             indexUrl: pkg.index.url,
             platform,
             outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
+            completePlatform: cross,
           });
           const result = await publishAsset(
             options.store,

@@ -197,7 +197,7 @@ versions:
     const labels: Record<string, string> = {
       'linux-amd64': 'ubuntu-24.04',
       'linux-arm64': 'ubuntu-24.04-arm',
-      'darwin-amd64': 'macos-13',
+      'darwin-amd64': 'macos-15-intel',
       'darwin-arm64': 'macos-15',
     };
     const others = ALL_PLATFORMS.map(formatPlatform)

@@ -18,7 +18,13 @@ export type ErrorCode =
   | 'VERIFY_FAILED'
   | 'INTERNAL'
   | 'ARCHIVE_INVALID'
-  | 'ARCHIVE_WRITE_FAILED';
+  | 'ARCHIVE_WRITE_FAILED'
+  | 'CLONE_FAILED'
+  | 'BUILD_FAILED'
+  | 'INSTALL_TEST_FAILED'
+  | 'PUSH_FAILED'
+  | 'DISPATCH_FAILED'
+  | 'CONFLICT';
 
 export interface ErrorDetails {
   file?: string | undefined;

@@ -1,0 +1,400 @@
+import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PackyardError, sha256File, writeFileAtomically } from '@packyard/core';
+import {
+  forEachLimited,
+  formatUploadTime,
+  replaceDirectory,
+  temporarySibling,
+  withIndexLock,
+  writeTreeFile,
+} from './fs-util.js';
+import { checkDistributionFilename, inspectDistribution, type InspectedFile } from './inspect.js';
+import {
+  parseProjectJson,
+  renderProjectHtml,
+  renderProjectJson,
+  renderRootHtml,
+  renderRootJson,
+  sortIndexEntries,
+} from './render.js';
+import type { IndexEntry } from './types.js';
+
+/** Options of addFilesToIndex. */
+export interface AddFilesOptions {
+  /** Replace a file already in the index whose bytes differ (default: refuse with CONFLICT). */
+  replace?: boolean;
+  /** PEP 700 upload-time recorded for the added files (default: now). */
+  uploadTime?: Date;
+}
+
+/** What addFilesToIndex did, by file name. */
+export interface AddFilesResult {
+  added: string[];
+  /** Already in the index with the same bytes: nothing was written for them. */
+  unchanged: string[];
+  replaced: string[];
+  /** Normalised names of the projects the files belong to. */
+  projects: string[];
+}
+
+/** Options of writeIndex. */
+export interface WriteIndexOptions {
+  /** upload-time for files the pages did not list before (default: the file's mtime). */
+  uploadTime?: Date;
+}
+
+/** What writeIndex wrote. */
+export interface WriteIndexResult {
+  /** Normalised project names, sorted. */
+  projects: string[];
+  files: number;
+}
+
+const FILES = 'files';
+const SIMPLE = 'simple';
+// Reading archives is I/O-bound with a little CPU (sha256, inflate): a few at a time keeps both busy.
+const INSPECT_CONCURRENCY = 4;
+
+/**
+ * Validates each file (name, zip/tar, METADATA name+version match the file name), copies it into
+ * `<indexDir>/files/<project>/` and rewrites only the touched projects' pages, plus the root pages
+ * when a project is new. All-or-nothing: any invalid file or conflict throws and leaves the index as
+ * it was. Same name and bytes: unchanged; same name, other bytes: CONFLICT unless `replace`.
+ * Writers serialise on a lock in `indexDir`, so concurrent calls (other processes too) are safe.
+ */
+export async function addFilesToIndex(
+  indexDir: string,
+  files: readonly string[],
+  options: AddFilesOptions = {},
+): Promise<AddFilesResult> {
+  const root = resolve(indexDir);
+  const inspected: InspectedFile[] = [];
+  await forEachLimited(files, INSPECT_CONCURRENCY, async (file) => {
+    inspected.push(await inspectDistribution(resolve(file)));
+  });
+  const batch = new Map<string, InspectedFile>();
+  for (const file of inspected) {
+    const twin = batch.get(file.parsed.filename);
+    if (twin !== undefined && twin.sha256 !== file.sha256) {
+      throw new PackyardError(
+        'CONFLICT',
+        `two different files named ${file.parsed.filename} were given (${twin.path} and ${file.path})`,
+        { file: file.path, field: 'sha256', value: { [twin.path]: twin.sha256, [file.path]: file.sha256 } },
+      );
+    }
+    batch.set(file.parsed.filename, file);
+  }
+  const byProject = new Map<string, InspectedFile[]>();
+  for (const file of batch.values()) {
+    const list = byProject.get(file.parsed.normalizedName) ?? [];
+    list.push(file);
+    byProject.set(file.parsed.normalizedName, list);
+  }
+  const uploadTime = formatUploadTime(options.uploadTime ?? new Date());
+  const result: AddFilesResult = {
+    added: [],
+    unchanged: [],
+    replaced: [],
+    projects: [...byProject.keys()].sort(),
+  };
+
+  return withIndexLock(root, async (assertHeld) => {
+    const plans: ProjectPlan[] = [];
+    for (const [project, projectFiles] of byProject) {
+      const current = await readProjectState(root, project);
+      const entries = new Map((current?.files ?? []).map((entry) => [entry.filename, entry]));
+      const changed: ChangedFile[] = [];
+      for (const file of projectFiles) {
+        const existing = entries.get(file.parsed.filename);
+        if (existing !== undefined && existing.hashes['sha256'] === file.sha256) {
+          result.unchanged.push(file.parsed.filename);
+          continue;
+        }
+        if (existing !== undefined && options.replace !== true) {
+          throw new PackyardError(
+            'CONFLICT',
+            `${file.parsed.filename} is already in the index with other bytes (sha256 ${existing.hashes['sha256'] ?? 'unknown'}, this file ${file.sha256})`,
+            {
+              file: file.path,
+              field: 'sha256',
+              value: file.sha256,
+              hint: 'a published file never changes: release a new version (or a build number), or ask for replace',
+            },
+          );
+        }
+        (existing === undefined ? result.added : result.replaced).push(file.parsed.filename);
+        entries.set(file.parsed.filename, entryFor(file, uploadTime));
+        changed.push({ file, replacing: existing !== undefined });
+      }
+      if (changed.length > 0) {
+        plans.push({
+          project,
+          isNew: current === undefined,
+          changed,
+          entries: sortIndexEntries([...entries.values()]),
+        });
+      }
+    }
+    if (plans.length === 0) return sortResult(result);
+    await applyPlans(root, plans, assertHeld);
+    return sortResult(result);
+  });
+}
+
+interface ChangedFile {
+  file: InspectedFile;
+  replacing: boolean;
+}
+
+interface ProjectPlan {
+  project: string;
+  isNew: boolean;
+  changed: ChangedFile[];
+  entries: IndexEntry[];
+}
+
+function sortResult(result: AddFilesResult): AddFilesResult {
+  result.added.sort();
+  result.unchanged.sort();
+  result.replaced.sort();
+  return result;
+}
+
+function entryFor(file: InspectedFile, uploadTime: string): IndexEntry {
+  const { parsed } = file;
+  const entry: IndexEntry = {
+    filename: parsed.filename,
+    url: `../../${FILES}/${parsed.normalizedName}/${parsed.filename}`,
+    version: parsed.normalizedVersion,
+    hashes: { sha256: file.sha256 },
+    size: file.size,
+    uploadTime,
+  };
+  if (file.requiresPython !== undefined) entry.requiresPython = file.requiresPython;
+  if (file.metadataSha256 !== undefined) entry.coreMetadata = { sha256: file.metadataSha256 };
+  return entry;
+}
+
+/** Reads a project's JSON page, the index's record of its files; undefined for a new project. */
+async function readProjectState(root: string, project: string): Promise<{ files: IndexEntry[] } | undefined> {
+  const path = join(root, SIMPLE, project, 'index.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseProjectJson(text, path);
+}
+
+/**
+ * Writes the planned files and pages. Distribution files go in first, then metadata files, then
+ * pages, so a client never sees a link to a missing file; anything that fails puts every path it
+ * touched back as it was.
+ */
+async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => void): Promise<void> {
+  const undo: (() => Promise<unknown>)[] = [];
+  const cleanup: string[] = [];
+  try {
+    for (const plan of plans) {
+      const dir = join(root, FILES, plan.project);
+      await mkdir(dir, { recursive: true });
+      for (const { file, replacing } of plan.changed) {
+        const dest = join(dir, file.parsed.filename);
+        const tmp = temporarySibling(dest, 'tmp');
+        await copyFile(file.path, tmp);
+        // The source could have changed since it was inspected; what lands must be what was checked.
+        const copied = await sha256File(tmp);
+        if (copied !== file.sha256) {
+          await rm(tmp, { force: true });
+          throw new PackyardError('CONFIG_INVALID', `${file.path} changed while it was being added`, {
+            file: file.path,
+            field: 'sha256',
+            value: copied,
+            hint: 'add the file again once whatever writes it has finished',
+          });
+        }
+        await keepForUndo(dest, replacing, undo, cleanup);
+        await rename(tmp, dest);
+        if (file.metadata !== undefined) {
+          await keepForUndo(`${dest}.metadata`, replacing, undo, cleanup);
+          await writeFileAtomically(`${dest}.metadata`, file.metadata);
+        } else if (replacing) {
+          await keepForUndo(`${dest}.metadata`, true, undo, cleanup);
+        }
+      }
+    }
+    assertHeld();
+    for (const plan of plans) {
+      const page = { name: plan.project, files: plan.entries };
+      const dir = join(root, SIMPLE, plan.project);
+      // The JSON page is the index's record, so it is written before the HTML one.
+      await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+      await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
+    }
+    if (plans.some((plan) => plan.isNew)) {
+      const projects = await listProjects(root);
+      await writePage(join(root, SIMPLE, 'index.json'), renderRootJson(projects), undo);
+      await writePage(join(root, SIMPLE, 'index.html'), renderRootHtml(projects), undo);
+    }
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => {});
+    throw error;
+  }
+  for (const path of cleanup) await rm(path, { force: true }).catch(() => {});
+}
+
+// A file about to be replaced is moved aside (and moved back on failure); a new one is removed.
+async function keepForUndo(
+  path: string,
+  replacing: boolean,
+  undo: (() => Promise<unknown>)[],
+  cleanup: string[],
+): Promise<void> {
+  if (!replacing) {
+    undo.push(() => rm(path, { force: true }));
+    return;
+  }
+  const aside = temporarySibling(path, 'old');
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    undo.push(() => rm(path, { force: true }));
+    return;
+  }
+  undo.push(async () => {
+    await rm(path, { force: true });
+    await rename(aside, path);
+  });
+  cleanup.push(aside);
+}
+
+async function writePage(path: string, content: string, undo: (() => Promise<unknown>)[]): Promise<void> {
+  let previous: Buffer | undefined;
+  try {
+    previous = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  undo.push(() => (previous === undefined ? rm(path, { force: true }) : writeFileAtomically(path, previous)));
+  await writeFileAtomically(path, content);
+}
+
+/** Normalised names of the projects that have a page, sorted. */
+async function listProjects(root: string): Promise<string[]> {
+  const entries = await readdir(join(root, SIMPLE), { withFileTypes: true }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .filter((entry) => entry.isDirectory() && /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+// Left behind by a killed writer: our own temporaries, and write-file-atomic's `<name>.<number>`.
+const DEBRIS = /^(.+\.(?:whl|tar\.gz|zip)(?:\.metadata)?)\.(?:(?:tmp|old)-\d+-[0-9a-f]+|\d+)$/;
+
+/**
+ * Regenerates every page from the distribution files under `<indexDir>/files/`: each is read again
+ * (hash, metadata, name check) and the `.metadata` files are rewritten where they differ. Yanked
+ * marks and upload times are kept from the pages for files whose bytes are unchanged. The new
+ * `simple/` tree is built beside the old one and swapped in. All-or-nothing, under the index lock.
+ */
+export async function writeIndex(
+  indexDir: string,
+  options: WriteIndexOptions = {},
+): Promise<WriteIndexResult> {
+  const root = resolve(indexDir);
+  return withIndexLock(root, async (assertHeld) => {
+    const filesRoot = join(root, FILES);
+    const paths: { project: string; path: string }[] = [];
+    const metadataFiles = new Set<string>();
+    const projectDirs = await readdir(filesRoot, { withFileTypes: true }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    });
+    for (const dir of projectDirs) {
+      const dirPath = join(filesRoot, dir.name);
+      if (!dir.isDirectory()) {
+        throw unexpected(dirPath, 'only project directories belong in files/');
+      }
+      for (const name of await readdir(dirPath)) {
+        const path = join(dirPath, name);
+        if (DEBRIS.test(name)) {
+          await rm(path, { force: true });
+          continue;
+        }
+        if (name.endsWith('.metadata')) {
+          metadataFiles.add(path);
+          continue;
+        }
+        const parsed = checkDistributionFilename(name, path);
+        if (parsed.normalizedName !== dir.name) {
+          throw unexpected(path, `it belongs in files/${parsed.normalizedName}/, not files/${dir.name}/`);
+        }
+        paths.push({ project: dir.name, path });
+      }
+    }
+
+    const inspected: InspectedFile[] = [];
+    await forEachLimited(paths, INSPECT_CONCURRENCY, async ({ path }) => {
+      inspected.push(await inspectDistribution(path));
+    });
+
+    const byProject = new Map<string, IndexEntry[]>();
+    const previousByProject = new Map<string, Map<string, IndexEntry>>();
+    for (const file of inspected) {
+      const project = file.parsed.normalizedName;
+      let previous = previousByProject.get(project);
+      if (previous === undefined) {
+        const state = await readProjectState(root, project).catch(() => undefined);
+        previous = new Map((state?.files ?? []).map((entry) => [entry.filename, entry]));
+        previousByProject.set(project, previous);
+      }
+      const before = previous.get(file.parsed.filename);
+      const same = before !== undefined && before.hashes['sha256'] === file.sha256;
+      const entry = entryFor(file, formatUploadTime(options.uploadTime ?? file.mtime));
+      if (same && before.uploadTime !== undefined) entry.uploadTime = before.uploadTime;
+      if (same && before.yanked !== undefined) entry.yanked = before.yanked;
+      const list = byProject.get(project) ?? [];
+      list.push(entry);
+      byProject.set(project, list);
+    }
+
+    assertHeld();
+    for (const file of inspected) {
+      if (file.metadata === undefined) continue;
+      const path = `${file.path}.metadata`;
+      metadataFiles.delete(path);
+      const existing = await readFile(path).catch(() => undefined);
+      if (existing === undefined || !existing.equals(file.metadata))
+        await writeFileAtomically(path, file.metadata);
+    }
+    // A metadata file whose distribution is gone would be served for nothing.
+    for (const orphan of metadataFiles) await rm(orphan, { force: true });
+
+    const projects = [...byProject.keys()].sort();
+    await replaceDirectory(join(root, SIMPLE), async (dir) => {
+      await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
+      await writeTreeFile(dir, 'index.json', renderRootJson(projects));
+      await forEachLimited(projects, 16, async (project) => {
+        const page = { name: project, files: sortIndexEntries(byProject.get(project) ?? []) };
+        await mkdir(join(dir, project));
+        await writeTreeFile(dir, `${project}/index.json`, renderProjectJson(page));
+        await writeTreeFile(dir, `${project}/index.html`, renderProjectHtml(page));
+      });
+    });
+    return { projects, files: inspected.length };
+  });
+}
+
+function unexpected(path: string, why: string): PackyardError {
+  return new PackyardError('CONFIG_INVALID', `${path} does not belong in the index: ${why}`, {
+    file: path,
+    hint: 'move it out of the index directory, or add it with addFilesToIndex',
+  });
+}

@@ -1,0 +1,36 @@
+export {
+  addFilesToIndex,
+  writeIndex,
+  type AddFilesOptions,
+  type AddFilesResult,
+  type WriteIndexOptions,
+  type WriteIndexResult,
+} from './index-dir.js';
+export {
+  writeIndexFromPackageList,
+  parsePackageList,
+  entryFromPackageList,
+  PACKAGE_LIST_STATE,
+  type PackageListEntry,
+  type PackageListIndexOptions,
+  type PackageListIndexResult,
+} from './package-list.js';
+export {
+  parseDistributionFilename,
+  explainDistributionFilename,
+  type DistributionFilename,
+} from './filename.js';
+export { parseCoreMetadata, readDistributionMetadata, type CoreMetadata } from './metadata.js';
+export { inspectDistribution, type InspectedFile } from './inspect.js';
+export {
+  renderProjectHtml,
+  renderProjectJson,
+  renderRootHtml,
+  renderRootJson,
+  parseProjectJson,
+  sortIndexEntries,
+  escapeHtml,
+} from './render.js';
+export { compareVersionStrings } from './versions.js';
+export { LOCK_NAME } from './fs-util.js';
+export type { IndexEntry, ProjectPage } from './types.js';

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { PackyardError, sha256File } from '@packyard/core';
+import { normalizeProjectName } from '@packyard/pypi-client';
+import { explainDistributionFilename, type DistributionFilename } from './filename.js';
+import { parseCoreMetadata, readDistributionMetadata } from './metadata.js';
+import { compareVersionStrings, isPep440 } from './versions.js';
+
+/** What packyard learns from reading one distribution file: enough to list it without reading it again. */
+export interface InspectedFile {
+  path: string;
+  parsed: DistributionFilename;
+  sha256: string;
+  size: number;
+  mtime: Date;
+  requiresPython?: string;
+  /** The METADATA bytes served as the PEP 658 `.metadata` file (wheels only). */
+  metadata?: Buffer;
+  metadataSha256?: string;
+}
+
+/** Checks a file name and throws CONFIG_INVALID naming it when it is no distribution file name. */
+export function checkDistributionFilename(filename: string, where: string): DistributionFilename {
+  const result = explainDistributionFilename(filename);
+  if (typeof result !== 'string') return result;
+  throw new PackyardError(
+    'CONFIG_INVALID',
+    `"${filename}" is not a valid distribution file name: ${result}`,
+    {
+      file: where,
+      field: 'filename',
+      value: filename,
+      hint: 'index only wheels and sdists named as the packaging specifications say (build them with a standard build backend)',
+    },
+  );
+}
+
+/**
+ * Reads a wheel or sdist: its name, sha256, size and core metadata, and checks that the metadata's
+ * Name and Version are the ones the file name gives (PEP 503 normalised name, PEP 440-equal version).
+ */
+export async function inspectDistribution(path: string): Promise<InspectedFile> {
+  const parsed = checkDistributionFilename(basename(path), path);
+  const info = await stat(path).catch((error: unknown) => {
+    throw new PackyardError('CONFIG_INVALID', `cannot read ${path}: ${(error as Error).message}`, {
+      file: path,
+      hint: 'pass the path of a built wheel or sdist',
+      cause: error,
+    });
+  });
+  if (!info.isFile()) {
+    throw new PackyardError('CONFIG_INVALID', `${path} is not a regular file`, { file: path });
+  }
+  const [sha256, metadataBytes] = await Promise.all([
+    sha256File(path),
+    readDistributionMetadata(path, parsed),
+  ]);
+  const metadata = parseCoreMetadata(metadataBytes.toString('utf8'));
+  const source = parsed.kind === 'wheel' ? 'METADATA' : 'PKG-INFO';
+  if (metadata.name === undefined) {
+    throw mismatch(path, `${source} Name`, undefined, `${source} has no Name field`);
+  }
+  if (normalizeProjectName(metadata.name) !== parsed.normalizedName) {
+    throw mismatch(
+      path,
+      `${source} Name`,
+      metadata.name,
+      `${source} names the project "${metadata.name}", but the file name says "${parsed.name}"`,
+    );
+  }
+  if (metadata.version === undefined || !isPep440(metadata.version)) {
+    throw mismatch(
+      path,
+      `${source} Version`,
+      metadata.version,
+      metadata.version === undefined
+        ? `${source} has no Version field`
+        : `${source} Version "${metadata.version}" is not a PEP 440 version`,
+    );
+  }
+  if (compareVersionStrings(metadata.version, parsed.version) !== 0) {
+    throw mismatch(
+      path,
+      `${source} Version`,
+      metadata.version,
+      `${source} says version "${metadata.version}", but the file name says "${parsed.version}"`,
+    );
+  }
+  const out: InspectedFile = { path, parsed, sha256, size: info.size, mtime: info.mtime };
+  if (metadata.requiresPython !== undefined) out.requiresPython = metadata.requiresPython;
+  // PEP 658 metadata is served for wheels only, as PyPI does: an sdist's PKG-INFO may mark fields
+  // Dynamic (PEP 643), so installers must build it to learn its dependencies anyway.
+  if (parsed.kind === 'wheel') {
+    out.metadata = metadataBytes;
+    out.metadataSha256 = createHash('sha256').update(metadataBytes).digest('hex');
+  }
+  return out;
+}
+
+function mismatch(path: string, field: string, value: string | undefined, message: string): PackyardError {
+  return new PackyardError('CONFIG_INVALID', `${basename(path)}: ${message}`, {
+    file: path,
+    field,
+    value,
+    hint: 'the metadata inside a distribution must match its file name; rebuild it, or rename it to what its metadata says',
+  });
+}

@@ -1,0 +1,118 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Parser } from 'htmlparser2';
+import {
+  parseProjectJson,
+  renderProjectHtml,
+  renderProjectJson,
+  renderRootHtml,
+  renderRootJson,
+  sortIndexEntries,
+  type IndexEntry,
+  type ProjectPage,
+} from '@packyard/wheel-index';
+
+const golden = (name: string): string => fileURLToPath(new URL(`./testdata/${name}.golden`, import.meta.url));
+
+// Rendered pages are compared with committed files, so a reviewer reads real output in the diff.
+// UPDATE_GOLDEN=1 rewrites them.
+async function expectGolden(name: string, actual: string): Promise<void> {
+  if (process.env['UPDATE_GOLDEN'] === '1') await writeFile(golden(name), actual);
+  expect(actual).toBe(await readFile(golden(name), 'utf8'));
+}
+
+const hostile = '"><script>alert(1)</script>';
+const files: IndexEntry[] = [
+  {
+    filename: 'demo-1.10.0.tar.gz',
+    url: '../../files/demo/demo-1.10.0.tar.gz',
+    version: '1.10.0',
+    hashes: { sha256: 'c'.repeat(64) },
+    requiresPython: '>=3.8,<4',
+    size: 3000,
+    uploadTime: '2024-01-03T00:00:00.000000Z',
+  },
+  {
+    filename: 'demo-1.9.0-py3-none-any.whl',
+    url: '../../files/demo/demo-1.9.0-py3-none-any.whl',
+    version: '1.9.0',
+    hashes: { sha256: 'a'.repeat(64) },
+    requiresPython: `>=3.8 ${hostile}`,
+    coreMetadata: { sha256: 'b'.repeat(64) },
+    yanked: `broken ${hostile} & 'quoted'`,
+    size: 1000,
+    uploadTime: '2024-01-01T00:00:00.000000Z',
+  },
+  {
+    filename: 'demo-1.10.0-py3-none-any.whl',
+    url: '../../files/demo/demo-1.10.0-py3-none-any.whl',
+    version: '1.10.0',
+    hashes: { sha256: 'd'.repeat(64) },
+    coreMetadata: true,
+    yanked: true,
+    size: 2000,
+    uploadTime: '2024-01-02T00:00:00.000000Z',
+  },
+];
+const page: ProjectPage = { name: 'demo', files: sortIndexEntries(files) };
+
+it('renders a project page in PEP 440 order, wheels before the sdist', async () => {
+  expect(page.files.map((f) => f.filename)).toEqual([
+    'demo-1.9.0-py3-none-any.whl',
+    'demo-1.10.0-py3-none-any.whl',
+    'demo-1.10.0.tar.gz',
+  ]);
+  await expectGolden('project.html', renderProjectHtml(page));
+  await expectGolden('project.json', renderProjectJson(page));
+  await expectGolden('root.html', renderRootHtml(['demo', 'other-project']));
+  await expectGolden('root.json', renderRootJson(['demo', 'other-project']));
+});
+
+it('escapes every attribute and text so hostile values stay data', () => {
+  const html = renderProjectHtml(page);
+  expect(html).not.toContain('<script>');
+  const anchors: Record<string, string>[] = [];
+  const scripts: string[] = [];
+  const parser = new Parser(
+    {
+      onopentag(name, attribs) {
+        if (name === 'a') anchors.push(attribs);
+        if (name === 'script') scripts.push(name);
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.write(html);
+  parser.end();
+  expect(scripts).toEqual([]);
+  expect(anchors).toHaveLength(3);
+  // An HTML parser gives back exactly the values that went in.
+  expect(anchors[0]).toEqual({
+    href: `../../files/demo/demo-1.9.0-py3-none-any.whl#sha256=${'a'.repeat(64)}`,
+    'data-requires-python': `>=3.8 ${hostile}`,
+    'data-core-metadata': `sha256=${'b'.repeat(64)}`,
+    'data-dist-info-metadata': `sha256=${'b'.repeat(64)}`,
+    'data-yanked': `broken ${hostile} & 'quoted'`,
+  });
+  expect(anchors[1]).toEqual({
+    href: `../../files/demo/demo-1.10.0-py3-none-any.whl#sha256=${'d'.repeat(64)}`,
+    'data-core-metadata': 'true',
+    'data-dist-info-metadata': 'true',
+    'data-yanked': '',
+  });
+  expect(anchors[2]).toEqual({
+    href: `../../files/demo/demo-1.10.0.tar.gz#sha256=${'c'.repeat(64)}`,
+    'data-requires-python': '>=3.8,<4',
+  });
+});
+
+it('reads its own JSON page back into the same entries', () => {
+  expect(parseProjectJson(renderProjectJson(page), 'demo/index.json')).toEqual(page);
+});
+
+it('says API 1.0 when a file has no size, since PEP 700 makes size mandatory in 1.1', () => {
+  const withoutSize = { name: 'demo', files: page.files.map(({ size: _size, ...rest }) => rest) };
+  expect(JSON.parse(renderProjectJson(withoutSize)).meta).toEqual({ 'api-version': '1.0' });
+  expect(renderProjectHtml(withoutSize)).toContain(`<meta name='pypi:repository-version' content='1.0' />`);
+  expect(JSON.parse(renderProjectJson(page)).meta).toEqual({ 'api-version': '1.1' });
+});

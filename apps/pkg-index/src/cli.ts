@@ -1,0 +1,471 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import { provisionTools, type Tools } from '@packyard/pex-builder';
+import { resolveIndexUrl } from '@packyard/pypi-client';
+import { addFilesToIndex as addFilesToIndexDefault } from '@packyard/wheel-index';
+import { hashPassword, readServeConfig, type ServeConfig } from './config.js';
+import { planDispatch, readDispatchToken, sendDispatch } from './dispatch.js';
+import { createGitRunner } from './git.js';
+import { addToIndex, type AddFilesToIndex } from './index-files.js';
+import { startIndexServer } from './serve.js';
+import { runUpdate, type Logger } from './update.js';
+
+export const USAGE = `usage: pkg-index <command> [options]
+
+Commands:
+  update     build a wheel from a git ref, install-test it, add it to the index, commit and push
+             (pull mode: what the index repository's workflow runs on a dispatch)
+  dispatch   ask the index repository to update a dependency (repository_dispatch
+             "update_package_index"; replaces issue_update.sh)
+  add        add built wheels/sdists to an index directory (push mode)
+  serve      serve an index directory over HTTP, with uploads from twine (push mode)
+  hash-password
+             read a password on stdin and print its bcrypt hash for the serve config
+
+pkg-index update --owner OWNER --repo REPO --ref REF [options]
+  --owner, --repo, --ref   the source repository on GitHub and the branch, tag or commit to build
+                           (the seed's --source-org/--source-owner, --source-repo and
+                           --source-ref/--source-branch/--dependency-ref are accepted too)
+  --index-dir DIR          a clean checkout of the index repository, updated in place
+                           (default: the current directory, unless --index-repo is given)
+  --index-repo URL         the index repository's git URL: cloned when there is no --index-dir
+                           checkout, and where a checkout pushes (default: its origin)
+  --branch NAME            the index branch (default main)
+  --git-base URL           clone URLs are URL/OWNER/REPO (default https://github.com)
+  --index-url URL          where build backends and dependencies come from (default: pip's
+                           configured index, else PyPI)
+  --python PY              the interpreter to build and test with (default: packyard's tools python)
+  --push-attempts N        how often a push that lost a race is re-applied (default 5)
+  --replace                replace a wheel of the same name whose bytes differ
+  --author "NAME <EMAIL>"  commit author (default github-actions[bot])
+
+pkg-index dispatch --owner OWNER --repo REPO --ref REF --index-repo OWNER/NAME [options]
+  --index-repo OWNER/NAME  the index repository (default: $PKG_INDEX_REPO)
+  --token-file FILE        read the token from FILE (default: $PKG_UPDATE_TOKEN, $GITHUB_TOKEN,
+                           $GH_TOKEN); it needs "Contents" write access to the index repository
+  --api-url URL            GitHub REST API base (default https://api.github.com)
+
+pkg-index add FILE... --index-dir DIR [--replace]
+pkg-index serve --index-dir DIR [--host HOST] [--port PORT] [--config FILE]
+  --host HOST              default 127.0.0.1
+  --port PORT              default 8080; 0 picks a free port (the URL is printed)
+  --config FILE            YAML/JSON with the users who may upload (see README); without it the
+                           index is read-only over HTTP
+pkg-index hash-password [--cost N]   (bcrypt cost, default 12)
+
+  -h, --help               show this help
+
+Exit codes (the first five keep issue_update.sh's meanings):
+  0   done (update: pushed, or the index already had the wheel and nothing was committed)
+  1   dispatch: no token (nothing was sent)
+  2   an option was given twice, or has no or a bad value
+  3   unknown option
+  4   unexpected argument
+  5   a required option is missing
+  6   invalid configuration or input: a name or ref, the serve config, a dirty index checkout
+  10  update: cloning the source (or the index repository) failed: repository, ref or submodule
+  11  update: building the wheel failed
+  12  update: the install test failed (installing the wheel or importing its modules)
+  13  update: pushing to the index branch failed (refused, or lost the race every time)
+  14  the index holds a file of that name with other bytes (files are immutable; --replace)
+  15  not a valid distribution file (name, archive, or metadata that disagrees with the name)
+  16  dispatch: GitHub refused the dispatch or could not be reached
+  17  a tool (git, python, uv) could not be provisioned or run
+  70  internal error`;
+
+/** The documented exit codes. */
+export const EXIT = {
+  ok: 0,
+  noToken: 1,
+  badValue: 2,
+  unknownOption: 3,
+  unexpectedArgument: 4,
+  missingOption: 5,
+  config: 6,
+  clone: 10,
+  build: 11,
+  installTest: 12,
+  push: 13,
+  conflict: 14,
+  invalidFile: 15,
+  dispatch: 16,
+  tools: 17,
+  internal: 70,
+} as const;
+
+/** The process around `main`: output, environment, and the I/O tests replace. */
+export interface CliIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env?: Record<string, string | undefined>;
+  /** Ends `serve` when aborted (main.ts aborts on SIGINT/SIGTERM). */
+  signal?: AbortSignal;
+  readStdin?: () => Promise<string>;
+  provisionTools?: () => Promise<Pick<Tools, 'uv' | 'python' | 'home'>>;
+  addFilesToIndex?: AddFilesToIndex;
+  fetch?: typeof globalThis.fetch;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+// Seed spellings (issue_update.sh and the workflow inputs) → packyard's option.
+const ALIASES: Readonly<Record<string, string>> = {
+  'source-org': 'owner',
+  'source-owner': 'owner',
+  'source-repo': 'repo',
+  'source-ref': 'ref',
+  'source-branch': 'ref',
+  'dependency-ref': 'ref',
+};
+
+const SOURCE_OPTIONS: Options = {
+  owner: { type: 'string' },
+  repo: { type: 'string' },
+  ref: { type: 'string' },
+  ...Object.fromEntries(Object.keys(ALIASES).map((alias) => [alias, { type: 'string' as const }])),
+};
+
+const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean }>> = {
+  update: {
+    positionals: false,
+    options: {
+      ...SOURCE_OPTIONS,
+      'index-dir': { type: 'string' },
+      'index-repo': { type: 'string' },
+      branch: { type: 'string' },
+      'git-base': { type: 'string' },
+      'index-url': { type: 'string' },
+      python: { type: 'string' },
+      'push-attempts': { type: 'string' },
+      replace: { type: 'boolean' },
+      author: { type: 'string' },
+    },
+  },
+  dispatch: {
+    positionals: false,
+    options: {
+      ...SOURCE_OPTIONS,
+      'index-repo': { type: 'string' },
+      'token-file': { type: 'string' },
+      'api-url': { type: 'string' },
+    },
+  },
+  add: { positionals: true, options: { 'index-dir': { type: 'string' }, replace: { type: 'boolean' } } },
+  serve: {
+    positionals: false,
+    options: {
+      'index-dir': { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      config: { type: 'string' },
+    },
+  },
+  'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
+};
+
+class UsageError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Parsed {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Parses one command's options; repeats (an alias counts as its option) are refused as the seed did. */
+function parseCommandLine(command: string, args: readonly string[]): Parsed {
+  const spec = COMMANDS[command]!;
+  let result;
+  try {
+    result = parseArgs({
+      args: [...args],
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: spec.positionals,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = (error as Error).message;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(EXIT.unknownOption, message);
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+      throw new UsageError(EXIT.unexpectedArgument, message);
+    throw new UsageError(EXIT.badValue, message);
+  }
+  const values: Parsed['values'] = {};
+  const seen = new Map<string, string>();
+  for (const token of result.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const name = ALIASES[token.name] ?? token.name;
+    const value = token.value ?? true;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw new UsageError(
+        EXIT.badValue,
+        `--${name} was given more than once: first ${JSON.stringify(first)}, then ${JSON.stringify(String(value))}`,
+      );
+    }
+    seen.set(name, String(value));
+    values[name] = value;
+  }
+  return { values, positionals: result.positionals };
+}
+
+function requireString(values: Parsed['values'], name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') {
+    throw new UsageError(EXIT.missingOption, `--${name} was not specified`);
+  }
+  return value;
+}
+
+function optionalString(values: Parsed['values'], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseCount(
+  values: Parsed['values'],
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = optionalString(values, name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(
+      EXIT.badValue,
+      `--${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`,
+    );
+  }
+  return value;
+}
+
+/** The default commit author: the identity GitHub shows for Actions' own commits. */
+export const DEFAULT_AUTHOR = {
+  name: 'github-actions[bot]',
+  email: '41898282+github-actions[bot]@users.noreply.github.com',
+};
+
+function parseAuthor(text: string | undefined): { name: string; email: string } {
+  if (text === undefined) return DEFAULT_AUTHOR;
+  const match = /^\s*([^<>]+?)\s*<([^<>\s]+)>\s*$/.exec(text);
+  if (!match)
+    throw new UsageError(EXIT.badValue, `--author must be "NAME <EMAIL>", not ${JSON.stringify(text)}`);
+  return { name: match[1]!, email: match[2]! };
+}
+
+/** The whole command line: parse, wire, run, report; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    (command === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
+    return command === undefined ? EXIT.missingOption : EXIT.ok;
+  }
+  if (!(command in COMMANDS)) {
+    io.stderr(`pkg-index: unknown command ${JSON.stringify(command)}\n  try 'pkg-index --help'\n`);
+    return command.startsWith('-') ? EXIT.unknownOption : EXIT.unexpectedArgument;
+  }
+  const log: Logger = {
+    info: (message) => io.stderr(`${message}\n`),
+    warn: (message) => io.stderr(`warning: ${message}\n`),
+  };
+  try {
+    const parsed = parseCommandLine(command, rest);
+    if (parsed.values['help'] === true) {
+      io.stdout(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case 'update':
+        return await runUpdateCommand(parsed, io, log);
+      case 'dispatch':
+        return await runDispatchCommand(parsed, io, log);
+      case 'add':
+        return await runAddCommand(parsed, io);
+      case 'serve':
+        return await runServeCommand(parsed, io, log);
+      default:
+        return await runHashPasswordCommand(parsed, io);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`pkg-index ${command}: ${error.message}\n  try 'pkg-index --help'\n`);
+      return error.exitCode;
+    }
+    const failure = toPackyardError(error);
+    io.stderr(`error: ${failure.format()}\n`);
+    return exitCodeForError(failure.code);
+  }
+}
+
+async function runUpdateCommand(parsed: Parsed, io: CliIo, log: Logger): Promise<number> {
+  const { values } = parsed;
+  const owner = requireString(values, 'owner');
+  const repo = requireString(values, 'repo');
+  const ref = requireString(values, 'ref');
+  const indexRepo = optionalString(values, 'index-repo');
+  const indexDirOption = optionalString(values, 'index-dir');
+  const indexDir =
+    indexDirOption !== undefined
+      ? resolve(io.cwd, indexDirOption)
+      : indexRepo === undefined
+        ? io.cwd
+        : undefined;
+  const env = io.env ?? process.env;
+  const indexUrl = (await resolveIndexUrl({ configured: optionalString(values, 'index-url'), env })).url;
+  const workDir = await mkdtemp(join(tmpdir(), 'pkg-index-update-'));
+  try {
+    const report = await runUpdate({
+      owner,
+      repo,
+      ref,
+      gitBase: optionalString(values, 'git-base') ?? 'https://github.com',
+      indexRepo: indexRepo !== undefined && /^[./]/.test(indexRepo) ? resolve(io.cwd, indexRepo) : indexRepo,
+      indexDir,
+      branch: optionalString(values, 'branch') ?? 'main',
+      workDir,
+      pushAttempts: parseCount(values, 'push-attempts', 5, 1, 100),
+      replace: values['replace'] === true,
+      author: parseAuthor(optionalString(values, 'author')),
+      python: optionalString(values, 'python'),
+      indexUrl,
+      git: createGitRunner(),
+      provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
+      addFilesToIndex: io.addFilesToIndex ?? addFilesToIndexDefault,
+      log,
+    });
+    io.stdout(
+      report.outcome === 'pushed'
+        ? `pushed ${report.indexCommit}: ${report.wheel} from ${owner}/${repo}@${report.sourceCommit}\n`
+        : `unchanged: the index already has ${report.wheel} from ${owner}/${repo}@${report.sourceCommit}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function runDispatchCommand(parsed: Parsed, io: CliIo, log: Logger): Promise<number> {
+  const { values } = parsed;
+  const env = io.env ?? process.env;
+  const owner = requireString(values, 'owner');
+  const repo = requireString(values, 'repo');
+  const ref = requireString(values, 'ref');
+  const indexRepo = optionalString(values, 'index-repo') ?? env['PKG_INDEX_REPO'];
+  if (!indexRepo)
+    throw new UsageError(EXIT.missingOption, '--index-repo was not specified (nor PKG_INDEX_REPO)');
+  // Names are checked before the token is looked at, and the token before anything is sent.
+  const event = planDispatch({ owner, repo, ref, indexRepo });
+  const tokenFile = optionalString(values, 'token-file');
+  const token = await readDispatchToken(
+    env,
+    tokenFile === undefined ? undefined : resolve(io.cwd, tokenFile),
+  );
+  await sendDispatch(event, {
+    token,
+    apiUrl: optionalString(values, 'api-url'),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  });
+  log.info(
+    `dispatched ${event.event_type} to ${event.owner}/${event.repo}: ${JSON.stringify(event.client_payload)}`,
+  );
+  return EXIT.ok;
+}
+
+async function runAddCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+  if (parsed.positionals.length === 0) throw new UsageError(EXIT.missingOption, 'no files to add');
+  const files = parsed.positionals.map((file) => resolve(io.cwd, file));
+  const result = await addToIndex(io.addFilesToIndex ?? addFilesToIndexDefault, indexDir, files, {
+    replace: parsed.values['replace'] === true,
+  });
+  const lines = [
+    ...result.added.map((file) => `added ${file}`),
+    ...result.replaced.map((file) => `replaced ${file}`),
+    ...result.unchanged.map((file) => `unchanged ${file}`),
+  ];
+  io.stdout(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  return EXIT.ok;
+}
+
+async function runServeCommand(parsed: Parsed, io: CliIo, log: Logger): Promise<number> {
+  const { values } = parsed;
+  const indexDir = resolve(io.cwd, requireString(values, 'index-dir'));
+  const configFile = optionalString(values, 'config');
+  const config: ServeConfig | undefined =
+    configFile === undefined ? undefined : await readServeConfig(resolve(io.cwd, configFile));
+  const running = await startIndexServer({
+    indexDir,
+    config,
+    host: optionalString(values, 'host') ?? '127.0.0.1',
+    port: parseCount(values, 'port', 8080, 0, 65535),
+    addFilesToIndex: io.addFilesToIndex ?? addFilesToIndexDefault,
+    log: (line) => log.info(line),
+  });
+  io.stdout(
+    `serving ${indexDir} at ${running.url}/simple/ (uploads: ${config?.users.size ? `${running.url}/` : 'disabled'})\n`,
+  );
+  await new Promise<void>((resolveWait) => {
+    if (io.signal === undefined) return;
+    if (io.signal.aborted) return resolveWait();
+    io.signal.addEventListener('abort', () => resolveWait(), { once: true });
+  });
+  await running.close();
+  return EXIT.ok;
+}
+
+async function runHashPasswordCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const cost = parseCount(parsed.values, 'cost', 12, 4, 31);
+  const text = io.readStdin ? await io.readStdin() : '';
+  const password = text.split(/\r?\n/)[0] ?? '';
+  if (password === '') {
+    throw new PackyardError('CONFIG_INVALID', 'no password on standard input', {
+      hint: 'pipe it in: printf \'%s\' "$PASSWORD" | pkg-index hash-password',
+    });
+  }
+  io.stdout(`${await hashPassword(password, cost)}\n`);
+  return EXIT.ok;
+}
+
+/** The one place an error code becomes an exit code. */
+export function exitCodeForError(code: ErrorCode): number {
+  switch (code) {
+    case 'AUTH_MISSING':
+      return EXIT.noToken;
+    case 'CONFIG_INVALID':
+    case 'CONFIG_MISSING':
+      return EXIT.config;
+    case 'CLONE_FAILED':
+      return EXIT.clone;
+    case 'BUILD_FAILED':
+      return EXIT.build;
+    case 'INSTALL_TEST_FAILED':
+      return EXIT.installTest;
+    case 'PUSH_FAILED':
+      return EXIT.push;
+    case 'STORE_CONFLICT':
+    case 'CONFLICT':
+      return EXIT.conflict;
+    case 'ARCHIVE_INVALID':
+      return EXIT.invalidFile;
+    case 'DISPATCH_FAILED':
+      return EXIT.dispatch;
+    case 'TOOL_FAILED':
+    case 'TOOL_PROVISION_FAILED':
+      return EXIT.tools;
+    default:
+      return EXIT.internal;
+  }
+}

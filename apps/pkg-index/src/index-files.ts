@@ -1,0 +1,47 @@
+import { PackyardError, toPackyardError } from '@packyard/core';
+import type { AddFilesOptions, AddFilesResult } from '@packyard/wheel-index';
+
+/** wheel-index's `addFilesToIndex`, as the app calls it (passed in, so the wiring stays in the CLI). */
+export type AddFilesToIndex = (
+  indexDir: string,
+  files: readonly string[],
+  options?: AddFilesOptions,
+) => Promise<AddFilesResult>;
+
+/**
+ * Adds files to the index and sorts a refusal into the two kinds the app reports apart:
+ * STORE_CONFLICT (the name is taken by other bytes) and ARCHIVE_INVALID (not a valid distribution:
+ * bad name, not an archive, metadata that disagrees with the name). Other failures pass unchanged.
+ */
+export async function addToIndex(
+  addFilesToIndex: AddFilesToIndex,
+  indexDir: string,
+  files: readonly string[],
+  options: AddFilesOptions = {},
+): Promise<AddFilesResult> {
+  try {
+    return await addFilesToIndex(indexDir, files, options);
+  } catch (error) {
+    const failure = toPackyardError(error);
+    const kind = classifyRefusal(failure.code);
+    if (kind === undefined) throw failure;
+    throw new PackyardError(kind, failure.message, {
+      file: failure.file,
+      field: failure.field,
+      value: failure.value,
+      hint:
+        failure.hint ??
+        (kind === 'STORE_CONFLICT'
+          ? 'files are immutable: publish a new version, or replace it on purpose (--replace)'
+          : undefined),
+      cause: failure,
+    });
+  }
+}
+
+/** Which refusal an index error code is, if any. Pure. */
+export function classifyRefusal(code: string): 'STORE_CONFLICT' | 'ARCHIVE_INVALID' | undefined {
+  if (code.includes('CONFLICT')) return 'STORE_CONFLICT';
+  if (code.includes('INVALID') || code === 'VERIFY_FAILED') return 'ARCHIVE_INVALID';
+  return undefined;
+}

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { access, mkdir, readdir, realpath } from 'node:fs/promises';
+import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PackyardError, sleep } from '@packyard/core';
+import { isAccessible, PackyardError, sleep } from '@packyard/core';
 import { buildWheel, testWheel, type BuildTools } from './build.js';
 import { addToIndex, type AddFilesToIndex } from './index-files.js';
 import { parsePushOutcome, runGitOrThrow, type GitRunner } from './git.js';
@@ -132,7 +132,7 @@ async function prepareIndexCheckout(options: UpdateOptions, workDir: string): Pr
     });
   }
   const target = dir ?? join(workDir, 'index');
-  if (await exists(target)) {
+  if (await isAccessible(target)) {
     if ((await readdir(target)).length > 0) {
       throw new PackyardError('CONFIG_INVALID', 'the index directory is neither a git checkout nor empty', {
         file: target,
@@ -292,16 +292,7 @@ async function checkoutBranchTip(
 }
 
 async function isCheckoutRoot(git: GitRunner, dir: string): Promise<boolean> {
-  if (!(await exists(dir))) return false;
+  if (!(await isAccessible(dir))) return false;
   const result = await git(['rev-parse', '--show-toplevel'], { cwd: dir });
   return result.exitCode === 0 && (await realpath(result.stdout.trim())) === (await realpath(dir));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

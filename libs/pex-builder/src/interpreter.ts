@@ -1,7 +1,6 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { PackyardError } from '@packyard/core';
+import { isAccessible, PackyardError } from '@packyard/core';
 import { execa } from 'execa';
 
 const PYTHON_VERSION = /^(\d+)\.(\d+)$/;
@@ -64,19 +63,10 @@ export async function findInterpreter(
   for (const name of [`python${pythonVersion}`, 'python3', 'python']) {
     for (const dir of dirs) {
       const candidate = join(dir, name);
-      if (!(await isExecutable(candidate))) continue;
+      if (!(await isAccessible(candidate, constants.X_OK))) continue;
       const info = await readInterpreterInfo(candidate, env);
       if (info?.version === pythonVersion) return info.executable;
     }
   }
   return undefined;
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,8 +1,8 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { devNull, homedir } from 'node:os';
 import { join } from 'node:path';
 import ini from 'ini';
-import { PackyardError } from '@packyard/core';
+import { isAccessible, PackyardError } from '@packyard/core';
 
 /** PyPI's simple API root, used when nothing else names an index. */
 export const PYPI_SIMPLE_URL = 'https://pypi.org/simple';
@@ -77,7 +77,7 @@ async function listPipConfigFiles(
   }
   const basename = platform === 'win32' ? 'pip.ini' : 'pip.conf';
   const files = [...globalConfigFiles(env, platform, basename)];
-  const envFileExists = envFile !== undefined && envFile !== '' && (await exists(envFile));
+  const envFileExists = envFile !== undefined && envFile !== '' && (await isAccessible(envFile));
   if (!envFileExists) files.push(...(await userConfigFiles(env, home, platform, basename)));
   // pip reads `sys.prefix/pip.conf`; outside a virtualenv that prefix is unknown here.
   const venv = nonEmpty(env['VIRTUAL_ENV']);
@@ -118,7 +118,10 @@ async function userConfigFiles(
   if (platform === 'darwin') {
     // pip prefers ~/Library/Application Support/pip only when that directory exists.
     const appSupport = join(home, 'Library', 'Application Support', 'pip');
-    return [legacy, join((await exists(appSupport)) ? appSupport : join(home, '.config', 'pip'), basename)];
+    return [
+      legacy,
+      join((await isAccessible(appSupport)) ? appSupport : join(home, '.config', 'pip'), basename),
+    ];
   }
   const configHome = nonEmpty(env['XDG_CONFIG_HOME']) ?? join(home, '.config');
   return [legacy, join(configHome, 'pip', basename)];
@@ -200,13 +203,4 @@ function homeOf(env: Record<string, string | undefined>): string {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

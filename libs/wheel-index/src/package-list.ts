@@ -90,15 +90,7 @@ export function parsePackageList(text: string, source = 'package list'): Package
 function readLines(text: string, source: string): ListLine[] {
   const out: ListLine[] = [];
   const seen = new Map<string, string>();
-  let lineNumber = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNumber += 1;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === '') continue;
+  for (const { raw, lineNumber } of nonEmptyLines(text)) {
     const where = `${source}:${lineNumber}`;
     const line = parseLine(raw, where);
     const twin = seen.get(line.entry.filename);
@@ -383,16 +375,8 @@ const LEADING_FILENAME = /^\{\s*"filename"\s*:\s*"([^"\\]*)"\s*[,}]/;
 function groupLines(text: string, source: string): Map<string, RawLine[]> {
   const groups = new Map<string, RawLine[]>();
   const names = new Map<string, string>();
-  let lineNumber = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNumber += 1;
-    const raw = text.slice(start, end).trim();
-    start = end + 1;
-    if (raw === '') continue;
-    const rawLine: RawLine = { raw, lineNumber };
+  for (const rawLine of nonEmptyLines(text)) {
+    const { raw, lineNumber } = rawLine;
     const fast = LEADING_FILENAME.exec(raw)?.[1];
     let project = fast === undefined ? undefined : projectOf(fast, names);
     if (project === undefined) {
@@ -473,4 +457,18 @@ async function isFile(path: string): Promise<boolean> {
     (info) => info.isFile(),
     () => false,
   );
+}
+
+/** The trimmed non-blank lines of a JSON-lines text, with their 1-based line numbers. */
+function* nonEmptyLines(text: string): Generator<RawLine> {
+  let lineNumber = 0;
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    lineNumber += 1;
+    const raw = text.slice(start, end).trim();
+    start = end + 1;
+    if (raw !== '') yield { raw, lineNumber };
+  }
 }

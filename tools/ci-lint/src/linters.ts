@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError, runTool, tailLines } from '@packyard/core';
+import { isAccessible, PackyardError, runTool, tailLines } from '@packyard/core';
 import type { Tools } from '@packyard/pex-builder';
 import { parseActionlintOutput, parseZizmorOutput, type LintReport } from './findings.js';
 import { readWorkflowPaths } from './workflows.js';
@@ -91,7 +91,7 @@ async function provisionActionlint(
 ): Promise<string> {
   const dir = join(home, 'tools', `actionlint-${version}`);
   const binary = join(dir, 'actionlint');
-  if (await isExecutable(binary)) return binary;
+  if (await isAccessible(binary, constants.X_OK)) return binary;
 
   // Built into a temporary sibling and renamed into place, so a half-built binary is never at the
   // final path and concurrent builders do not step on each other.
@@ -108,7 +108,7 @@ async function provisionActionlint(
       await rename(tmp, dir);
     } catch (error) {
       // Another process finished first; its binary is as good as ours.
-      if (!(await isExecutable(binary))) throw error;
+      if (!(await isAccessible(binary, constants.X_OK))) throw error;
     }
   } catch (error) {
     throw new PackyardError(
@@ -278,13 +278,4 @@ function linterFailed(tool: string, result: ExecResult): PackyardError {
   return new PackyardError('TOOL_FAILED', `${tool} exited with code ${result.exitCode}:\n${tail}`, {
     value: result.command,
   });
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -39,7 +39,7 @@ interface Proc {
 function hermitPex(
   root: string,
   args: string[],
-  options: { env?: Record<string, string>; onStderr?: (text: string, kill: () => void) => void } = {},
+  options: { env?: Record<string, string>; onSpawn?: (kill: () => void) => void } = {},
 ): Promise<Proc> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args, '--root', root, '--api-url', emulator.apiUrl], {
@@ -49,10 +49,8 @@ function hermitPex(
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      options.onStderr?.(stderr, () => child.kill('SIGKILL'));
-    });
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    options.onSpawn?.(() => child.kill('SIGKILL'));
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 137 : -1), stdout, stderr }));
   });
@@ -215,15 +213,19 @@ describe('hermit-pex on GitHub under faults', () => {
 
   it('recovers from a runner killed in the middle of an upload', async () => {
     const repo = aRepo();
-    // Slow the upload down so the kill lands while its bytes are on the wire.
+    emulator.resetLog();
+    // The uploads host holds the first upload, so the kill lands while it is in flight.
     emulator.injectFault({ host: 'uploads', kind: 'delay', delayMs: 3000, times: 1 });
     const root = await aWorkspace({ 'wait-for-it': CONFIG });
-    const killed = await hermitPex(root, ['build', '--repo', repo, '--build-platforms', 'linux-amd64'], {
-      onStderr: (text, kill) => {
-        if (/building PEX for linux-amd64/.test(text)) setTimeout(kill, 8000);
-      },
+    let kill = (): void => undefined;
+    const running = hermitPex(root, ['build', '--repo', repo, '--build-platforms', 'linux-amd64'], {
+      onSpawn: (k) => (kill = k),
     });
-    expect(killed.code).toBe(137);
+    await waitUntil(() =>
+      emulator.requests().some((r) => r.host === 'uploads' && r.method === 'POST' && r.status === 0),
+    );
+    kill();
+    expect((await running).code).toBe(137);
     emulator.clearFaults();
     const runners = await runFourRunners(repo);
     for (const runner of runners) expect(runner.code).toBe(0);
@@ -231,6 +233,15 @@ describe('hermit-pex on GitHub under faults', () => {
     await expectOneCompleteRelease(repo);
   });
 });
+
+/** Polls `condition` until it holds; fails the test if it never does. */
+async function waitUntil(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`condition never held: ${condition.toString()}`);
+}
 
 describe('hermit-pex on GitHub with immutable releases', () => {
   it('publishes complete releases in draft mode, chosen automatically', async () => {

@@ -16,6 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 import { Buffer } from 'node:buffer';
 
 let archive;
@@ -44,10 +45,11 @@ const { values } = parseArgs({
     level: { type: 'string', default: '9' },
   },
 });
-const rounds = positiveInteger('rounds', values.rounds);
-const sizeMb = positiveInteger('size-mb', values['size-mb']);
-const level = positiveInteger('level', values.level);
-if (level > 9) usage('--level must be 1..9');
+const USAGE = 'node bench/archive/tarball.bench.mjs [--rounds 3] [--size-mb 100] [--level 9]';
+const rounds = positiveInteger('rounds', values.rounds, USAGE);
+const sizeMb = positiveInteger('size-mb', values['size-mb'], USAGE);
+const level = positiveInteger('level', values.level, USAGE);
+if (level > 9) usage('--level must be 1..9', USAGE);
 
 const work = await mkdtemp(join(tmpdir(), 'packyard-bench-archive-'));
 const cleanUp = () => rm(work, { recursive: true, force: true });
@@ -229,27 +231,4 @@ function summary(times, inputBytes, outputBytes, digests) {
     sha256: [...digests][0],
     deterministic: digests.size === 1,
   };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round3(value) {
-  return Math.round(value * 1000) / 1000;
-}
-
-function positiveInteger(name, raw) {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) usage(`--${name} must be a positive integer, got ${raw}`);
-  return value;
-}
-
-function usage(message) {
-  console.error(
-    `${message}\nusage: node bench/archive/tarball.bench.mjs [--rounds 3] [--size-mb 100] [--level 9]`,
-  );
-  process.exit(2);
 }

@@ -16,6 +16,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { median, positiveInteger, round3 } from '../lib/stats.mjs';
 
 let wheelIndex;
 let pexBuilder;
@@ -45,9 +46,11 @@ const { values } = parseArgs({
     'dumb-pypi-per-release-json': { type: 'boolean', default: false },
   },
 });
-const rounds = positiveInteger('rounds', values.rounds);
-const projectCount = positiveInteger('projects', values.projects);
-const versionCount = positiveInteger('versions', values.versions);
+const USAGE =
+  'node bench/wheel-index/index.bench.mjs [--rounds 3] [--projects 2000] [--versions 25] [--dumb-pypi-per-release-json]';
+const rounds = positiveInteger('rounds', values.rounds, USAGE);
+const projectCount = positiveInteger('projects', values.projects, USAGE);
+const versionCount = positiveInteger('versions', values.versions, USAGE);
 // dumb-pypi also writes /pypi/<project>/<version>/json for every release unless told not to;
 // packyard writes no such files, so by default the peer is spared them (the harder comparison).
 const dumbPypiExtra = values['dumb-pypi-per-release-json'] ? [] : ['--no-per-release-json'];
@@ -321,27 +324,4 @@ function run(command, args, env = process.env) {
 
 function mapRounded(times, keys) {
   return Object.fromEntries(keys.map((k) => [k, times[k].map(round3)]));
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function round3(value) {
-  return Math.round(value * 1000) / 1000;
-}
-
-function positiveInteger(name, raw) {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) usage(`--${name} must be a positive integer, got ${raw}`);
-  return value;
-}
-
-function usage(message) {
-  console.error(
-    `${message}\nusage: node bench/wheel-index/index.bench.mjs [--rounds 3] [--projects 2000] [--versions 25] [--dumb-pypi-per-release-json]`,
-  );
-  process.exit(2);
 }

@@ -31,7 +31,7 @@ try {
   process.exit(2);
 }
 const { addFilesToIndex, writeIndexFromPackageList } = wheelIndex;
-const { provisionTools } = pexBuilder;
+const { provisionTools, toolCacheEnv } = pexBuilder;
 
 const DUMB_PYPI = 'dumb-pypi==1.15.0';
 const SEED = 'packyard-bench-wheel-index-v1';
@@ -65,7 +65,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 try {
   const tools = await provisionTools({ log: (line) => console.error(line) });
-  const uvEnv = { ...process.env, UV_CACHE_DIR: join(tools.home, 'uv-cache'), UV_NO_CONFIG: '1' };
+  const uvEnv = { ...process.env, ...toolCacheEnv(tools), UV_NO_CONFIG: '1' };
   const python = (await run('python3', ['-c', 'import sys; print(sys.executable)'])).trim();
   const dumbPypi = async (args) =>
     run(tools.uv, ['tool', 'run', '--python', python, '--from', DUMB_PYPI, 'dumb-pypi', ...args], uvEnv);

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError, isPackyardError, runTool, type ErrorCode } from '@packyard/core';
-import type { Tools } from '@packyard/pex-builder';
+import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
 import { IMPORT_MODULES, READ_WHEEL_MODULES, planImportModules, type WheelModuleInfo } from './modules.js';
 
 /** The parts of a provisioned tools venv the build and the install test use. */
@@ -22,7 +22,7 @@ export interface BuildWheelInput {
 /** The environment uv runs with: its cache under packyard's home, and no index settings of the caller's. */
 export function renderUvEnv(tools: Pick<Tools, 'home'>): Record<string, string | undefined> {
   return {
-    UV_CACHE_DIR: join(tools.home, 'uv-cache'),
+    ...toolCacheEnv(tools),
     UV_EXTRA_INDEX_URL: undefined,
     UV_INDEX: undefined,
     UV_FIND_LINKS: undefined,

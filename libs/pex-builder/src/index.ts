@@ -17,6 +17,7 @@ export {
   provisionTools,
   defaultPackyardHome,
   toolsVenvName,
+  toolCacheEnv,
   type Tools,
   type ProvisionToolsOptions,
 } from './tools.js';

@@ -161,13 +161,19 @@ export async function provisionTools(options: ProvisionToolsOptions = {}): Promi
   }
 }
 
+/**
+ * Where pex and uv keep their caches: under packyard's home. A build-only cache: the user's
+ * ~/.cache/pex is also where the PEXes they run unpack, and one home means one directory to cache in
+ * CI or to delete. Every packyard process that runs the provisioned uv or pex shares it.
+ */
+export function toolCacheEnv(tools: Pick<Tools, 'home'>): { PEX_ROOT: string; UV_CACHE_DIR: string } {
+  return { PEX_ROOT: join(tools.home, 'pex-root'), UV_CACHE_DIR: join(tools.home, 'uv-cache') };
+}
+
 /** The environment pex and uv run with: caches under packyard's home, and no stray config. */
 export function toolEnv(tools: Pick<Tools, 'home'>): Record<string, string | undefined> {
   return {
-    // A build-only cache: the user's ~/.cache/pex is also where the PEXes they run unpack, and
-    // keeping ours under the home means one directory to cache in CI or to delete.
-    PEX_ROOT: join(tools.home, 'pex-root'),
-    UV_CACHE_DIR: join(tools.home, 'uv-cache'),
+    ...toolCacheEnv(tools),
     // ~/.pexrc and /etc/pexrc could set build options behind our back.
     PEX_IGNORE_RCFILES: 'true',
     // These would change what uv resolves, so a lock would depend on the machine; `undefined`

@@ -16,6 +16,7 @@ import {
   parsePlatform,
   provisionTools,
   readCompletePlatform,
+  toolCacheEnv,
   type CompletePlatform,
   type Platform,
   type Tools,
@@ -86,7 +87,7 @@ function generate(tools: Tools, args: string[]): Promise<{ stdout: string }> {
       SCRIPT,
       ...args,
     ],
-    { env: { UV_CACHE_DIR: join(tools.home, 'uv-cache') } },
+    { env: toolCacheEnv(tools) },
   );
 }
 

@@ -4,18 +4,23 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runTool } from '@packyard/core';
 import { provisionTools, type Tools } from '@packyard/pex-builder';
 import { createPypiClient } from '@packyard/pypi-client';
 import { addFilesToIndex } from '@packyard/wheel-index';
-import { aWheel, realPython, removeDir, serveDirectory, tempDir, type StaticServer } from './support.js';
+import {
+  aWheel,
+  readWithPypiSimple,
+  realPython,
+  removeDir,
+  serveDirectory,
+  tempDir,
+  type StaticServer,
+} from './support.js';
 
 // Pinned so the suite reads the same bytes every time.
 const REAL_WHEELS = ['six==1.17.0', 'idna==3.10'];
 const REAL_SDIST = { project: 'six', filename: 'six-1.17.0.tar.gz' };
-const PYPI_SIMPLE = 'pypi-simple==1.8.0';
-const READ_WITH_PYPI_SIMPLE = fileURLToPath(new URL('./fixtures/read_with_pypi_simple.py', import.meta.url));
 
 let work: string;
 let index: string;
@@ -158,24 +163,12 @@ it.each([
 
 describe.each(['json', 'html'])('the pypi-simple library, reading %s pages', (mode) => {
   it('finds every file with the right hash, requires-python and metadata', async () => {
-    const { stdout } = await runTool(
-      tools.uv,
-      [
-        'run',
-        '--no-project',
-        '--python',
-        await realPython(),
-        '--with',
-        PYPI_SIMPLE,
-        'python',
-        READ_WITH_PYPI_SIMPLE,
-        `${negotiating.url}/simple/`,
-        mode,
-        join(work, 'pypi-simple'),
-      ],
-      { env: { UV_CACHE_DIR: join(tools.home, 'uv-cache'), UV_NO_CONFIG: '1' } },
-    );
-    const seen = JSON.parse(stdout) as PypiSimpleView;
+    const seen = (await readWithPypiSimple(
+      tools,
+      `${negotiating.url}/simple/`,
+      mode,
+      join(work, 'pypi-simple'),
+    )) as PypiSimpleView;
     expect(seen.names).toEqual(['gt4py-dep', 'idna', 'six']);
     const expected: Record<
       string,

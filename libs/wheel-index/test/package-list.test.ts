@@ -1,15 +1,20 @@
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Parser } from 'htmlparser2';
 import { isPackyardError, runTool, type PackyardError } from '@packyard/core';
-import { provisionTools } from '@packyard/pex-builder';
+import { provisionTools, toolCacheEnv } from '@packyard/pex-builder';
 import { parsePackageList, writeIndexFromPackageList } from '@packyard/wheel-index';
-import { fileIdentity, realPython, removeDir, serveDirectory, tempDir, treeHash } from './support.js';
+import {
+  fileIdentity,
+  readWithPypiSimple,
+  realPython,
+  removeDir,
+  serveDirectory,
+  tempDir,
+  treeHash,
+} from './support.js';
 
 const DUMB_PYPI = 'dumb-pypi==1.15.0';
-const PYPI_SIMPLE = 'pypi-simple==1.8.0';
-const READ_WITH_PYPI_SIMPLE = fileURLToPath(new URL('./fixtures/read_with_pypi_simple.py', import.meta.url));
 const PACKAGES_URL = 'https://files.example.invalid/pool/';
 
 let work: string;
@@ -158,7 +163,7 @@ it('links every file as dumb-pypi does from the same list', async () => {
       theirs,
       '--no-generate-timestamp',
     ],
-    { env: { UV_CACHE_DIR: join(tools.home, 'uv-cache'), UV_NO_CONFIG: '1' } },
+    { env: { ...toolCacheEnv(tools), UV_NO_CONFIG: '1' } },
   );
   for (const project of ['demo-pkg', 'other']) {
     const key = (a: Anchor): string =>
@@ -191,24 +196,7 @@ it('is read by pypi-simple with yanked reasons, metadata and requires-python int
   const tools = await provisionTools();
   try {
     for (const mode of ['json', 'html']) {
-      const { stdout } = await runTool(
-        tools.uv,
-        [
-          'run',
-          '--no-project',
-          '--python',
-          await realPython(),
-          '--with',
-          PYPI_SIMPLE,
-          'python',
-          READ_WITH_PYPI_SIMPLE,
-          `${server.url}/simple/`,
-          mode,
-          '-',
-        ],
-        { env: { UV_CACHE_DIR: join(tools.home, 'uv-cache'), UV_NO_CONFIG: '1' } },
-      );
-      const seen = JSON.parse(stdout) as {
+      const seen = (await readWithPypiSimple(tools, `${server.url}/simple/`, mode, '-')) as {
         names: string[];
         projects: Record<string, { packages: Record<string, unknown>[] }>;
       };

@@ -6,8 +6,41 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '@packyard/core';
+import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
 
 const MAKE_DIST = fileURLToPath(new URL('./fixtures/make_dist.py', import.meta.url));
+const PYPI_SIMPLE = 'pypi-simple==1.8.0';
+const READ_WITH_PYPI_SIMPLE = fileURLToPath(new URL('./fixtures/read_with_pypi_simple.py', import.meta.url));
+
+/**
+ * Reads an index with the pypi-simple library (pinned, through the provisioned uv) in `mode`, saving
+ * the files it downloads under `downloadDir` (`-` for none); returns the script's JSON view.
+ */
+export async function readWithPypiSimple(
+  tools: Tools,
+  simpleUrl: string,
+  mode: string,
+  downloadDir: string,
+): Promise<unknown> {
+  const { stdout } = await runTool(
+    tools.uv,
+    [
+      'run',
+      '--no-project',
+      '--python',
+      await realPython(),
+      '--with',
+      PYPI_SIMPLE,
+      'python',
+      READ_WITH_PYPI_SIMPLE,
+      simpleUrl,
+      mode,
+      downloadDir,
+    ],
+    { env: { ...toolCacheEnv(tools), UV_NO_CONFIG: '1' } },
+  );
+  return JSON.parse(stdout);
+}
 
 /** A temporary directory removed by the returned cleanup. */
 export async function tempDir(prefix: string): Promise<string> {

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAccessible, PackyardError, runTool, tailLines } from '@packyard/core';
-import type { Tools } from '@packyard/pex-builder';
+import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
 import { parseActionlintOutput, parseZizmorOutput, type LintReport } from './findings.js';
 import { readWorkflowPaths } from './workflows.js';
 
@@ -69,9 +69,8 @@ export async function provisionLinters(options: ProvisionLintersOptions): Promis
     versions,
     env: {
       ...baseEnv,
-      // packyard's uv cache (the same directory pex-builder's toolEnv uses), so a CI cache of the
-      // packyard home covers the linters too.
-      UV_CACHE_DIR: join(options.tools.home, 'uv-cache'),
+      // packyard's uv cache, so a CI cache of the packyard home covers the linters too.
+      ...toolCacheEnv(options.tools),
       UV_PYTHON_DOWNLOADS: 'never',
       NO_COLOR: '1',
       // The linters run offline and need no token; they never get to see one.

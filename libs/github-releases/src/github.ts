@@ -107,7 +107,12 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       debug: () => {},
       info: () => {},
       warn: (m: string) => log(redactSecrets(m)),
-      error: (m: string) => log(redactSecrets(m)),
+      // Octokit logs every failed request here. A 304 (a cached listing) and a 404 (the immutable
+      // releases probe, a tag with no release) are answers, not trouble; a real failure becomes a
+      // typed error anyway.
+      error: (m: string) => {
+        if (!EXPECTED_STATUS_LINE.test(m)) log(redactSecrets(m));
+      },
     },
     retry: {
       retries: 4,
@@ -147,7 +152,17 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
     }
   };
 
-  const repoInfo = await call(`reading ${owner}/${repo}`, () => octokit.rest.repos.get({ owner, repo }));
+  const repoInfo = await call(`reading ${owner}/${repo}`, () =>
+    octokit.rest.repos.get({ owner, repo }),
+  ).catch((error: PackyardError) => {
+    if ((error.cause as { status?: number } | undefined)?.status !== 404) throw error;
+    throw new PackyardError('STORE_FAILED', error.message, {
+      cause: error.cause,
+      field: '--repo',
+      value: `${owner}/${repo}`,
+      hint: `check --repo ${owner}/${repo}: the repository does not exist, or the token cannot see it (a fine-grained token needs this repository selected)`,
+    });
+  });
   const htmlUrl = repoInfo.data.html_url;
   const cacheFile = options.cacheDir ? join(options.cacheDir, `github-${owner}-${repo}.json`) : undefined;
   let pages = await readPageCache(cacheFile);
@@ -417,6 +432,35 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       };
     },
 
+    // GitHub has one asset per name and no swap: the new bytes are uploaded and verified under a
+    // staging name first, and only then is the old asset deleted and the new one renamed into place.
+    async replaceAsset(release: Release, existing: ReleaseAsset, file: AssetFile) {
+      const staging = `${file.name}${STAGING}`;
+      await store.deleteAsset(release, { ...existing, name: staging }); // debris of a killed run
+      await store.uploadAsset(release, { ...file, name: staging });
+      await store.deleteAsset(release, existing);
+      const gh = await fetchRelease(release.id);
+      for (const candidate of gh.assets.filter(
+        (a) => a.name === staging || a.name === `${staging}${SIDECAR}`,
+      )) {
+        const name = candidate.name === staging ? file.name : `${file.name}${SIDECAR}`;
+        await call(`renaming ${candidate.name} to ${name} in ${release.tag}`, () =>
+          octokit.rest.repos.updateReleaseAsset({ owner, repo, asset_id: candidate.id, name }),
+        );
+      }
+      const replaced = (await toRelease(await fetchRelease(release.id))).assets.find(
+        (a) => a.name === file.name,
+      );
+      if (!replaced || replaced.sha256 !== file.sha256) {
+        throw new PackyardError(
+          'VERIFY_FAILED',
+          `${file.name} in ${release.tag}: expected sha256 ${file.sha256} after the replacement, found ${replaced?.sha256 ?? 'no asset'}`,
+          { file: file.path, hint: 'run again: the replacement is redone from the staging copy' },
+        );
+      }
+      return replaced;
+    },
+
     async deleteAsset(release: Release, asset: ReleaseAsset) {
       const gh = await fetchRelease(release.id);
       for (const candidate of gh.assets.filter(
@@ -444,6 +488,12 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
   };
   return store;
 }
+
+/** Octokit's request-log line for an expected answer: `GET /repos/o/r/… - 404 with id … in 3ms`. */
+const EXPECTED_STATUS_LINE = /^[A-Z]+ \S+ - (304|404) with id /;
+
+/** The suffix a replacement is uploaded under before it takes the old asset's name. */
+const STAGING = '.replacing';
 
 function isAlreadyExists(error: unknown): boolean {
   const e = error as { status?: number; response?: { data?: { errors?: Array<{ code?: string }> } } };

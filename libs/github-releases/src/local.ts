@@ -109,7 +109,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
     }
   }
 
-  return {
+  const store: ReleaseStore = {
     kind: 'local',
     location: root,
     repositoryUrl: undefined,
@@ -199,6 +199,11 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       };
     },
 
+    // The copy goes to a temporary file renamed over the old one: readers see old or new bytes, never none.
+    async replaceAsset(release: Release, _existing: ReleaseAsset, file: AssetFile) {
+      return store.uploadAsset(release, file);
+    },
+
     async deleteAsset(release: Release, asset: ReleaseAsset) {
       refuseIfImmutable(release, `delete "${asset.name}"`);
       await rm(join(releaseDir(release.tag), ASSETS, checkAssetName(asset.name)), { force: true });
@@ -208,6 +213,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       return immutable;
     },
   };
+  return store;
 }
 
 function checkTag(tag: string): string {

@@ -57,13 +57,16 @@ export async function publishAsset(
         value: file.sha256,
         hint: 'published bytes are never overwritten silently; pass --replace to replace them',
       });
-    case 'redo':
     case 'replace':
+      if (store.replaceAsset) {
+        return { action: 'replaced', asset: await store.replaceAsset(release, plan.existing, file) };
+      }
       await store.deleteAsset(release, plan.existing);
-      return {
-        action: plan.action === 'replace' ? 'replaced' : 'uploaded',
-        asset: await store.uploadAsset(release, file),
-      };
+      return { action: 'replaced', asset: await store.uploadAsset(release, file) };
+    case 'redo':
+      // Nothing usable is there (an unfinished upload, or no digest): delete it and upload again.
+      await store.deleteAsset(release, plan.existing);
+      return { action: 'uploaded', asset: await store.uploadAsset(release, file) };
     case 'upload':
       return { action: 'uploaded', asset: await store.uploadAsset(release, file) };
   }

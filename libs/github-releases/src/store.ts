@@ -65,6 +65,11 @@ export interface ReleaseStore {
   deleteRelease(release: Release): Promise<void>;
   uploadAsset(release: Release, file: AssetFile): Promise<ReleaseAsset>;
   deleteAsset(release: Release, asset: ReleaseAsset): Promise<void>;
+  /**
+   * Puts `file` in place of `existing` so that the old bytes stay downloadable until the new ones are
+   * uploaded and verified (a store without it is replaced by delete + upload).
+   */
+  replaceAsset?(release: Release, existing: ReleaseAsset, file: AssetFile): Promise<ReleaseAsset>;
   /** The public URL an asset is downloaded from once the release is published. */
   downloadUrl(tag: string, assetName: string): string;
   /** Whether published releases refuse new assets (GitHub's immutable releases setting). */

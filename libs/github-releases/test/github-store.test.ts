@@ -24,7 +24,7 @@ afterAll(async () => emulator.close());
 
 let repoCount = 0;
 async function aStore(
-  options: { immutable?: boolean; cacheDir?: string; repo?: string } = {},
+  options: { immutable?: boolean; cacheDir?: string; repo?: string; log?: (line: string) => void } = {},
 ): Promise<{ store: ReleaseStore; repo: string }> {
   const repo = options.repo ?? `octo/repo${(repoCount += 1)}`;
   if (!options.repo)
@@ -36,6 +36,7 @@ async function aStore(
     writeIntervalMs: 0,
     retryBaseMs: 5,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   return { store, repo };
 }
@@ -170,6 +171,44 @@ describe('GitHub release store', () => {
     expect((await store.getRelease('k-v1'))!.assets.map((a) => [a.state, a.sha256])).toEqual([
       ['uploaded', file.sha256],
     ]);
+  });
+
+  it('replaces an asset only once the new bytes are uploaded and verified under a staging name', async () => {
+    const { store } = await aStore();
+    let release = await store.createRelease({ tag: 'r-v1', body: '', draft: false, prerelease: false });
+    const old = await anAsset('r.tar.gz', 'old bytes');
+    await publishAsset(store, release, old);
+    release = (await store.getRelease('r-v1'))!;
+    emulator.resetLog();
+    const next = await anAsset('r.tar.gz', 'new bytes');
+    const result = await publishAsset(store, release, next, { replace: true });
+    expect(result).toMatchObject({ action: 'replaced', asset: { name: 'r.tar.gz', sha256: next.sha256 } });
+    // The order of writes: upload the staging copy, delete the old asset, rename the copy.
+    const writes = emulator.requests().filter((r) => r.write && r.status < 300);
+    expect(writes.map((r) => `${r.method} ${r.host}`)).toEqual(['POST uploads', 'DELETE api', 'PATCH api']);
+    expect(writes[0]!.path).toContain('name=r.tar.gz.replacing');
+    const after = (await store.getRelease('r-v1'))!;
+    expect(after.assets.map((a) => [a.name, a.sha256])).toEqual([['r.tar.gz', next.sha256]]);
+    expect(await (await fetch(store.downloadUrl('r-v1', 'r.tar.gz'))).text()).toBe('new bytes');
+  });
+
+  it('logs no warning for expected answers (a 404 probe, a 304 listing), and hints at a missing repository', async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), 'packyard-gh-quiet-'));
+    const lines: string[] = [];
+    const { store, repo } = await aStore({ cacheDir, log: (line) => lines.push(line) });
+    expect(await store.fetchImmutableReleases()).toBe(false);
+    expect(await store.getRelease('no-such-v1')).toBeUndefined();
+    await store.listReleases();
+    const again = (await aStore({ cacheDir, repo, log: (line) => lines.push(line) })).store;
+    await again.listReleases();
+    expect(lines).toEqual([]);
+    const missing = await aStore({ repo: 'octo/no-such-repo' }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({
+      code: 'STORE_FAILED',
+      field: '--repo',
+      value: 'octo/no-such-repo',
+      hint: 'check --repo octo/no-such-repo: the repository does not exist, or the token cannot see it (a fine-grained token needs this repository selected)',
+    });
   });
 
   it('reads the immutable releases setting, and an immutable published release refuses assets', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 
 /**
@@ -45,4 +45,34 @@ export async function isAccessible(path: string, mode: number = constants.F_OK):
   } catch {
     return false;
   }
+}
+
+// `<name>.tmp-<pid>-<id>`: the temporaries produceAtomically and the pipelines' staging directories use.
+const TEMPORARY = /\.tmp-(\d+)-[0-9a-z]+$/;
+
+/** Whether process `pid` is alive on this machine (EPERM: alive, but not ours to signal). */
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporaries (`<name>.tmp-<pid>-<id>`, files or directories) that a killed process left
+ * in `dir`; those of live processes stay. Returns the names removed. A missing `dir` is no debris.
+ */
+export async function removeStaleTemporaries(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = TEMPORARY.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }

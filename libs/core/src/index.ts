@@ -16,5 +16,11 @@ export {
   DEFAULT_RETRY_POLICY,
   type RetryPolicy,
 } from './retry.js';
-export { writeFileAtomically, produceAtomically, sha256File, isAccessible } from './fs.js';
+export {
+  writeFileAtomically,
+  produceAtomically,
+  removeStaleTemporaries,
+  sha256File,
+  isAccessible,
+} from './fs.js';
 export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';

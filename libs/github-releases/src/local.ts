@@ -1,7 +1,13 @@
 import { copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PackyardError, produceAtomically, sha256File, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  produceAtomically,
+  removeStaleTemporaries,
+  sha256File,
+  writeFileAtomically,
+} from '@packyard/core';
 import type {
   AssetFile,
   CreateReleaseInput,
@@ -187,6 +193,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
     async uploadAsset(release: Release, file: AssetFile) {
       refuseIfImmutable(release, `upload "${file.name}"`);
       const target = join(releaseDir(release.tag), ASSETS, checkAssetName(file.name));
+      await removeStaleTemporaries(dirname(target)); // an upload killed half-way
       await produceAtomically(target, (tmp) => copyFile(file.path, tmp));
       const info = await stat(target);
       return {

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeTarGz } from '@packyard/archive';
-import { PackyardError, isPackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  isPackyardError,
+  removeStaleTemporaries,
+  runTool,
+  writeFileAtomically,
+} from '@packyard/core';
 import {
   compatibleTagSet,
   completePlatformFile,
@@ -84,6 +90,8 @@ export async function buildPexBundle(tools: Tools, input: PexBuildInput): Promis
   const tarball = join(outDir, tarballName(input.package, input.platform));
   // Everything is staged in a sibling first, so `root/` is either a previous complete bundle or the new one.
   const stage = join(outDir, `.${BUNDLE_ROOT}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // A build killed half-way left its stage (and perhaps a half-written tarball): ours to clean.
+  await removeStaleTemporaries(outDir);
   await mkdir(stage, { recursive: true });
   try {
     await runPex(tools, target, input.platform, [

@@ -21,7 +21,7 @@ export {
   type Tools,
   type ProvisionToolsOptions,
 } from './tools.js';
-export { findInterpreter, checkPythonVersion } from './interpreter.js';
+export { findInterpreter, checkPythonVersion, listInterpreterVersions } from './interpreter.js';
 export { lockRequirements, renderRequirementsIn, type LockInput, type LockResult } from './lock.js';
 export { buildPexBundle, BUNDLE_ROOT, type PexBuildInput, type PexBundle } from './build.js';
 export { renderWrapper, checkBinaryName } from './wrapper.js';
@@ -38,6 +38,7 @@ export {
 export { parseWheelFilename, isWheelCompatible, type WheelFilename } from './wheel.js';
 export { parseLockedRequirements, type LockedRequirement } from './requirements.js';
 export { PINNED_PACKAGING, evaluateMarkers } from './markers.js';
+export { parseRequirements, type ParsedRequirement } from './pep508.js';
 export {
   planPlatformSupport,
   fetchPlatformSupport,

@@ -1,4 +1,5 @@
 import { constants } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isAccessible, PackyardError } from '@packyard/core';
 import { execa } from 'execa';
@@ -69,4 +70,25 @@ export async function findInterpreter(
     }
   }
   return undefined;
+}
+
+/**
+ * The CPython `X.Y` versions that run on `env.PATH` (every `pythonX.Y`, `python3` and `python` found
+ * there), sorted, for messages that say which versions this machine can build natively.
+ */
+export async function listInterpreterVersions(
+  env: Record<string, string | undefined> = process.env,
+): Promise<string[]> {
+  const dirs = (env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '' && isAbsolute(dir));
+  const found = new Set<string>();
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => /^python(3(\.\d+)?)?$/.test(n))) {
+      const candidate = join(dir, name);
+      if (!(await isAccessible(candidate, constants.X_OK))) continue;
+      const info = await readInterpreterInfo(candidate, env);
+      if (info) found.add(info.version);
+    }
+  }
+  return [...found].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
 }

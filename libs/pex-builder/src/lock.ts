@@ -1,6 +1,12 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PackyardError, produceAtomically, runTool, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  produceAtomically,
+  removeStaleTemporaries,
+  runTool,
+  writeFileAtomically,
+} from '@packyard/core';
 import { checkPythonVersion } from './interpreter.js';
 import { checkPackageName } from './platform.js';
 import { toolEnv, type Tools } from './tools.js';
@@ -91,6 +97,7 @@ export async function lockRequirements(tools: Tools, input: LockInput): Promise<
   const requirementsTxt = join(dir, REQUIREMENTS_TXT);
   const text = renderRequirementsIn(input);
 
+  await removeStaleTemporaries(dir); // a lock killed half-way
   const previous = await readFile(requirementsIn, 'utf8').catch(() => undefined);
   await writeFileAtomically(requirementsIn, text);
   try {

@@ -10,6 +10,8 @@ import {
   completePlatformFile,
   completePlatformFileName,
   evaluateMarkers,
+  listInterpreterVersions,
+  parseRequirements,
   formatPlatform,
   hostPlatform,
   parseCompletePlatform,
@@ -231,6 +233,57 @@ describe('with the pinned packaging', () => {
         value: real.marker_environment[name],
       });
     }
+  });
+
+  it('parses PEP 508 requirements with packaging, naming each one it cannot parse', async () => {
+    const answers = await parseRequirements(
+      tools,
+      [
+        'click<8.2,>=8',
+        'Requests[socks] ; python_version >= "3.8"',
+        'pkg @ https://example.org/pkg-1.0-py3-none-any.whl',
+        'click>=<8',
+        'not a requirement',
+      ],
+      { indexUrl: INDEX_URL },
+    );
+    expect(answers.slice(0, 3)).toEqual([
+      {
+        text: 'click<8.2,>=8',
+        name: 'click',
+        extras: [],
+        specifier: '<8.2,>=8',
+        url: undefined,
+        marker: undefined,
+      },
+      {
+        text: 'Requests[socks] ; python_version >= "3.8"',
+        name: 'Requests',
+        extras: ['socks'],
+        specifier: '',
+        url: undefined,
+        marker: 'python_version >= "3.8"',
+      },
+      {
+        text: 'pkg @ https://example.org/pkg-1.0-py3-none-any.whl',
+        name: 'pkg',
+        extras: [],
+        specifier: '',
+        url: 'https://example.org/pkg-1.0-py3-none-any.whl',
+        marker: undefined,
+      },
+    ]);
+    expect(answers.slice(3).map((a) => ['error' in a, a.text])).toEqual([
+      [true, 'click>=<8'],
+      [true, 'not a requirement'],
+    ]);
+  });
+
+  it('lists the CPython versions on PATH', async () => {
+    const versions = await listInterpreterVersions();
+    const { stdout } = await execa('python3', ['-c', "import sys; print('%d.%d' % sys.version_info[:2])"]);
+    expect(versions).toContain(stdout.trim());
+    expect(await listInterpreterVersions({ PATH: '' })).toEqual([]);
   });
 
   describe('evaluateMarkers', () => {

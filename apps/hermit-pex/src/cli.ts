@@ -65,6 +65,9 @@ Options:
                        host, only where it cannot be cross-built), or a list like linux-arm64
   --mode MODE          draft | prerelease | auto (default auto: draft when releases are immutable)
   --replace            replace published assets whose bytes differ instead of refusing
+  --rebuild            (run) rebuild published releases whose build_info changed, in place: the
+                       old assets stay until the new ones are uploaded and verified, and the
+                       manifest is rewritten in the same run (a config_version bump does the same)
   -h, --help           show this help
 
 Exit codes:
@@ -72,10 +75,13 @@ Exit codes:
   1  one or more versions or packages failed (tool, index or store errors); the rest was done
   2  bad command line
   3  missing credentials (nothing was done)
-  4  one or more package configs are invalid or missing; the other packages were processed
+  4  one or more package configs are invalid or missing (nothing was written for them); the other
+     packages were processed
+  5  finalise: some versions are still pending (each is listed with what it lacks); the rest was
+     published
   70 internal error`;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, internal: 70 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, pending: 5, internal: 70 } as const;
 
 const COMMANDS = new Set<string>([
   ...STEPS,
@@ -123,6 +129,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         'build-platforms': { type: 'string' },
         mode: { type: 'string', default: 'auto' },
         replace: { type: 'boolean', default: false },
+        rebuild: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -162,7 +169,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
           repository: values.repo,
           token: readGithubToken(io.env ?? process.env),
           ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
-          cacheDir: resolve(root, '.packyard/cache'),
+          // plan writes nothing at all, not even the listing's ETag cache.
+          ...(command === 'plan' ? {} : { cacheDir: resolve(root, '.packyard/cache') }),
           log: (line) => log.warn(line),
         })
       : createLocalReleaseStore({ dir: resolve(root, values['store-dir'] ?? 'dist/releases') });
@@ -192,6 +200,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     );
     const reports = await runPipeline(
       {
+        root,
         packagesDir,
         distDir: resolve(root, values['dist-dir'] ?? 'dist/pex'),
         manifestDir,
@@ -202,6 +211,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         immutable,
         mode,
         replace: values.replace,
+        rebuild: values.rebuild,
         log,
         provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
         resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
@@ -209,14 +219,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       },
       stepsFor(command),
       packages,
-      { splitRunners: command === 'plan' || command === 'runners' },
+      { splitRunners: command === 'plan' || command === 'runners', dryRun: command === 'plan' },
     );
     io.stdout(
       command === 'runners'
         ? `${JSON.stringify(planRunnerMatrix(reports, host))}\n`
         : renderSummary(reports, command === 'plan'),
     );
-    return exitCodeFor(reports);
+    const code = exitCodeFor(reports);
+    const pending = reports.some((r) => r.versions.some((v) => !v.published && !v.error));
+    return code === EXIT.ok && command === 'finalise' && pending ? EXIT.pending : code;
   } catch (error) {
     const failure = toPackyardError(error);
     log.error(failure.format());
@@ -288,8 +300,9 @@ export function renderSummary(reports: readonly PackageReport[], withPlan: boole
         ? `FAILED: ${outcome.error.message.split('\n')[0]}`
         : outcome?.published
           ? 'published'
-          : 'pending';
-      lines.push(`${report.name} ${plan.version}: ${withPlan ? plan.actions.join(', ') : status}`);
+          : `pending${outcome?.lacks.length ? ` (lacks ${outcome.lacks.join(', ')})` : ''}`;
+      const planned = `${plan.actions.join(', ')}${plan.note === undefined ? '' : ` (${plan.note})`}`;
+      lines.push(`${report.name} ${plan.version}: ${withPlan ? planned : status}`);
     }
     if (report.error) lines.push(`${report.name}: FAILED: ${report.error.format()}`);
   }

@@ -1,12 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { lstat, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, relative, isAbsolute } from 'node:path';
 import pep440 from '@renovatebot/pep440';
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { PackyardError } from '@packyard/core';
+import { ALL_PLATFORMS, pexFileName } from '@packyard/pex-builder';
 
 const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 const BINARY = /^[A-Za-z0-9._-]+$/;
+/** A config larger than this is not a hand-written package config; refused before YAML parses it. */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+/** YAML aliases allowed in one config (yaml's guard against alias-expansion attacks). */
+const MAX_ALIASES = 100;
 const PYTHON = /^3\.\d{1,2}$/;
 
 const required = (what: string) => (issue: { input?: unknown }) =>
@@ -25,15 +30,30 @@ const VersionBound = z.strictObject({
 /** The schema of `packages/<name>/config.yaml`: the seed's fields, nothing else. */
 export const PackageConfigSchema = z.strictObject({
   config_version: z
-    .number({ error: required('a whole number') })
-    .int()
-    .positive()
+    .number({ error: (issue) => `must be a positive whole number, not ${JSON.stringify(issue.input)}` })
+    .refine((n) => Number.isInteger(n) && n > 0, {
+      error: (issue) => `must be a positive whole number, not ${String(issue.input)}`,
+    })
     .default(1),
-  package: z.string().regex(NAME, { error: 'must be a Python project name' }).optional(),
+  package: z
+    .string({ error: required('a string') })
+    .regex(NAME, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a valid Python project name (letters, digits, ".", "_", "-"; starting and ending with a letter or digit)`,
+    })
+    .optional(),
   description: z.string().optional(),
   binaries: z
     .array(
-      z.string().regex(BINARY, { error: (issue) => `"${String(issue.input)}" is not a valid binary name` }),
+      z
+        .string()
+        .regex(BINARY, {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is not a valid binary name (letters, digits, ".", "_", "-")`,
+        })
+        .refine((b) => b !== '.' && b !== '..', {
+          error: (issue) => `${JSON.stringify(issue.input)} is not a valid binary name`,
+        }),
       {
         error: required('a list of binary names'),
       },
@@ -52,8 +72,30 @@ export const PackageConfigSchema = z.strictObject({
   versions: z
     .array(VersionBound, { error: required('a list of {version, python}') })
     .min(1, { error: 'must not be empty' }),
-  extra_packages: z.array(z.string().min(1)).default([]),
-  index_url: z.string().url().optional(),
+  extra_packages: z
+    .array(
+      z
+        .string({ error: required('a string: one PEP 508 requirement') })
+        .refine((r) => r.trim() !== '', { error: 'must not be empty' })
+        .refine((r) => !/[\r\n]/.test(r), {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} spans several lines; give one requirement per entry`,
+        })
+        .refine((r) => !r.trim().startsWith('-'), {
+          error: (issue) =>
+            `${JSON.stringify(issue.input)} is a pip option, not a requirement; options are not allowed (use index_url for the index)`,
+        }),
+      { error: required('a list of PEP 508 requirements') },
+    )
+    .default([]),
+  /** Allows `name @ https://…` direct references in extra_packages (off: they bypass the index). */
+  allow_direct_urls: z.boolean({ error: required('true or false') }).default(false),
+  index_url: z
+    .string({ error: required('an http(s) URL') })
+    .refine((u) => /^https?:$/.test(urlProtocol(u)), {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an http or https URL`,
+    })
+    .optional(),
 });
 
 export type PackageConfigInput = z.input<typeof PackageConfigSchema>;
@@ -71,11 +113,21 @@ export interface PackageConfig {
   repository: string | undefined;
   versions: Array<{ version: string; python: string }>;
   extraPackages: string[];
+  allowDirectUrls: boolean;
   indexUrl: string | undefined;
+  /** Whether `package` was taken from the directory name. */
+  packageFromDirectory: boolean;
 }
 
 /** Validates config text. Every problem is reported at once, each as `file: path: message`. */
 export function parsePackageConfig(text: string, file: string): PackageConfig {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `is ${Buffer.byteLength(text)} bytes, more than the ${MAX_CONFIG_BYTES} a package config may have`,
+      { file },
+    );
+  }
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
@@ -89,8 +141,19 @@ export function parsePackageConfig(text: string, file: string): PackageConfig {
       },
     );
   }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
+  } catch (error) {
+    // yaml refuses alias expansion beyond maxAliasCount ("excessive alias count").
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `YAML refused by the parser's resource limits: ${(error as Error).message}`,
+      { file, cause: error },
+    );
+  }
   const problems = [...findYamlNumberPitfalls(doc)];
-  const result = PackageConfigSchema.safeParse(doc.toJS() ?? {});
+  const result = PackageConfigSchema.safeParse(raw);
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -106,6 +169,18 @@ export function parsePackageConfig(text: string, file: string): PackageConfig {
       }
     }
   }
+  const top = (raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<
+    string,
+    unknown
+  >;
+  const pkg = typeof top.package === 'string' ? top.package : basename(dirname(file));
+  problems.push(
+    ...findSemanticProblems(
+      { packageGiven: top.package !== undefined, binaries: Array.isArray(top.binaries) ? top.binaries : [] },
+      pkg,
+      problems,
+    ),
+  );
   if (problems.length > 0 || !result.success) {
     // The first problem fills file/field; the others follow on their own lines in the same form.
     const [first, ...rest] =
@@ -114,10 +189,9 @@ export function parsePackageConfig(text: string, file: string): PackageConfig {
     throw new PackyardError('CONFIG_INVALID', message, { file, field: first!.path });
   }
   const data = result.data;
-  const pkg = data.package ?? basename(dirname(file));
   return {
     file,
-    package: pkg,
+    package: pkg!,
     configVersion: data.config_version,
     description: data.description ?? `Python tool ${pkg} packaged as PEX`,
     binaries: data.binaries,
@@ -125,16 +199,88 @@ export function parsePackageConfig(text: string, file: string): PackageConfig {
     repository: data.repository,
     versions: data.versions,
     extraPackages: data.extra_packages,
+    allowDirectUrls: data.allow_direct_urls,
     indexUrl: data.index_url,
+    packageFromDirectory: data.package === undefined,
   };
 }
 
-/** Reads and validates a config file; a missing file is CONFIG_MISSING. */
-export async function readPackageConfig(file: string): Promise<PackageConfig> {
+/**
+ * What the schema alone cannot say: a project name taken from the directory must be valid too, and
+ * binary names must not collide with each other (also after case folding, as on macOS) or with a PEX.
+ */
+function findSemanticProblems(
+  data: { packageGiven: boolean; binaries: readonly unknown[] },
+  pkg: string,
+  already: ReadonlyArray<{ path: string }>,
+): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  if (!data.packageGiven && !NAME.test(pkg)) {
+    problems.push({
+      path: 'package',
+      message: `${JSON.stringify(pkg)} (the directory name, as no package is given) is not a valid Python project name; set package: to the PyPI project`,
+    });
+  }
+  const pexNames = NAME.test(pkg) ? ALL_PLATFORMS.map((p) => pexFileName(pkg, p)) : [];
+  const seen = new Map<string, number>();
+  data.binaries.forEach((binary, index) => {
+    const path = `binaries[${index}]`;
+    if (typeof binary !== 'string' || already.some((p) => p.path === path)) return;
+    const folded = binary.toLowerCase();
+    const clash = pexNames.find((name) => name.toLowerCase() === folded);
+    const before = seen.get(folded);
+    if (clash !== undefined) {
+      problems.push({ path, message: `${JSON.stringify(binary)} clashes with the PEX file ${clash}` });
+    } else if (before !== undefined) {
+      const other = data.binaries[before] as string;
+      problems.push({
+        path,
+        message:
+          other === binary
+            ? `${JSON.stringify(binary)} is listed twice (also binaries[${before}])`
+            : `${JSON.stringify(binary)} clashes with binaries[${before}] ${JSON.stringify(other)} on a case-insensitive file system`,
+      });
+    } else seen.set(folded, index);
+  });
+  return problems;
+}
+
+/**
+ * Reads and validates a config file; a missing file is CONFIG_MISSING. With `root`, a config.yaml that
+ * is a symlink resolving outside `root` (the repository) is refused before it is read.
+ */
+export async function readPackageConfig(
+  file: string,
+  options: { root?: string | undefined } = {},
+): Promise<PackageConfig> {
   let text: string;
   try {
+    if (options.root !== undefined && (await lstat(file)).isSymbolicLink()) {
+      const target = await realpath(file).catch(() => undefined);
+      const root = await realpath(options.root);
+      const inside =
+        target !== undefined &&
+        !relative(root, target).startsWith('..') &&
+        !isAbsolute(relative(root, target));
+      if (!inside) {
+        throw new PackyardError(
+          'CONFIG_INVALID',
+          `is a symlink to ${target ?? 'a missing file'}, outside the repository ${root}`,
+          { file, hint: 'a package config must live in the repository; copy it in instead of linking' },
+        );
+      }
+    }
+    const size = (await stat(file)).size;
+    if (size > MAX_CONFIG_BYTES) {
+      throw new PackyardError(
+        'CONFIG_INVALID',
+        `is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a package config may have`,
+        { file },
+      );
+    }
     text = await readFile(file, 'utf8');
   } catch (error) {
+    if (error instanceof PackyardError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new PackyardError('CONFIG_MISSING', 'config.yaml is missing', {
         file,
@@ -184,6 +330,14 @@ function joinPath(path: ReadonlyArray<PropertyKey>): string {
 function allowedKeys(path: ReadonlyArray<PropertyKey>): string {
   const shape = path.length === 0 ? PackageConfigSchema.shape : VersionBound.shape;
   return Object.keys(shape).join(', ');
+}
+
+function urlProtocol(text: string): string {
+  try {
+    return new URL(text).protocol;
+  } catch {
+    return '';
+  }
 }
 
 /** The JSON Schema of config.yaml, for editors. */

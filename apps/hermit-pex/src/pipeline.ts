@@ -34,6 +34,8 @@ import type { IndexUrlSource, PypiClient } from '@packyard/pypi-client';
 import pep440 from '@renovatebot/pep440';
 import { readPackageConfig, type PackageConfig } from './config.js';
 import {
+  describeBuildInfoChange,
+  isRebuildAsked,
   isStaleBuildInfo,
   missingPlatforms,
   planAssetInfo,
@@ -42,10 +44,17 @@ import {
   planVersions,
   readBuildInfo,
   releaseTag,
+  type BuildInfo,
   type RunnerSplit,
   type VersionPlan,
 } from './plan.js';
 import { writeState, type PackageState } from './state.js';
+import {
+  checkExtraPackages,
+  checkPythonVersions,
+  findDuplicateProjects,
+  projectNotFound,
+} from './validate.js';
 
 export type StepName = 'state' | 'requirements' | 'releases' | 'pex' | 'publish' | 'manifest';
 
@@ -59,6 +68,8 @@ export interface Logger {
 }
 
 export interface PipelineOptions {
+  /** The repository root: a config.yaml symlink resolving outside it is refused. */
+  root?: string | undefined;
   packagesDir: string;
   distDir: string;
   manifestDir: string;
@@ -73,6 +84,8 @@ export interface PipelineOptions {
   immutable: boolean;
   mode: 'draft' | 'prerelease';
   replace: boolean;
+  /** `--rebuild`: rebuild published releases whose build_info changed (in place; see `rebuild`). */
+  rebuild?: boolean;
   log: Logger;
   provisionTools: () => Promise<Tools>;
   resolveIndexUrl: (configured: string | undefined) => Promise<IndexUrlSource>;
@@ -98,13 +111,21 @@ interface VersionWork {
   locked: boolean;
   release: Release | undefined;
   error: PackyardError | undefined;
+  /** A published release whose build_info changed, being rebuilt in place in this run. */
+  rebuild: BuildInfo | undefined;
 }
 
 export interface PackageReport {
   name: string;
   dir: string;
   error: PackyardError | undefined;
-  versions: Array<{ version: string; error: PackyardError | undefined; published: boolean }>;
+  versions: Array<{
+    version: string;
+    error: PackyardError | undefined;
+    published: boolean;
+    /** What an unpublished version still lacks: a lock, a release, or platform tarballs. */
+    lacks: string[];
+  }>;
   plan: VersionPlan[];
   /** Per version, which missing platforms this runner builds and which need another runner. */
   splits: Map<string, RunnerSplit>;
@@ -117,6 +138,8 @@ interface PackageWork {
   index: IndexUrlSource;
   indexVersions: string[];
   versions: VersionWork[];
+  /** Rebuilding a published release needs pex, publish and manifest in the same run. */
+  canRebuild: boolean;
 }
 
 /** Lists package directories: every non-hidden directory under packages/. */
@@ -145,31 +168,44 @@ export async function listPackageDirs(packagesDir: string, only: readonly string
 }
 
 /**
- * Runs the given steps for every package. A failing package or version is reported and skipped; the
- * others carry on. The state file is written after every step, so an interrupted run resumes.
+ * Runs the given steps for every package. First one validation pass reads every package (config,
+ * machine, index, the other packages) and writes nothing; a package with any problem is skipped
+ * whole. Then the steps run: a failing version is reported and skipped, the others carry on. The
+ * state file is written after every step, so an interrupted run resumes; `dryRun` writes nothing.
  */
 export async function runPipeline(
   options: PipelineOptions,
   steps: readonly StepName[],
   only: readonly string[] = [],
-  { splitRunners = false }: { splitRunners?: boolean } = {},
+  { splitRunners = false, dryRun = false }: { splitRunners?: boolean; dryRun?: boolean } = {},
 ): Promise<PackageReport[]> {
   const dirs = await listPackageDirs(options.packagesDir, only);
+  const duplicates = await findDuplicateProjects(
+    options.packagesDir,
+    only.length > 0 ? await listPackageDirs(options.packagesDir) : dirs,
+  );
   const reports: PackageReport[] = [];
   let releases = await fetchReleases(options.store);
+  const loaded: Array<{ report: PackageReport; work: PackageWork }> = [];
   for (const name of dirs) {
     const dir = join(options.packagesDir, name);
     const report: PackageReport = { name, dir, error: undefined, versions: [], plan: [], splits: new Map() };
     reports.push(report);
-    let work: PackageWork;
     try {
-      work = await loadPackage(options, dir, releases);
+      if (duplicates.has(name)) throw duplicates.get(name);
+      loaded.push({ report, work: await loadPackage(options, dir, releases) });
     } catch (error) {
       report.error = toPackyardError(error);
       options.log.error(report.error.format());
-      continue;
     }
+  }
+  const save = async (work: PackageWork) => {
+    if (!dryRun) await writeState(join(work.dir, 'state.yaml'), renderPackageState(work));
+  };
+  const canRebuild = (['pex', 'publish', 'manifest'] as const).every((step) => steps.includes(step));
+  for (const { report, work } of loaded) {
     report.name = work.name;
+    work.canRebuild = canRebuild;
     if (splitRunners) {
       try {
         report.splits = await planRunnerSplits(options, work);
@@ -186,6 +222,9 @@ export async function runPipeline(
       platforms: options.platforms,
       buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
       splits: report.splits,
+      rebuild: options.rebuild === true,
+      immutable: options.immutable,
+      canRebuild: canRebuild || dryRun,
     });
     for (const step of steps) {
       if (step === 'state') continue;
@@ -197,15 +236,27 @@ export async function runPipeline(
         options.log.error(`${work.name}: ${step}: ${report.error.format()}`);
         break;
       }
-      await writeState(join(dir, 'state.yaml'), renderPackageState(work));
+      await save(work);
       if (step === 'publish') releases = await fetchReleases(options.store);
     }
-    await writeState(join(dir, 'state.yaml'), renderPackageState(work));
-    report.versions = work.versions.map((v) => ({
-      version: v.version,
-      error: v.error,
-      published: v.release !== undefined && isFinalRelease(v.release),
-    }));
+    await save(work);
+    report.versions = work.versions.map((v) => {
+      const published = v.release !== undefined && isFinalRelease(v.release);
+      return {
+        version: v.version,
+        error: v.error,
+        published,
+        lacks: published
+          ? []
+          : !v.locked
+            ? ['a lock']
+            : !v.release
+              ? ['a release']
+              : missingPlatforms(work.name, v.release, options.platforms).map(
+                  (p) => `${formatPlatform(p)} tarball`,
+                ),
+      };
+    });
   }
   return reports;
 }
@@ -219,9 +270,16 @@ async function loadPackage(
   dir: string,
   releases: Map<string, Release>,
 ): Promise<PackageWork> {
-  const config = await readPackageConfig(join(dir, 'config.yaml'));
+  const config = await readPackageConfig(join(dir, 'config.yaml'), { root: options.root });
+  await checkPythonVersions(config);
   const index = await options.resolveIndexUrl(config.indexUrl);
-  const listed = await options.createPypiClient(index.url).listVersions(config.package);
+  await checkExtraPackages(config, options.provisionTools, index.url);
+  const listed = await options
+    .createPypiClient(index.url)
+    .listVersions(config.package)
+    .catch((error: unknown) => {
+      throw projectNotFound(error, config);
+    });
   const lowest = [...config.versions].sort((a, b) => pep440.compare(a.version, b.version))[0]!.version;
   const planned = planVersions(config.versions, listed.versions);
   if (planned.length === 0) {
@@ -248,9 +306,18 @@ async function loadPackage(
       locked: await isLockFresh(config, version, lockDir),
       release: releases.get(tag),
       error: undefined,
+      rebuild: undefined,
     });
   }
-  return { name: config.package, dir, config, index, indexVersions: listed.versions, versions };
+  return {
+    name: config.package,
+    dir,
+    config,
+    index,
+    indexVersions: listed.versions,
+    versions,
+    canRebuild: false,
+  };
 }
 
 /** A lock is reused only while its requirements.in still says what the config asks for. */
@@ -339,8 +406,31 @@ const STEP_RUNNERS: Record<
           const recorded = readBuildInfo(v.release);
           if (recorded.warning) options.log.warn(`${pkg.name} ${v.version}: ${recorded.warning}`);
           if (!isStaleBuildInfo(recorded.info, wanted)) return;
+          if (isFinalRelease(v.release)) {
+            // Published work is never deleted: rebuilt in place when asked, else left as it is.
+            const change = describeBuildInfoChange(recorded.info!, wanted);
+            if (!isRebuildAsked(recorded.info!, wanted, options.rebuild === true)) {
+              options.log.info(
+                `${pkg.name} ${v.version}: rebuild needed (${change}); ${v.tag} is published and left as it is: bump config_version or pass --rebuild to rebuild it`,
+              );
+            } else if (options.immutable) {
+              options.log.warn(
+                `${pkg.name} ${v.version}: rebuild needed (${change}), but releases are immutable: the published ${v.tag} cannot be rebuilt and is left as it is`,
+              );
+            } else if (!pkg.canRebuild) {
+              options.log.info(
+                `${pkg.name} ${v.version}: rebuild needed (${change}); only "hermit-pex run" rebuilds a published release, since the manifest must be rewritten in the same run`,
+              );
+            } else {
+              options.log.info(
+                `${pkg.name} ${v.version}: rebuilding published ${v.tag} in place (${change}); its assets stay until the new ones are uploaded`,
+              );
+              v.rebuild = wanted;
+            }
+            return;
+          }
           options.log.warn(
-            `${pkg.name} ${v.version}: build_info changed; deleting and recreating release ${v.tag}`,
+            `${pkg.name} ${v.version}: build_info changed; deleting and recreating unpublished release ${v.tag}`,
           );
           await options.store.deleteRelease(v.release);
           v.release = undefined;
@@ -362,9 +452,10 @@ const STEP_RUNNERS: Record<
     await forEachVersion(
       options,
       pkg,
-      (v) => v.locked && v.release !== undefined && !isFinalRelease(v.release),
+      (v) => v.locked && v.release !== undefined && (!isFinalRelease(v.release) || v.rebuild !== undefined),
       async (v) => {
         tools ??= await options.provisionTools();
+        if (v.rebuild !== undefined) return rebuildPublished(options, tools, pkg, v, v.rebuild);
         const split = await splitRunner(options, tools, pkg, v);
         // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
         const hostFromDescription =
@@ -450,10 +541,81 @@ const STEP_RUNNERS: Record<
     const before = existsSync(file) ? await readFile(file, 'utf8') : undefined;
     if (text !== before) {
       await writeFileAtomically(file, text);
-      options.log.info(`${pkg.name}: wrote ${file} (${next.versions.length} published versions)`);
+      const count = next.versions.length;
+      options.log.info(`${pkg.name}: wrote ${file} (${count} published version${count === 1 ? '' : 's'})`);
     }
   },
 };
+
+/**
+ * Rebuilds a published release in place: every platform is built here first (nothing is touched if
+ * one cannot be), then each asset is replaced so that the old bytes stay downloadable until the new
+ * ones are uploaded and verified, then the body records the new build_info. The publish and manifest
+ * steps of the same run then rewrite checksums.txt and the manifest from what the store serves.
+ */
+async function rebuildPublished(
+  options: PipelineOptions,
+  tools: Tools,
+  pkg: PackageWork,
+  v: VersionWork,
+  wanted: BuildInfo,
+): Promise<void> {
+  const split = await splitRunner(options, tools, pkg, { ...v, release: { ...v.release!, assets: [] } });
+  if (split.elsewhere.length > 0) {
+    throw new PackyardError(
+      'BUILD_FAILED',
+      `cannot rebuild the published ${v.tag} here: ${split.elsewhere.map(formatPlatform).join(', ')} cannot be built on this runner, so it is left as it is`,
+      { value: v.version, hint: 'rebuild on a runner that can build every platform (see "hermit-pex plan")' },
+    );
+  }
+  const hostFromDescription =
+    COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
+  const built: Array<{ name: string; tarball: string; sha256: string; size: number }> = [];
+  for (const platform of split.build) {
+    const cross = !samePlatform(platform, options.host) || hostFromDescription;
+    options.log.info(
+      `${pkg.name} ${v.version}: rebuilding PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
+    );
+    const bundle = await buildPexBundle(tools, {
+      package: pkg.name,
+      version: v.version,
+      binaries: pkg.config.binaries,
+      requirementsTxt: join(v.lockDir, 'requirements.txt'),
+      pythonVersion: v.python,
+      indexUrl: pkg.index.url,
+      platform,
+      outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
+      completePlatform: cross,
+    });
+    built.push({ name: tarballName(pkg.name, platform), ...bundle });
+  }
+  for (const file of built) {
+    const release = (await options.store.getRelease(v.tag)) ?? v.release!;
+    const result = await publishAsset(
+      options.store,
+      release,
+      { name: file.name, path: file.tarball, sha256: file.sha256, size: file.size },
+      { replace: true },
+    );
+    options.log.info(`${pkg.name} ${v.version}: ${file.name} ${result.action} (sha256 ${file.sha256})`);
+  }
+  let release = (await options.store.getRelease(v.tag)) ?? v.release!;
+  for (const file of built) {
+    const served = release.assets.find((a) => a.name === file.name)?.sha256;
+    if (served !== file.sha256) {
+      throw new PackyardError(
+        'VERIFY_FAILED',
+        `${v.tag}/${file.name}: the store serves sha256 ${served ?? 'nothing'}, the rebuild made ${file.sha256}`,
+        { value: file.name, hint: 'run again: identical assets are skipped, the rest replaced' },
+      );
+    }
+  }
+  release = await options.store.updateRelease(release, {
+    body: renderBodyBlock(release.body, { build_info: wanted, asset_info: planAssetInfo(release) }),
+  });
+  v.release = release;
+  options.log.info(`${pkg.name} ${v.version}: rebuilt ${v.tag}`);
+}
 
 /**
  * Takes published versions out of a package's manifest: the one way a version leaves it. Refused for a

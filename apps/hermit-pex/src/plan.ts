@@ -74,6 +74,27 @@ export function sameBuildInfo(a: BuildInfo, b: BuildInfo): boolean {
   );
 }
 
+/** What changed between the recorded and the wanted build_info, for messages: `python 3.11 → 3.12`. */
+export function describeBuildInfoChange(recorded: BuildInfo, wanted: BuildInfo): string {
+  const show = (value: unknown) =>
+    Array.isArray(value) ? `[${value.map(String).join(', ')}]` : String(value);
+  const changes: string[] = [];
+  for (const key of Object.keys(wanted) as Array<keyof BuildInfo>) {
+    if (show(recorded[key] ?? (Array.isArray(wanted[key]) ? [] : '')) !== show(wanted[key])) {
+      changes.push(`${key} ${show(recorded[key])} → ${show(wanted[key])}`);
+    }
+  }
+  return changes.join(', ') || 'build_info';
+}
+
+/**
+ * Whether a published release whose build_info changed is to be rebuilt: only when asked, by a
+ * `config_version` bump (the seed's "rebuild everything") or by `--rebuild`.
+ */
+export function isRebuildAsked(recorded: BuildInfo, wanted: BuildInfo, flag: boolean): boolean {
+  return flag || Number(recorded.config_version) < wanted.config_version;
+}
+
 /** asset_info is derived from the assets the store really holds, never from a previous body. */
 export function planAssetInfo(release: Release): Record<string, string> {
   const info: Record<string, string> = {};
@@ -104,6 +125,8 @@ export type VersionAction =
   | `needs-runner ${string}`
   | 'publish'
   | 'up-to-date'
+  | 'rebuild'
+  | 'rebuild-needed'
   | 'waiting-for-other-platforms';
 
 export interface VersionPlan {
@@ -111,6 +134,8 @@ export interface VersionPlan {
   python: string;
   tag: string;
   actions: VersionAction[];
+  /** Why, for a published release whose build_info changed: what changed and what to do. */
+  note?: string;
 }
 
 /**
@@ -135,6 +160,12 @@ export function planPackage(input: {
   platforms: readonly Platform[];
   buildable: readonly Platform[];
   splits?: ReadonlyMap<string, RunnerSplit>;
+  /** `--rebuild`: published releases whose build_info changed are rebuilt. */
+  rebuild?: boolean;
+  /** Published releases take no more assets (GitHub's immutable releases). */
+  immutable?: boolean;
+  /** Whether this command rebuilds at all (it must rewrite the manifest in the same run). */
+  canRebuild?: boolean;
 }): VersionPlan[] {
   const { config } = input;
   return planVersions(config.versions, input.indexVersions).map(({ version, python }) => {
@@ -143,10 +174,29 @@ export function planPackage(input: {
     const actions: VersionAction[] = [];
     if (!input.locked.has(version)) actions.push('lock');
     const wanted = planBuildInfo(config, version, python);
-    const stale = release !== undefined && isStaleBuildInfo(readBuildInfo(release).info, wanted);
-    if (!release) actions.push('create-release');
+    const recorded = release ? readBuildInfo(release).info : undefined;
+    const stale = release !== undefined && isStaleBuildInfo(recorded, wanted);
+    const published = release !== undefined && isFinalRelease(release);
+    let note: string | undefined;
+    if (published && stale) {
+      // A published release is never deleted: it is rebuilt in place, only when asked, or left alone.
+      const change = describeBuildInfoChange(recorded!, wanted);
+      const asked = isRebuildAsked(recorded!, wanted, input.rebuild === true);
+      const blocked = !asked
+        ? `${change}; bump config_version or pass --rebuild to rebuild it`
+        : input.immutable
+          ? `${change}; releases are immutable, so a published version cannot be rebuilt`
+          : input.canRebuild === false
+            ? `${change}; only "hermit-pex run" rebuilds a published version (it rewrites the manifest too)`
+            : undefined;
+      if (blocked !== undefined) {
+        return { version, python, tag, actions: [...actions, 'rebuild-needed'], note: blocked };
+      }
+      actions.push('rebuild');
+      note = `${change}; the old assets stay until the new ones are uploaded`;
+    } else if (!release) actions.push('create-release');
     else if (stale) actions.push('recreate-release');
-    if (release && isFinalRelease(release) && !stale) {
+    if (published && !stale) {
       actions.push('up-to-date');
       return { version, python, tag, actions };
     }
@@ -158,6 +208,6 @@ export function planPackage(input: {
     for (const platform of toBuild) actions.push(`build ${formatPlatform(platform)}`);
     for (const platform of split?.elsewhere ?? []) actions.push(`needs-runner ${formatPlatform(platform)}`);
     actions.push(toBuild.length === missing.length ? 'publish' : 'waiting-for-other-platforms');
-    return { version, python, tag, actions };
+    return { version, python, tag, actions, ...(note === undefined ? {} : { note }) };
   });
 }

@@ -91,19 +91,63 @@ describe('planPackage', () => {
     ]);
   });
 
-  it('recreates a release whose build_info changed, but not one whose note is missing', () => {
-    const changed = renderBodyBlock('', { build_info: planBuildInfo(config, '1.0', '3.9') });
-    const plan = planPackage({
-      ...base,
-      locked: new Set(['1.0', '2.0.0']),
-      releases: new Map([
-        ['tool-v1.0', aRelease({ tag: 'tool-v1.0', body: changed, prerelease: false })],
-        ['tool-v2.0.0', aRelease({ tag: 'tool-v2.0.0', body: 'no block here', prerelease: false })],
-      ]),
-    });
+  const changed = renderBodyBlock('', { build_info: planBuildInfo(config, '1.0', '3.9') });
+  const withChanged = (release: Partial<Release>) => ({
+    ...base,
+    locked: new Set(['1.0', '2.0.0']),
+    releases: new Map([
+      ['tool-v1.0', aRelease({ tag: 'tool-v1.0', body: changed, ...release })],
+      ['tool-v2.0.0', aRelease({ tag: 'tool-v2.0.0', body: 'no block here', prerelease: false })],
+    ]),
+  });
+
+  it('recreates an unpublished release whose build_info changed, but not one whose note is missing', () => {
+    const plan = planPackage(withChanged({ prerelease: true }));
     expect(plan.map((p) => [p.version, p.actions])).toEqual([
       ['1.0', ['recreate-release', 'build linux-amd64', 'waiting-for-other-platforms']],
       ['2.0.0', ['up-to-date']],
     ]);
+  });
+
+  it('never recreates a published release: "rebuild needed" until asked', () => {
+    const [plan] = planPackage(withChanged({ prerelease: false }));
+    expect(plan).toMatchObject({
+      actions: ['rebuild-needed'],
+      note: 'python 3.9 → 3.10; bump config_version or pass --rebuild to rebuild it',
+    });
+  });
+
+  it('rebuilds a published release in place when asked, unless releases are immutable', () => {
+    const [asked] = planPackage({ ...withChanged({ prerelease: false }), rebuild: true });
+    expect(asked).toMatchObject({
+      actions: ['rebuild', 'build linux-amd64', 'waiting-for-other-platforms'],
+      note: 'python 3.9 → 3.10; the old assets stay until the new ones are uploaded',
+    });
+    const bumped = parsePackageConfig(
+      `config_version: 2\nbinaries: [tool]\nversions: [{version: "1.0", python: "3.9"}]\n`,
+      'packages/tool/config.yaml',
+    );
+    const [byBump] = planPackage({ ...withChanged({ prerelease: false }), config: bumped });
+    expect(byBump).toMatchObject({
+      actions: ['rebuild', 'build linux-amd64', 'waiting-for-other-platforms'],
+      note: 'config_version 1 → 2; the old assets stay until the new ones are uploaded',
+    });
+    const [immutable] = planPackage({
+      ...withChanged({ prerelease: false }),
+      rebuild: true,
+      immutable: true,
+    });
+    expect(immutable).toMatchObject({
+      actions: ['rebuild-needed'],
+      note: 'python 3.9 → 3.10; releases are immutable, so a published version cannot be rebuilt',
+    });
+    const [elsewhere] = planPackage({
+      ...withChanged({ prerelease: false }),
+      rebuild: true,
+      canRebuild: false,
+    });
+    expect(elsewhere?.note).toBe(
+      'python 3.9 → 3.10; only "hermit-pex run" rebuilds a published version (it rewrites the manifest too)',
+    );
   });
 });

@@ -30,6 +30,7 @@ describe('config.schema.json', () => {
       'repository',
       'versions',
       'extra_packages',
+      'allow_direct_urls',
       'index_url',
     ]);
   });

@@ -24,16 +24,41 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the CLI in-process against a workspace root. */
-export async function runCli(root: string, args: string[]): Promise<CliRun> {
+/**
+ * Runs the CLI in-process against a workspace root. With `hangGuard`, a run that has not finished
+ * after that long fails the test saying what hung and what it printed last; set it far above any
+ * real duration, so only a hang trips it, never a slow machine.
+ */
+export async function runCli(
+  root: string,
+  args: string[],
+  options: { hangGuard?: { ms: number; what: string } } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const code = await main([...args, '--root', root], {
+  const running = main([...args, '--root', root], {
     cwd: root,
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
   });
-  return { code, stdout, stderr };
+  const guard = options.hangGuard;
+  if (guard === undefined) return { code: await running, stdout, stderr };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const last = stderr.trimEnd().split('\n').slice(-20).join('\n');
+      reject(
+        new Error(
+          `${guard.what} hung: not finished after ${guard.ms / 60_000} minutes; its last output:\n${last}`,
+        ),
+      );
+    }, guard.ms);
+  });
+  try {
+    return { code: await Promise.race([running, hung]), stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function sha256Of(path: string): Promise<string> {

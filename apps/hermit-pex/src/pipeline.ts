@@ -560,6 +560,16 @@ async function rebuildPublished(
   v: VersionWork,
   wanted: BuildInfo,
 ): Promise<void> {
+  // Every tarball the release serves is rebuilt, or none: a half-rebuilt release would mix builds.
+  const rebuilt = new Set(options.platforms.map((p) => tarballName(pkg.name, p)));
+  const left = v.release!.assets.filter((a) => /\.tar\.gz$/.test(a.name) && !rebuilt.has(a.name));
+  if (left.length > 0) {
+    throw new PackyardError(
+      'BUILD_FAILED',
+      `cannot rebuild the published ${v.tag} for only some of its platforms: it also serves ${left.map((a) => a.name).join(', ')}, so it is left as it is`,
+      { value: v.version, hint: '--platforms must include every platform the release serves' },
+    );
+  }
   const split = await splitRunner(options, tools, pkg, { ...v, release: { ...v.release!, assets: [] } });
   if (split.elsewhere.length > 0) {
     throw new PackyardError(

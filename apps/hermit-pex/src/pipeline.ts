@@ -796,7 +796,13 @@ export function planManifest(
     if (sums.length === 0) continue;
     const python =
       readBuildInfo(release).info?.python ?? planVersions(pkg.config.versions, [version])[0]?.python;
-    versions.push({ version, runtimeDependencies: python ? [`python3@${String(python)}`] : [] });
+    versions.push({
+      version,
+      runtimeDependencies: python ? [`python3@${String(python)}`] : [],
+      // Only the platforms this release has a tarball for get a source: a run with --platforms
+      // builds some, and Hermit must not be told the others exist.
+      platforms: sums.map((a) => a.name.replace(asset, '$1-$2')),
+    });
     for (const a of sums) sha256sums[options.store.downloadUrl(release.tag, a.name)] = a.sha256!;
   }
   return {

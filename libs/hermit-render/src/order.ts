@@ -1,8 +1,9 @@
 import { compare as comparePep440, valid as validPep440 } from '@renovatebot/pep440';
 import { PackyardError } from '@packyard/core';
-import type { HermitManifest, HermitVersion } from './model.js';
+import { HERMIT_PLATFORMS, type HermitManifest, type HermitVersion } from './model.js';
 
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const PLATFORM = /^[a-z0-9]+-[a-z0-9]+$/;
 
 /**
  * PEP 440 order (https://peps.python.org/pep-0440/#summary-of-permitted-suffixes-and-relative-ordering),
@@ -69,9 +70,11 @@ export function normalizeManifest(manifest: HermitManifest, file?: string): Herm
   validateManifest(manifest, file);
   const byVersion = new Map<string, HermitVersion>();
   for (const entry of manifest.versions) {
+    const platforms = normalizePlatforms(entry.platforms);
     byVersion.set(entry.version, {
       version: entry.version,
       runtimeDependencies: [...entry.runtimeDependencies],
+      ...(platforms === undefined ? {} : { platforms }),
     });
   }
   const versions = [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
@@ -100,6 +103,23 @@ export function normalizeManifest(manifest: HermitManifest, file?: string): Herm
   return out;
 }
 
+/**
+ * A version's platforms in canonical form: deduplicated and sorted, or undefined when they are every
+ * platform Hermit supports (the default, which a top-level `source` expresses).
+ */
+export function normalizePlatforms(platforms: readonly string[] | undefined): string[] | undefined {
+  if (platforms === undefined) return undefined;
+  const unique = [...new Set(platforms)].sort(compareStrings);
+  return HERMIT_PLATFORMS.every((p) => unique.includes(p)) && unique.length === HERMIT_PLATFORMS.length
+    ? undefined
+    : unique;
+}
+
+/** The platforms a version has downloads for (every Hermit platform when it does not say). */
+export function platformsOf(entry: HermitVersion): readonly string[] {
+  return entry.platforms ?? HERMIT_PLATFORMS;
+}
+
 function validateManifest(manifest: HermitManifest, file: string | undefined): void {
   const fail = (field: string, message: string, value: unknown): never => {
     throw new PackyardError('CONFIG_INVALID', message, { file, field, value });
@@ -120,6 +140,16 @@ function validateManifest(manifest: HermitManifest, file: string | undefined): v
       entry.runtimeDependencies.some((d) => typeof d !== 'string')
     ) {
       fail(`versions[${index}].runtimeDependencies`, 'must be a list of strings', entry.runtimeDependencies);
+    }
+    if (entry.platforms !== undefined) {
+      if (!Array.isArray(entry.platforms)) {
+        fail(`versions[${index}].platforms`, 'must be a list of <os>-<arch> platforms', entry.platforms);
+      }
+      for (const platform of entry.platforms) {
+        if (typeof platform !== 'string' || !PLATFORM.test(platform)) {
+          fail(`versions[${index}].platforms`, 'must be <os>-<arch> platforms such as linux-amd64', platform);
+        }
+      }
     }
   }
   for (const [url, sha256] of Object.entries(manifest.sha256sums)) {

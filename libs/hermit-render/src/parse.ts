@@ -1,7 +1,7 @@
 import { parse as parseHclToJson } from '@cdktf/hcl2json';
 import { PackyardError } from '@packyard/core';
 import { decodeHclJsonTemplate, LIVE_SOURCE_VARIABLES } from './escape.js';
-import type { HermitManifest, HermitVersion } from './model.js';
+import type { HermitManifest } from './model.js';
 import { normalizeManifest } from './order.js';
 
 const LIVE_SOURCE_SEQUENCES = new Set(LIVE_SOURCE_VARIABLES.map((name) => `\${${name}}`));
@@ -28,16 +28,58 @@ export async function parseManifest(text: string, file?: string): Promise<Hermit
   const read = new JsonReader(file);
   const test = read.optionalString(json, 'test');
   const repository = read.optionalString(json, 'repository');
+  const description = read.string(json, 'description');
+  const binaries = read.stringList(json['binaries'] ?? [], 'binaries');
+  const common = read.platforms(json['platform'], 'platform');
+  const parsed = read.versions(json['version']);
+  // The one download URL template: the top-level `source`, or the one every platform block repeats.
+  const sources = [
+    ...(json['source'] === undefined ? [] : [{ field: 'source', value: json['source'] }]),
+    ...common.map((p) => ({ field: p.field, value: p.source })),
+    ...parsed.flatMap((v) => v.platforms.map((p) => ({ field: p.field, value: p.source }))),
+  ];
+  const first = sources[0];
+  if (first === undefined) throw read.error('source', 'is required and must be a string', undefined);
+  const source = read.source(first.value, first.field);
+  for (const other of sources.slice(1)) {
+    if (read.source(other.value, other.field) !== source) {
+      throw read.error(
+        other.field,
+        `must be the same URL template as ${first.field} (${source})`,
+        other.value,
+      );
+    }
+  }
+  const allPlatforms = json['source'] !== undefined;
   const manifest: HermitManifest = {
-    description: read.string(json, 'description'),
-    binaries: read.stringList(json['binaries'] ?? [], 'binaries'),
-    source: read.source(json['source']),
-    versions: read.versions(json['version']),
+    description,
+    binaries,
+    source,
+    versions: parsed.map((v) => ({
+      version: v.version,
+      runtimeDependencies: v.runtimeDependencies,
+      ...(allPlatforms ? {} : { platforms: [...common, ...v.platforms].map((p) => `${p.os}-${p.arch}`) }),
+    })),
     sha256sums: read.sha256sums(json['sha256sums']),
     ...(test === undefined ? {} : { test }),
     ...(repository === undefined ? {} : { repository }),
   };
   return normalizeManifest(manifest, file);
+}
+
+/** A `platform "<os>" "<arch>" { source = … }` block as read, its source still undecoded. */
+interface PlatformSource {
+  os: string;
+  arch: string;
+  source: unknown;
+  field: string;
+}
+
+/** A `version` block as read, before the manifest-wide source is known. */
+interface ParsedVersion {
+  version: string;
+  runtimeDependencies: string[];
+  platforms: PlatformSource[];
 }
 
 /** Reads hcl2json's output, where every string is a Terraform JSON-syntax template. */
@@ -58,20 +100,20 @@ class JsonReader {
     return value.map((item, index) => this.plain(item, `${field}[${index}]`));
   }
 
-  source(value: unknown): string {
-    if (typeof value !== 'string') throw this.error('source', 'is required and must be a string', value);
+  source(value: unknown, field = 'source'): string {
+    if (typeof value !== 'string') throw this.error(field, 'is required and must be a string', value);
     const decoded = decodeHclJsonTemplate(value);
     const other = decoded.live.filter((sequence) => !LIVE_SOURCE_SEQUENCES.has(sequence));
     if (other.length > 0) {
       throw this.error(
-        'source',
+        field,
         `may only interpolate \${version}, \${os} and \${arch}; found ${other.join(', ')}`,
         value,
       );
     }
     if (decoded.escapedLiveVariable) {
       throw this.error(
-        'source',
+        field,
         'holds an escaped literal ${version}/${os}/${arch}, which cannot be kept',
         value,
       );
@@ -81,20 +123,26 @@ class JsonReader {
 
   // hcl2json nests block labels: `version "1" {}` is {"1": [body]}, `version "1" "2" {}` is
   // {"1": {"2": [body]}}, and a label used twice collects both bodies in one array.
-  versions(value: unknown): HermitVersion[] {
+  versions(value: unknown): ParsedVersion[] {
     if (value === undefined) return [];
-    const out: HermitVersion[] = [];
+    const out: ParsedVersion[] = [];
     const walk = (node: unknown, labels: string[]): void => {
       if (Array.isArray(node)) {
         const runtimeDependencies: string[] = [];
+        const platforms: PlatformSource[] = [];
+        const block = `version "${labels.join('" "')}"`;
         for (const body of node) {
-          const field = `version "${labels.join('" "')}".runtime-dependencies`;
           const deps = isObject(body) ? body['runtime-dependencies'] : undefined;
-          for (const dep of deps === undefined ? [] : this.stringList(deps, field)) {
+          for (const dep of deps === undefined
+            ? []
+            : this.stringList(deps, `${block}.runtime-dependencies`)) {
             if (!runtimeDependencies.includes(dep)) runtimeDependencies.push(dep);
           }
+          if (isObject(body)) platforms.push(...this.platforms(body['platform'], `${block}.platform`));
         }
-        for (const version of labels) out.push({ version, runtimeDependencies: [...runtimeDependencies] });
+        for (const version of labels) {
+          out.push({ version, runtimeDependencies: [...runtimeDependencies], platforms: [...platforms] });
+        }
       } else if (isObject(node)) {
         for (const [label, child] of Object.entries(node)) walk(child, [...labels, label]);
       } else {
@@ -102,6 +150,26 @@ class JsonReader {
       }
     };
     walk(value, []);
+    return out;
+  }
+
+  // `platform "<os>" "<arch>" { source = … }` is {"<os>": {"<arch>": [body]}}; blocks with other
+  // labels (Hermit also takes a single regex, or three) or without a source are outside the model.
+  platforms(value: unknown, field: string): PlatformSource[] {
+    if (value === undefined) return [];
+    if (!isObject(value)) throw this.error(field, 'must be blocks: platform "<os>" "<arch>" { … }', value);
+    const out: PlatformSource[] = [];
+    for (const [os, byArch] of Object.entries(value)) {
+      if (!isObject(byArch)) continue;
+      for (const [arch, bodies] of Object.entries(byArch)) {
+        if (!Array.isArray(bodies)) continue;
+        for (const body of bodies) {
+          if (isObject(body) && body['source'] !== undefined) {
+            out.push({ os, arch, source: body['source'], field: `${field} "${os}" "${arch}".source` });
+          }
+        }
+      }
+    }
     return out;
   }
 
@@ -129,7 +197,7 @@ class JsonReader {
     return decoded.text;
   }
 
-  private error(field: string, message: string, value: unknown): PackyardError {
+  error(field: string, message: string, value: unknown): PackyardError {
     return new PackyardError('CONFIG_INVALID', message, { file: this.file, field, value });
   }
 }

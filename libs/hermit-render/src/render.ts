@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { PackyardError } from '@packyard/core';
 import { escapeHclString, escapeHclTemplateString } from './escape.js';
-import type { HermitManifest } from './model.js';
-import { normalizeManifest } from './order.js';
+import { HERMIT_PLATFORMS, type HermitManifest } from './model.js';
+import { normalizeManifest, platformsOf } from './order.js';
 
 const TEMPLATE_NAME = 'hermit-manifest.hcl.hbs';
 
@@ -40,13 +40,27 @@ let defaultTemplateSource: string | undefined;
 export function renderManifest(manifest: HermitManifest, options: { template?: string } = {}): string {
   const model = normalizeManifest(manifest);
   const template = compileTemplate(options.template ?? readDefaultTemplate());
+  // The platforms every version has get their source once at the top; a version's other platforms
+  // get it in its own block. With every Hermit platform common, that is the single top-level `source`.
+  const common = HERMIT_PLATFORMS.filter((p) => model.versions.every((v) => platformsOf(v).includes(p)));
+  const sourcesFor = (platforms: readonly string[]) =>
+    platforms.map((platform) => {
+      const [os = '', arch = ''] = platform.split('-');
+      return { os, arch, source: model.source };
+    });
   const text = template({
     description: model.description,
     binaries: model.binaries,
     test: model.test ?? null,
     repository: model.repository ?? null,
     source: model.source,
-    versions: model.versions,
+    allPlatforms: common.length === HERMIT_PLATFORMS.length,
+    platforms: common.length === HERMIT_PLATFORMS.length ? [] : sourcesFor(common),
+    versions: model.versions.map((v) => ({
+      version: v.version,
+      runtimeDependencies: v.runtimeDependencies,
+      platforms: sourcesFor(platformsOf(v).filter((p) => !common.includes(p))),
+    })),
     sha256sums: Object.entries(model.sha256sums).map(([url, sha256]) => ({ url, sha256 })),
   });
   return `${text.replace(/\s+$/, '')}\n`;

@@ -89,3 +89,40 @@ export function hostile(): HermitManifest {
 function digest(index: number, fill: string): string {
   return `${index.toString(16).padStart(2, '0')}${fill.repeat(62)}`;
 }
+
+const PARTIAL_SOURCE = 'https://example.com/releases/tool-v${version}/tool-${os}-${arch}.tar.gz';
+
+/** A URL of the partial-platforms fixture. */
+export function partialUrl(version: string, platform: string): string {
+  return PARTIAL_SOURCE.replace('${version}', version).replace('${os}-${arch}', platform);
+}
+
+/**
+ * Runs that built only some platforms: 1.0 for linux-amd64 and darwin-arm64, 1.1 for those and
+ * linux-arm64, 2.0 for every platform (so it lists none).
+ */
+export function partialPlatforms(): HermitManifest {
+  const versions: Record<string, string[] | undefined> = {
+    '1.0': ['linux-amd64', 'darwin-arm64'],
+    '1.1': ['linux-arm64', 'darwin-arm64', 'linux-amd64'],
+    '2.0': undefined,
+  };
+  const sha256sums: Record<string, string> = {};
+  let index = 0;
+  for (const [version, platforms] of Object.entries(versions)) {
+    for (const platform of platforms ?? ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64']) {
+      sha256sums[partialUrl(version, platform)] = digest((index += 1), 'd');
+    }
+  }
+  return {
+    description: 'A tool built for some platforms only',
+    binaries: ['tool'],
+    source: PARTIAL_SOURCE,
+    versions: Object.entries(versions).map(([version, platforms]) => ({
+      version,
+      runtimeDependencies: ['python3@3.12'],
+      ...(platforms === undefined ? {} : { platforms }),
+    })),
+    sha256sums,
+  };
+}

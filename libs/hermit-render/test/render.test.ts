@@ -13,14 +13,24 @@ import {
   parseManifest,
   removeVersions,
   renderManifest,
+  HERMIT_PLATFORMS,
   type HermitManifest,
 } from '../src/index.js';
-import { aiderChat, hostile, HOSTILE_STRINGS, multiUrl, multiVersion } from './fixtures.js';
+import {
+  aiderChat,
+  hostile,
+  HOSTILE_STRINGS,
+  multiUrl,
+  multiVersion,
+  partialPlatforms,
+  partialUrl,
+} from './fixtures.js';
 import { expectGolden } from './golden.js';
 
 const FIXTURES: Record<string, () => HermitManifest> = {
   'aider-chat': aiderChat,
   'multi-version': multiVersion,
+  'partial-platforms': partialPlatforms,
   hostile,
 };
 
@@ -88,6 +98,46 @@ describe('renderManifest', () => {
     expect(renderManifest(model)).toBe(text);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.endsWith('\n\n')).toBe(false);
+  });
+
+  it('gives a source only to the platforms that have a download', () => {
+    const text = renderManifest(partialPlatforms());
+    // No top-level source: it would claim darwin-amd64 for 1.0 and 1.1, which have none.
+    expect(text).not.toMatch(/^source = /m);
+    // Common to every version: once at the top. Only some versions: inside each of those.
+    expect(text.match(/^platform "(\w+)" "(\w+)" \{/gm)).toEqual([
+      'platform "darwin" "arm64" {',
+      'platform "linux" "amd64" {',
+    ]);
+    const block = (version: string): string =>
+      text.slice(text.indexOf(`version "${version}"`)).split('\n}\n')[0] ?? '';
+    expect(block('1.0')).not.toContain('platform');
+    expect(block('1.1').match(/platform "\w+" "\w+"/g)).toEqual(['platform "linux" "arm64"']);
+    expect(block('2.0').match(/platform "\w+" "\w+"/g)).toEqual([
+      'platform "darwin" "amd64"',
+      'platform "linux" "arm64"',
+    ]);
+    // Every version on every platform: the single top-level source, as before.
+    const all = renderManifest({
+      ...partialPlatforms(),
+      versions: [{ version: '2.0', runtimeDependencies: [], platforms: [...HERMIT_PLATFORMS].reverse() }],
+    });
+    expect(all).toMatch(/^source = "https:\/\/example.com\/releases\/tool-v\$\{version\}/m);
+    expect(all).not.toContain('platform "');
+  });
+
+  it('refuses a platform that is not <os>-<arch>, naming the version', () => {
+    const model = partialPlatforms();
+    model.versions[1]!.platforms = ['linux-amd64', 'linux'];
+    const error: unknown = (() => {
+      try {
+        return renderManifest(model);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isPackyardError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(error).toMatchObject({ field: 'versions[1].platforms', value: 'linux' });
   });
 
   it('omits test and repository when absent or empty', () => {
@@ -206,6 +256,37 @@ describe('parseManifest', () => {
     expect(hostileJson['description']).toContain('home is $${HOME}');
   });
 
+  it("reads per-platform sources back into each version's platforms", async () => {
+    const parsed = await parseManifest(renderManifest(partialPlatforms()), 'tool.hcl');
+    expect(parsed.versions.map((v) => [v.version, v.platforms])).toEqual([
+      ['1.0', ['darwin-arm64', 'linux-amd64']],
+      ['1.1', ['darwin-arm64', 'linux-amd64', 'linux-arm64']],
+      ['2.0', undefined],
+    ]);
+    expect(parsed.sha256sums[partialUrl('1.1', 'linux-arm64')]).toBeDefined();
+  });
+
+  it('refuses platform sources that differ from each other, naming the block', async () => {
+    const text = [
+      'description = "d"',
+      'platform "linux" "amd64" {',
+      '  source = "https://example.com/${version}/${os}-${arch}.tar.gz"',
+      '}',
+      'version "1.0" {',
+      '  platform "darwin" "arm64" {',
+      '    source = "https://elsewhere.example/${version}.tar.gz"',
+      '  }',
+      '}',
+      '',
+    ].join('\n');
+    const error: unknown = await parseManifest(text, 'tool.hcl').catch((e: unknown) => e);
+    expect(isPackyardError(error, 'CONFIG_INVALID')).toBe(true);
+    expect(error).toMatchObject({
+      file: 'tool.hcl',
+      field: 'version "1.0".platform "darwin" "arm64".source',
+    });
+  });
+
   it('reads multi-label and repeated version blocks and ignores attributes outside the model', async () => {
     const text = [
       'description = "d"',
@@ -312,6 +393,22 @@ describe('mergeManifests', () => {
       [url('1.10', 'darwin-arm64'), '3'.repeat(64)],
       [url('1.10', 'linux-amd64'), '2'.repeat(64)],
       [url('2.0rc1', 'linux-amd64'), '6'.repeat(64)],
+    ]);
+  });
+
+  it('keeps the platforms of a version only in the existing manifest', () => {
+    const existing = partialPlatforms();
+    const next: HermitManifest = {
+      ...partialPlatforms(),
+      versions: [{ version: '3.0', runtimeDependencies: [], platforms: ['linux-amd64'] }],
+      sha256sums: { [partialUrl('3.0', 'linux-amd64')]: 'e'.repeat(64) },
+    };
+    const merged = mergeManifests(existing, next);
+    expect(merged.versions.map((v) => [v.version, v.platforms])).toEqual([
+      ['1.0', ['darwin-arm64', 'linux-amd64']],
+      ['1.1', ['darwin-arm64', 'linux-amd64', 'linux-arm64']],
+      ['2.0', undefined],
+      ['3.0', ['linux-amd64']],
     ]);
   });
 

@@ -1,4 +1,5 @@
 export { parsePackageName } from './config.js';
+export { listIndexVersions, type ListIndexVersionsOptions } from './index-versions.js';
 export { createNodesV2, renderNodesError, PACKAGE_CONFIG_GLOB } from './plugin.js';
 export {
   planPackageProject,

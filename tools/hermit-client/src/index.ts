@@ -1,0 +1,13 @@
+export {
+  provisionHermit,
+  PINNED_HERMIT_VERSION,
+  HERMIT_MODULE_DIR,
+  type HermitClient,
+  type ProvisionHermitOptions,
+} from './provision.js';
+export {
+  createHermitEnvironment,
+  type HermitEnvironment,
+  type HermitEnvironmentOptions,
+  type HermitRun,
+} from './environment.js';

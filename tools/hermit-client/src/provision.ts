@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isAccessible, PackyardError, runTool } from '@packyard/core';
+import { defaultPackyardHome } from '@packyard/pex-builder';
+import lockfile from 'proper-lockfile';
+
+/** The Hermit release the suite installs manifests with; it must match the `require` in go.mod. */
+export const PINNED_HERMIT_VERSION = '0.52.3';
+
+/** The Go module (go.mod, go.sum, tools.go) that pins Hermit; shipped beside dist/. */
+export const HERMIT_MODULE_DIR: string = fileURLToPath(new URL('..', import.meta.url));
+
+/** Options for `provisionHermit`; every one has a default. */
+export interface ProvisionHermitOptions {
+  /** packyard's home; default `$PACKYARD_HOME`, else `~/.cache/packyard`. */
+  home?: string;
+  /** The Go command; default `go` on PATH. */
+  go?: string;
+  /** The environment Go runs with; default `process.env`. */
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+}
+
+/** A provisioned Hermit client. */
+export interface HermitClient {
+  /** Absolute path of the `hermit` binary. */
+  hermit: string;
+  version: string;
+}
+
+// Waits for another process building the same binary (a cold `go build` takes minutes on a busy
+// machine), and treats a lock nobody refreshed for 30 s as left by a killed process.
+const LOCK_RETRIES = { retries: 3600, factor: 1, minTimeout: 500, maxTimeout: 500 };
+const LOCK_STALE_MS = 30_000;
+
+/**
+ * Makes sure `<home>/tools/hermit-<version>/hermit` exists, building it once per machine with
+ * `go build github.com/cashapp/hermit/cmd/hermit` in the pinned module, and returns it.
+ * Concurrent callers are serialised by a lock and the second one reuses the first one's binary; the
+ * binary is built in a temporary sibling directory and renamed into place, so a killed build never
+ * leaves a half-written binary at the final path (its leftovers are removed by the next build).
+ */
+export async function provisionHermit(options: ProvisionHermitOptions = {}): Promise<HermitClient> {
+  const home = resolve(options.home ?? defaultPackyardHome(options.env ?? process.env));
+  const log = options.log ?? (() => {});
+  const toolsDir = join(home, 'tools');
+  const dir = join(toolsDir, `hermit-${PINNED_HERMIT_VERSION}`);
+  const client = { hermit: join(dir, 'hermit'), version: PINNED_HERMIT_VERSION };
+  if (await isAccessible(client.hermit, constants.X_OK)) return client;
+
+  await mkdir(toolsDir, { recursive: true });
+  let compromised: Error | undefined;
+  const release = await lockfile
+    .lock(dir, {
+      realpath: false,
+      lockfilePath: `${dir}.lock`,
+      stale: LOCK_STALE_MS,
+      retries: LOCK_RETRIES,
+      onCompromised: (error: Error) => {
+        compromised = error;
+      },
+    })
+    .catch((error: unknown) => {
+      throw new PackyardError(
+        'TOOL_PROVISION_FAILED',
+        `cannot lock ${dir}.lock: ${(error as Error).message}`,
+        {
+          file: `${dir}.lock`,
+          hint: 'another packyard process is building the same Hermit client; if none is running, delete the lock directory',
+          cause: error,
+        },
+      );
+    });
+  try {
+    if (await isAccessible(client.hermit, constants.X_OK)) return client;
+    await removeLeftovers(toolsDir, dir);
+    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    await mkdir(tmp, { recursive: true });
+    try {
+      log(`building Hermit ${PINNED_HERMIT_VERSION} with go build (once per machine)`);
+      await buildHermit(options.go ?? 'go', join(tmp, 'hermit'), options.env ?? process.env);
+      if (compromised !== undefined) throw compromised;
+      await rename(tmp, dir);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    log(`Hermit ready: ${client.hermit}`);
+    return client;
+  } finally {
+    await release().catch(() => {});
+  }
+}
+
+async function buildHermit(
+  go: string,
+  output: string,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  const args = [
+    'build',
+    '-trimpath',
+    // cmd/hermit reports "devel" unless told its version.
+    '-ldflags',
+    `-X main.version=${PINNED_HERMIT_VERSION}`,
+    '-o',
+    output,
+    'github.com/cashapp/hermit/cmd/hermit',
+  ];
+  try {
+    await runTool(go, args, {
+      cwd: HERMIT_MODULE_DIR,
+      // go.sum is committed: a build must never rewrite it, nor reach for another version.
+      env: { ...env, GOFLAGS: '-mod=readonly', GO111MODULE: 'on', GOWORK: 'off' },
+      tailLines: 20,
+    });
+  } catch (error) {
+    throw new PackyardError(
+      'TOOL_PROVISION_FAILED',
+      `cannot build Hermit ${PINNED_HERMIT_VERSION}: ${(error as Error).message}`,
+      {
+        value: go,
+        hint: "install Go 1.25 or newer and a C compiler (Hermit's zstd support uses cgo), and make sure the Go module proxy is reachable",
+        cause: error,
+      },
+    );
+  }
+}
+
+// Called under the lock, so a temporary sibling is debris from a killed build, never work in progress.
+async function removeLeftovers(toolsDir: string, dir: string): Promise<void> {
+  const base = dir.slice(toolsDir.length + 1);
+  for (const name of await readdir(toolsDir)) {
+    if (name.startsWith(`${base}.tmp-`)) await rm(join(toolsDir, name), { recursive: true, force: true });
+  }
+}

@@ -48,3 +48,12 @@ export {
   type FetchPlatformSupportInput,
 } from './support.js';
 export { readPexContents, type PexContents } from './pex-contents.js';
+export {
+  PEX_BUILD_MEMORY_BYTES,
+  planBuildConcurrency,
+  hostBuildConcurrency,
+  parseJobs,
+  runBounded,
+  createSerialQueue,
+  type BuildConcurrencyInput,
+} from './schedule.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError, toPackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, toPackyardError, writeFileAtomically, type ProgressReporter } from '@packyard/core';
 import {
   isFinalRelease,
   publishAsset,
@@ -20,11 +20,13 @@ import {
 import {
   buildPexBundle,
   COMPLETE_PLATFORM_PYTHONS,
+  createSerialQueue,
   fetchPlatformSupport,
   findInterpreter,
   formatPlatform,
   lockRequirements,
   renderRequirementsIn,
+  runBounded,
   samePlatform,
   tarballName,
   type Platform,
@@ -77,6 +79,10 @@ export interface PipelineOptions {
   provisionTools: () => Promise<Tools>;
   resolveIndexUrl: (configured: string | undefined) => Promise<IndexUrlSource>;
   createPypiClient: (indexUrl: string) => PypiClient;
+  /** How many PEX builds run at once (default 1; see hostBuildConcurrency). */
+  jobs?: number;
+  /** Shows `[n/N]` progress of the PEX builds. */
+  progress?: ProgressReporter;
 }
 
 /**
@@ -358,34 +364,54 @@ const STEP_RUNNERS: Record<
   },
 
   async pex(options, pkg) {
-    let tools: Tools | undefined;
-    await forEachVersion(
-      options,
-      pkg,
-      (v) => v.locked && v.release !== undefined && !isFinalRelease(v.release),
-      async (v) => {
-        tools ??= await options.provisionTools();
+    const versions = pkg.versions.filter(
+      (v) => !v.error && v.locked && v.release !== undefined && !isFinalRelease(v.release),
+    );
+    if (versions.length === 0) return;
+    const tools = await options.provisionTools();
+    const jobs = options.jobs ?? 1;
+    // First what each version needs (each split reads the index), then every (version, platform)
+    // build is independent of the others and runs in parallel, up to `jobs` at once.
+    const builds: Array<{ v: VersionWork; platform: Platform; cross: boolean }> = [];
+    await runBounded(versions, jobs, async (v) => {
+      try {
         const split = await splitRunner(options, tools, pkg, v);
         // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
         const hostFromDescription =
           COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
         for (const platform of split.build) {
-          const cross = !samePlatform(platform, options.host) || hostFromDescription;
-          options.log.info(
-            `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
-          );
-          const bundle = await buildPexBundle(tools, {
-            package: pkg.name,
-            version: v.version,
-            binaries: pkg.config.binaries,
-            requirementsTxt: join(v.lockDir, 'requirements.txt'),
-            pythonVersion: v.python,
-            indexUrl: pkg.index.url,
-            platform,
-            outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
-            completePlatform: cross,
-          });
-          const result = await publishAsset(
+          builds.push({ v, platform, cross: !samePlatform(platform, options.host) || hostFromDescription });
+        }
+      } catch (error) {
+        v.error = toPackyardError(error);
+        options.log.error(`${pkg.name} ${v.version}: ${v.error.format()}`);
+      }
+    });
+    // Back in the versions' order, whatever order the splits finished in.
+    builds.sort((a, b) => versions.indexOf(a.v) - versions.indexOf(b.v));
+    const task = options.progress?.start(`${pkg.name} PEX builds`, builds.length);
+    // One upload at a time: each reads the release the one before it updated.
+    const upload = createSerialQueue();
+    await runBounded(builds, jobs, async ({ v, platform, cross }) => {
+      const item = `${pkg.name} ${v.version} ${formatPlatform(platform)}`;
+      task?.begin(item);
+      try {
+        options.log.info(
+          `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
+        );
+        const bundle = await buildPexBundle(tools, {
+          package: pkg.name,
+          version: v.version,
+          binaries: pkg.config.binaries,
+          requirementsTxt: join(v.lockDir, 'requirements.txt'),
+          pythonVersion: v.python,
+          indexUrl: pkg.index.url,
+          platform,
+          outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
+          completePlatform: cross,
+        });
+        const result = await upload(async () => {
+          const published = await publishAsset(
             options.store,
             v.release!,
             {
@@ -396,13 +422,22 @@ const STEP_RUNNERS: Record<
             },
             { replace: options.replace },
           );
-          options.log.info(
-            `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
-          );
           v.release = (await options.store.getRelease(v.tag)) ?? v.release;
-        }
-      },
-    );
+          return published;
+        });
+        options.log.info(
+          `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
+        );
+        task?.done(item, result.action);
+      } catch (error) {
+        // The version fails; its other platforms still build, so a re-run has less to do.
+        const failure = toPackyardError(error);
+        v.error ??= failure;
+        options.log.error(`${pkg.name} ${v.version}: ${failure.format()}`);
+        task?.fail(item);
+      }
+    });
+    task?.finish();
   },
 
   async publish(options, pkg) {

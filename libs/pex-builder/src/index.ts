@@ -40,6 +40,7 @@ export { parseLockedRequirements, type LockedRequirement } from './requirements.
 export { PINNED_PACKAGING, evaluateMarkers } from './markers.js';
 export {
   planPlatformSupport,
+  planSharedBuilds,
   fetchPlatformSupport,
   type PlatformSupport,
   type PlatformSupportContext,

@@ -26,10 +26,12 @@ import {
   formatPlatform,
   lockRequirements,
   renderRequirementsIn,
+  planSharedBuilds,
   runBounded,
   samePlatform,
   tarballName,
   type Platform,
+  type PlatformSupport,
   type Tools,
 } from '@packyard/pex-builder';
 import type { IndexUrlSource, PypiClient } from '@packyard/pypi-client';
@@ -372,15 +374,20 @@ const STEP_RUNNERS: Record<
     const jobs = options.jobs ?? 1;
     // First what each version needs (each split reads the index), then every (version, platform)
     // build is independent of the others and runs in parallel, up to `jobs` at once.
-    const builds: Array<{ v: VersionWork; platform: Platform; cross: boolean }> = [];
+    // A group's PEXes are byte-identical (a pure-Python resolve, see planSharedBuilds): the first is
+    // built, the others reuse its PEX.
+    const builds: Array<{ v: VersionWork; platforms: Platform[]; cross: boolean }> = [];
     await runBounded(versions, jobs, async (v) => {
       try {
         const split = await splitRunner(options, tools, pkg, v);
         // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
         const hostFromDescription =
           COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
-        for (const platform of split.build) {
-          builds.push({ v, platform, cross: !samePlatform(platform, options.host) || hostFromDescription });
+        const native = split.build.filter((p) => samePlatform(p, options.host) && !hostFromDescription);
+        for (const platform of native) builds.push({ v, platforms: [platform], cross: false });
+        const cross = split.build.filter((p) => !native.includes(p));
+        for (const group of planSharedBuilds(split.support, cross)) {
+          builds.push({ v, platforms: group, cross: true });
         }
       } catch (error) {
         v.error = toPackyardError(error);
@@ -389,52 +396,60 @@ const STEP_RUNNERS: Record<
     });
     // Back in the versions' order, whatever order the splits finished in.
     builds.sort((a, b) => versions.indexOf(a.v) - versions.indexOf(b.v));
-    const task = options.progress?.start(`${pkg.name} PEX builds`, builds.length);
+    const task = options.progress?.start(
+      `${pkg.name} PEX builds`,
+      builds.reduce((sum, b) => sum + b.platforms.length, 0),
+    );
     // One upload at a time: each reads the release the one before it updated.
     const upload = createSerialQueue();
-    await runBounded(builds, jobs, async ({ v, platform, cross }) => {
-      const item = `${pkg.name} ${v.version} ${formatPlatform(platform)}`;
-      task?.begin(item);
-      try {
-        options.log.info(
-          `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
-        );
-        const bundle = await buildPexBundle(tools, {
-          package: pkg.name,
-          version: v.version,
-          binaries: pkg.config.binaries,
-          requirementsTxt: join(v.lockDir, 'requirements.txt'),
-          pythonVersion: v.python,
-          indexUrl: pkg.index.url,
-          platform,
-          outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
-          completePlatform: cross,
-        });
-        const result = await upload(async () => {
-          const published = await publishAsset(
-            options.store,
-            v.release!,
-            {
-              name: tarballName(pkg.name, platform),
-              path: bundle.tarball,
-              sha256: bundle.sha256,
-              size: bundle.size,
-            },
-            { replace: options.replace },
+    await runBounded(builds, jobs, async ({ v, platforms, cross }) => {
+      let shared: string | undefined;
+      for (const platform of platforms) {
+        const item = `${pkg.name} ${v.version} ${formatPlatform(platform)}`;
+        task?.begin(item);
+        try {
+          options.log.info(
+            `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}${shared ? ` from the ${formatPlatform(platforms[0]!)} PEX (same pure-Python wheels)` : ''}`,
           );
-          v.release = (await options.store.getRelease(v.tag)) ?? v.release;
-          return published;
-        });
-        options.log.info(
-          `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
-        );
-        task?.done(item, result.action);
-      } catch (error) {
-        // The version fails; its other platforms still build, so a re-run has less to do.
-        const failure = toPackyardError(error);
-        v.error ??= failure;
-        options.log.error(`${pkg.name} ${v.version}: ${failure.format()}`);
-        task?.fail(item);
+          const bundle = await buildPexBundle(tools, {
+            package: pkg.name,
+            version: v.version,
+            binaries: pkg.config.binaries,
+            requirementsTxt: join(v.lockDir, 'requirements.txt'),
+            pythonVersion: v.python,
+            indexUrl: pkg.index.url,
+            platform,
+            outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
+            completePlatform: cross,
+            ...(shared ? { fromPex: shared } : {}),
+          });
+          shared ??= platforms.length > 1 ? bundle.pex : undefined;
+          const result = await upload(async () => {
+            const published = await publishAsset(
+              options.store,
+              v.release!,
+              {
+                name: tarballName(pkg.name, platform),
+                path: bundle.tarball,
+                sha256: bundle.sha256,
+                size: bundle.size,
+              },
+              { replace: options.replace },
+            );
+            v.release = (await options.store.getRelease(v.tag)) ?? v.release;
+            return published;
+          });
+          options.log.info(
+            `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
+          );
+          task?.done(item, result.action);
+        } catch (error) {
+          // The version fails; its other platforms still build, so a re-run has less to do.
+          const failure = toPackyardError(error);
+          v.error ??= failure;
+          options.log.error(`${pkg.name} ${v.version}: ${failure.format()}`);
+          task?.fail(item);
+        }
       }
     });
     task?.finish();
@@ -543,12 +558,12 @@ async function splitRunner(
   tools: Tools,
   pkg: PackageWork,
   v: VersionWork,
-): Promise<RunnerSplit> {
+): Promise<RunnerSplit & { support: PlatformSupport[] }> {
   const missing = missingPlatforms(pkg.name, v.release, options.platforms);
   const mode = options.buildPlatforms;
   if (typeof mode !== 'string') {
     const asked = (p: Platform) => mode.some((b) => samePlatform(b, p));
-    return { build: missing.filter(asked), elsewhere: missing.filter((p) => !asked(p)) };
+    return { build: missing.filter(asked), elsewhere: missing.filter((p) => !asked(p)), support: [] };
   }
   const isHost = (p: Platform) => samePlatform(p, options.host);
   const foreign = missing.filter((p) => !isHost(p));
@@ -580,10 +595,10 @@ async function splitRunner(
   }
   if (mode === 'auto') {
     const build = missing.filter((p) => isHost(p) || crossBuildable(p));
-    return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+    return { build, elsewhere: missing.filter((p) => !build.includes(p)), support };
   }
   const build = hostMissing && !crossBuildable(options.host) ? [options.host] : [];
-  return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+  return { build, elsewhere: missing.filter((p) => !build.includes(p)), support };
 }
 
 /** The runner split of every locked version that is not published yet. */

@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import {
+  chooseProgressFormat,
+  createProgressReporter,
+  PackyardError,
+  toPackyardError,
+  type ErrorCode,
+  type ProgressReporter,
+} from '@packyard/core';
 import {
   createGithubReleaseStore,
   createLocalReleaseStore,
@@ -13,6 +20,8 @@ import {
   parsePlatform,
   provisionTools,
   formatPlatform,
+  hostBuildConcurrency,
+  parseJobs,
   type Platform,
   type Tools,
 } from '@packyard/pex-builder';
@@ -68,6 +77,10 @@ Options:
   --rebuild            (run) rebuild published releases whose build_info changed, in place: the
                        old assets stay until the new ones are uploaded and verified, and the
                        manifest is rewritten in the same run (a config_version bump does the same)
+  --jobs N             PEX builds run at once (default: PACKYARD_JOBS, else one per CPU while
+                       free memory holds 512 MB per build)
+  --json               progress and log lines on stderr as JSON lines, for machines (default: a
+                       live [n/N] line on a terminal, plain lines in CI or a pipe)
   -h, --help           show this help
 
 Exit codes:
@@ -107,6 +120,9 @@ export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env?: Record<string, string | undefined>;
+  /** Whether stderr is a terminal (the live progress line) and its width. */
+  isTTY?: boolean;
+  columns?: number;
   provisionTools?: () => Promise<Tools>;
 }
 
@@ -130,6 +146,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         mode: { type: 'string', default: 'auto' },
         replace: { type: 'boolean', default: false },
         rebuild: { type: 'boolean', default: false },
+        jobs: { type: 'string' },
+        json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -154,7 +172,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.usage;
   }
 
-  const log = createLogger(io);
+  const env = io.env ?? process.env;
+  const progress = createProgressReporter({
+    format: chooseProgressFormat({ json: values.json, isTTY: io.isTTY, env }),
+    write: io.stderr,
+    columns: () => io.columns,
+  });
+  const log = createLogger(progress);
+  const jobsText = values.jobs ?? env['PACKYARD_JOBS'];
+  let jobs: number;
+  try {
+    jobs = hostBuildConcurrency(
+      jobsText === undefined || jobsText === ''
+        ? undefined
+        : parseJobs(jobsText, values.jobs !== undefined ? '--jobs' : 'PACKYARD_JOBS'),
+    );
+  } catch (error) {
+    io.stderr(`hermit-pex: ${toPackyardError(error).format()}\n`);
+    return EXIT.usage;
+  }
   try {
     const root = resolve(io.cwd, values.root ?? '.');
     const host = hostPlatform();
@@ -216,6 +252,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
         resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
         createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
+        jobs,
+        progress,
       },
       stepsFor(command),
       packages,
@@ -254,11 +292,12 @@ function stepsFor(command: string): StepName[] {
   }
 }
 
-function createLogger(io: CliIo): Logger {
+// Log lines go through the progress reporter, so they never garble its live line.
+function createLogger(progress: ProgressReporter): Logger {
   return {
-    info: (message) => io.stderr(`${message}\n`),
-    warn: (message) => io.stderr(`warning: ${message}\n`),
-    error: (message) => io.stderr(`error: ${message}\n`),
+    info: (message) => progress.log('info', message),
+    warn: (message) => progress.log('warn', message),
+    error: (message) => progress.log('error', message),
   };
 }
 

@@ -5,4 +5,6 @@ process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: process.stderr.isTTY === true,
+  columns: process.stderr.columns,
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError, toPackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, toPackyardError, writeFileAtomically, type ProgressReporter } from '@packyard/core';
 import {
   isFinalRelease,
   publishAsset,
@@ -20,14 +20,18 @@ import {
 import {
   buildPexBundle,
   COMPLETE_PLATFORM_PYTHONS,
+  createSerialQueue,
   fetchPlatformSupport,
   findInterpreter,
   formatPlatform,
   lockRequirements,
   renderRequirementsIn,
+  planSharedBuilds,
+  runBounded,
   samePlatform,
   tarballName,
   type Platform,
+  type PlatformSupport,
   type Tools,
 } from '@packyard/pex-builder';
 import type { IndexUrlSource, PypiClient } from '@packyard/pypi-client';
@@ -90,6 +94,10 @@ export interface PipelineOptions {
   provisionTools: () => Promise<Tools>;
   resolveIndexUrl: (configured: string | undefined) => Promise<IndexUrlSource>;
   createPypiClient: (indexUrl: string) => PypiClient;
+  /** How many PEX builds run at once (default 1; see hostBuildConcurrency). */
+  jobs?: number;
+  /** Shows `[n/N]` progress of the PEX builds. */
+  progress?: ProgressReporter;
 }
 
 /**
@@ -448,22 +456,62 @@ const STEP_RUNNERS: Record<
   },
 
   async pex(options, pkg) {
-    let tools: Tools | undefined;
+    const versions = pkg.versions.filter(
+      (v) =>
+        !v.error &&
+        v.locked &&
+        v.release !== undefined &&
+        (!isFinalRelease(v.release) || v.rebuild !== undefined),
+    );
+    if (versions.length === 0) return;
+    const tools = await options.provisionTools();
+    // A published release is rebuilt whole and in place, one version at a time (see rebuildPublished).
     await forEachVersion(
       options,
       pkg,
-      (v) => v.locked && v.release !== undefined && (!isFinalRelease(v.release) || v.rebuild !== undefined),
-      async (v) => {
-        tools ??= await options.provisionTools();
-        if (v.rebuild !== undefined) return rebuildPublished(options, tools, pkg, v, v.rebuild);
+      (v) => versions.includes(v) && v.rebuild !== undefined,
+      (v) => rebuildPublished(options, tools, pkg, v, v.rebuild!),
+    );
+    const fresh = versions.filter((v) => v.rebuild === undefined);
+    const jobs = options.jobs ?? 1;
+    // First what each version needs (each split reads the index), then every (version, platform)
+    // build is independent of the others and runs in parallel, up to `jobs` at once.
+    // A group's PEXes are byte-identical (a pure-Python resolve, see planSharedBuilds): the first is
+    // built, the others reuse its PEX.
+    const builds: Array<{ v: VersionWork; platforms: Platform[]; cross: boolean }> = [];
+    await runBounded(fresh, jobs, async (v) => {
+      try {
         const split = await splitRunner(options, tools, pkg, v);
         // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
         const hostFromDescription =
           COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
-        for (const platform of split.build) {
-          const cross = !samePlatform(platform, options.host) || hostFromDescription;
+        const native = split.build.filter((p) => samePlatform(p, options.host) && !hostFromDescription);
+        for (const platform of native) builds.push({ v, platforms: [platform], cross: false });
+        const cross = split.build.filter((p) => !native.includes(p));
+        for (const group of planSharedBuilds(split.support, cross)) {
+          builds.push({ v, platforms: group, cross: true });
+        }
+      } catch (error) {
+        v.error = toPackyardError(error);
+        options.log.error(`${pkg.name} ${v.version}: ${v.error.format()}`);
+      }
+    });
+    // Back in the versions' order, whatever order the splits finished in.
+    builds.sort((a, b) => fresh.indexOf(a.v) - fresh.indexOf(b.v));
+    const task = options.progress?.start(
+      `${pkg.name} PEX builds`,
+      builds.reduce((sum, b) => sum + b.platforms.length, 0),
+    );
+    // One upload at a time: each reads the release the one before it updated.
+    const upload = createSerialQueue();
+    await runBounded(builds, jobs, async ({ v, platforms, cross }) => {
+      let shared: string | undefined;
+      for (const platform of platforms) {
+        const item = `${pkg.name} ${v.version} ${formatPlatform(platform)}`;
+        task?.begin(item);
+        try {
           options.log.info(
-            `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
+            `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}${shared ? ` from the ${formatPlatform(platforms[0]!)} PEX (same pure-Python wheels)` : ''}`,
           );
           const bundle = await buildPexBundle(tools, {
             package: pkg.name,
@@ -475,25 +523,38 @@ const STEP_RUNNERS: Record<
             platform,
             outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
             completePlatform: cross,
+            ...(shared ? { fromPex: shared } : {}),
           });
-          const result = await publishAsset(
-            options.store,
-            v.release!,
-            {
-              name: tarballName(pkg.name, platform),
-              path: bundle.tarball,
-              sha256: bundle.sha256,
-              size: bundle.size,
-            },
-            { replace: options.replace },
-          );
+          shared ??= platforms.length > 1 ? bundle.pex : undefined;
+          const result = await upload(async () => {
+            const published = await publishAsset(
+              options.store,
+              v.release!,
+              {
+                name: tarballName(pkg.name, platform),
+                path: bundle.tarball,
+                sha256: bundle.sha256,
+                size: bundle.size,
+              },
+              { replace: options.replace },
+            );
+            v.release = (await options.store.getRelease(v.tag)) ?? v.release;
+            return published;
+          });
           options.log.info(
             `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
           );
-          v.release = (await options.store.getRelease(v.tag)) ?? v.release;
+          task?.done(item, result.action);
+        } catch (error) {
+          // The version fails; its other platforms still build, so a re-run has less to do.
+          const failure = toPackyardError(error);
+          v.error ??= failure;
+          options.log.error(`${pkg.name} ${v.version}: ${failure.format()}`);
+          task?.fail(item);
         }
-      },
-    );
+      }
+    });
+    task?.finish();
   },
 
   async publish(options, pkg) {
@@ -680,12 +741,12 @@ async function splitRunner(
   tools: Tools,
   pkg: PackageWork,
   v: VersionWork,
-): Promise<RunnerSplit> {
+): Promise<RunnerSplit & { support: PlatformSupport[] }> {
   const missing = missingPlatforms(pkg.name, v.release, options.platforms);
   const mode = options.buildPlatforms;
   if (typeof mode !== 'string') {
     const asked = (p: Platform) => mode.some((b) => samePlatform(b, p));
-    return { build: missing.filter(asked), elsewhere: missing.filter((p) => !asked(p)) };
+    return { build: missing.filter(asked), elsewhere: missing.filter((p) => !asked(p)), support: [] };
   }
   const isHost = (p: Platform) => samePlatform(p, options.host);
   const foreign = missing.filter((p) => !isHost(p));
@@ -717,10 +778,10 @@ async function splitRunner(
   }
   if (mode === 'auto') {
     const build = missing.filter((p) => isHost(p) || crossBuildable(p));
-    return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+    return { build, elsewhere: missing.filter((p) => !build.includes(p)), support };
   }
   const build = hostMissing && !crossBuildable(options.host) ? [options.host] : [];
-  return { build, elsewhere: missing.filter((p) => !build.includes(p)) };
+  return { build, elsewhere: missing.filter((p) => !build.includes(p)), support };
 }
 
 /** The runner split of every locked version that is not published yet. */

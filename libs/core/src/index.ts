@@ -24,3 +24,18 @@ export {
   isAccessible,
 } from './fs.js';
 export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';
+export {
+  createProgressReporter,
+  chooseProgressFormat,
+  renderProgressLine,
+  renderProgressEvent,
+  estimateRemainingMs,
+  formatDuration,
+  fitToWidth,
+  type ProgressFormat,
+  type ProgressSnapshot,
+  type ProgressEvent,
+  type ProgressTask,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+} from './progress.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { writeTarGz } from '@packyard/archive';
 import {
@@ -50,6 +50,12 @@ export interface PexBuildInput {
    * `platform` is this machine's. Other platforms are always built that way.
    */
   completePlatform?: boolean;
+  /**
+   * A PEX already cross-built for another platform with the same `portableKey`
+   * (fetchPlatformSupport): it is copied instead of running pex again, then checked against this
+   * platform's tags like any cross-build. The result is byte-identical to building it.
+   */
+  fromPex?: string;
 }
 
 /** A built bundle: the tarball with its digest and size, and the staged files it holds. */
@@ -94,29 +100,39 @@ export async function buildPexBundle(tools: Tools, input: PexBuildInput): Promis
   await removeStaleTemporaries(outDir);
   await mkdir(stage, { recursive: true });
   try {
-    await runPex(tools, target, input.platform, [
-      '--requirement',
-      resolve(input.requirementsTxt),
-      // pex's --index-url adds to PyPI; --no-pypi makes the given index the only one, as in the lock.
-      '--no-pypi',
-      '--index-url',
-      indexUrl,
-      '--output-file',
-      join(stage, pexName),
-      ...targetArgs(target, pythonVersion),
-      // Spelled out so the shebang does not depend on where the build interpreter lives. Hermit puts
-      // the `python3@X.Y` runtime dependency's pythonX.Y on PATH.
-      '--python-shebang',
-      `/usr/bin/env python${pythonVersion}`,
-      // venv mode: on first run the PEX installs itself into a venv under ~/.cache/pex and later
-      // runs start from there. Tools then see a normal sys.executable with their dependencies
-      // (subprocesses of `python -m ...` work), and `--help` shows the script name, not the .pex.
-      // PEX_SCRIPT selects the console script in this mode too. Runtime warnings stay on (no
-      // --no-emit-warnings): they are how a user learns why the PEX cannot find its interpreter.
-      '--venv',
-      // No --use-system-time: pex's default stamps every zip entry 1980-01-01 and writes entries in
-      // sorted order, so the same lock and target give a byte-identical PEX (tested).
-    ]);
+    if (input.fromPex !== undefined) {
+      if (target.kind !== 'complete-platform') {
+        throw new PackyardError('INTERNAL', 'a PEX can be reused only for a cross-build', {
+          field: 'fromPex',
+          value: input.fromPex,
+          hint: 'pass completePlatform: true, or build the host PEX with its interpreter',
+        });
+      }
+      await copyFile(resolve(input.fromPex), join(stage, pexName));
+    } else
+      await runPex(tools, target, input.platform, [
+        '--requirement',
+        resolve(input.requirementsTxt),
+        // pex's --index-url adds to PyPI; --no-pypi makes the given index the only one, as in the lock.
+        '--no-pypi',
+        '--index-url',
+        indexUrl,
+        '--output-file',
+        join(stage, pexName),
+        ...targetArgs(target, pythonVersion),
+        // Spelled out so the shebang does not depend on where the build interpreter lives. Hermit puts
+        // the `python3@X.Y` runtime dependency's pythonX.Y on PATH.
+        '--python-shebang',
+        `/usr/bin/env python${pythonVersion}`,
+        // venv mode: on first run the PEX installs itself into a venv under ~/.cache/pex and later
+        // runs start from there. Tools then see a normal sys.executable with their dependencies
+        // (subprocesses of `python -m ...` work), and `--help` shows the script name, not the .pex.
+        // PEX_SCRIPT selects the console script in this mode too. Runtime warnings stay on (no
+        // --no-emit-warnings): they are how a user learns why the PEX cannot find its interpreter.
+        '--venv',
+        // No --use-system-time: pex's default stamps every zip entry 1980-01-01 and writes entries in
+        // sorted order, so the same lock and target give a byte-identical PEX (tested).
+      ]);
     await chmod(join(stage, pexName), 0o755);
     for (const binary of binaries) {
       await writeFileAtomically(join(stage, binary), renderWrapper(binary, pexName), 0o755);

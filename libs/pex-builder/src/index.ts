@@ -41,6 +41,7 @@ export { PINNED_PACKAGING, evaluateMarkers } from './markers.js';
 export { parseRequirements, type ParsedRequirement } from './pep508.js';
 export {
   planPlatformSupport,
+  planSharedBuilds,
   fetchPlatformSupport,
   type PlatformSupport,
   type PlatformSupportContext,
@@ -49,3 +50,12 @@ export {
   type FetchPlatformSupportInput,
 } from './support.js';
 export { readPexContents, type PexContents } from './pex-contents.js';
+export {
+  PEX_BUILD_MEMORY_BYTES,
+  planBuildConcurrency,
+  hostBuildConcurrency,
+  parseJobs,
+  runBounded,
+  createSerialQueue,
+  type BuildConcurrencyInput,
+} from './schedule.js';

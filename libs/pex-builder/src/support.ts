@@ -30,6 +30,12 @@ export interface PlatformSupport {
   pythonVersion: string;
   buildable: boolean;
   missing: MissingRequirement[];
+  /**
+   * Set when the resolve cannot depend on the platform: every wheel a requirement could use here is
+   * pure (`-none-any`). Cross-built platforms with the same key get byte-identical PEXes, so one
+   * build serves them all (see planSharedBuilds).
+   */
+  portableKey?: string;
 }
 
 /** What the planner needs besides the lock and the file lists: the platform as pex sees it. */
@@ -65,6 +71,8 @@ export function planPlatformSupport(
   const compatible = compatibleTagSet(context.completePlatform);
   const where = `${formatPlatform(platform)} (CPython ${pythonVersion})`;
   const missing: MissingRequirement[] = [];
+  // Each applying requirement with the wheels it could use here; undefined once one is not pure.
+  let portable: string[] | undefined = [];
   for (const requirement of locked) {
     if (requirement.marker !== undefined) {
       const applies = context.markers.get(requirement.marker);
@@ -82,8 +90,75 @@ export function planPlatformSupport(
     }
     const reason = whyUnavailable(requirement, filesByProject, compatible, where);
     if (reason !== undefined) missing.push({ name: requirement.name, version: requirement.version, reason });
+    if (portable !== undefined) {
+      const usable = compatibleWheels(requirement, filesByProject, compatible);
+      portable = usable.every(isPureWheel)
+        ? [
+            ...portable,
+            `${normalizeProjectName(requirement.name)}==${requirement.version}: ${usable.join(' ')}`,
+          ]
+        : undefined;
+    }
   }
-  return { platform, pythonVersion, buildable: missing.length === 0, missing };
+  const buildable = missing.length === 0;
+  return {
+    platform,
+    pythonVersion,
+    buildable,
+    missing,
+    ...(buildable && portable !== undefined
+      ? { portableKey: `python ${pythonVersion}\n${portable.sort().join('\n')}` }
+      : {}),
+  };
+}
+
+/**
+ * Groups platforms whose cross-built PEXes are byte-identical (the same `portableKey`), in the
+ * order given; a platform without a key is a group of its own. pex records no platform in a PEX it
+ * builds from a platform description, so the same resolve gives the same bytes (tested). Pure.
+ */
+export function planSharedBuilds(
+  supports: readonly Pick<PlatformSupport, 'platform' | 'portableKey'>[],
+  platforms: readonly Platform[],
+): Platform[][] {
+  const groups: Platform[][] = [];
+  const byKey = new Map<string, Platform[]>();
+  for (const platform of platforms) {
+    const key = supports.find(
+      (s) => s.platform.os === platform.os && s.platform.arch === platform.arch,
+    )?.portableKey;
+    const group = key === undefined ? undefined : byKey.get(key);
+    if (group) {
+      group.push(platform);
+      continue;
+    }
+    const fresh = [platform];
+    groups.push(fresh);
+    if (key !== undefined) byKey.set(key, fresh);
+  }
+  return groups;
+}
+
+function compatibleWheels(
+  requirement: LockedRequirement,
+  filesByProject: ReadonlyMap<string, readonly ProjectFile[]>,
+  compatible: ReadonlySet<string>,
+): string[] {
+  const project = normalizeProjectName(requirement.name);
+  return (filesByProject.get(project) ?? [])
+    .filter(
+      (file) =>
+        sameVersion(versionFromFilename(file.filename, project), requirement.version) &&
+        isCompatible(file.filename, compatible),
+    )
+    .map((file) => file.filename)
+    .sort();
+}
+
+// Pure: every tag is `<python>-none-any`, so which one pip prefers depends on the Python version only.
+function isPureWheel(filename: string): boolean {
+  const wheel = parseWheelFilename(filename);
+  return wheel !== undefined && wheel.tags.every((tag) => tag.endsWith('-none-any'));
 }
 
 function whyUnavailable(

@@ -9,10 +9,12 @@ import {
   compatibleTagSet,
   fetchPlatformSupport,
   formatPlatform,
+  hostPlatform,
   isWheelCompatible,
   lockRequirements,
   parsePlatform,
   parseWheelFilename,
+  planSharedBuilds,
   provisionTools,
   readCompletePlatform,
   readPexContents,
@@ -208,6 +210,38 @@ describe('wait-for-it (pure Python) for all four platforms from this machine', (
     );
     // click's colorama is locked with `; sys_platform == 'win32'`.
     expect(asked.sort()).toEqual(['click', 'wait-for-it']);
+    // Pure wheels only: one resolve for every platform, so one cross-build serves all four.
+    const keys = new Set(plans.map((p) => p.portableKey));
+    expect(keys.size).toBe(1);
+    expect([...keys][0]).toMatch(/^python 3\.11\nclick==[^:]+: click-[^ ]+-py3-none-any\.whl\n/);
+    expect(planSharedBuilds(plans, ALL_PLATFORMS)).toEqual([ALL_PLATFORMS]);
+  });
+
+  it('a shared cross-build is byte-identical to building each platform: linux-arm64 from the darwin-amd64 PEX', async () => {
+    const linuxArm = parsePlatform('linux-arm64');
+    const built = bundles.get('linux-arm64')!.bundle;
+    const outDir = await makeTempDir('out-shared');
+    const reused = await buildPexBundle(
+      tools,
+      anInput(linuxArm, outDir, { fromPex: bundles.get('darwin-amd64')!.bundle.pex }),
+    );
+    expect(reused.tarball).toBe(join(outDir, 'wait-for-it-linux-arm64.tar.gz'));
+    expect(await sha256File(reused.pex)).toBe(await sha256File(built.pex));
+    expect(reused.sha256).toBe(built.sha256);
+  });
+
+  it('refuses to reuse a PEX for a build with an interpreter, writing nothing', async () => {
+    const outDir = await makeTempDir('out-shared-host');
+    const error = await buildPexBundle(
+      tools,
+      anInput(hostPlatform(), outDir, {
+        completePlatform: false,
+        fromPex: bundles.get('darwin-amd64')!.bundle.pex,
+      }),
+    ).catch((e: unknown) => e);
+    expect(isPackyardError(error, 'INTERNAL')).toBe(true);
+    expect((error as Error).message).toBe('a PEX can be reused only for a cross-build');
+    expect(await readdir(outDir)).toEqual([]);
   });
 });
 
@@ -227,6 +261,9 @@ describe('black 26.10.1 (mypyc-compiled wheels per platform)', () => {
     expect(plans.map((p) => [formatPlatform(p.platform), p.buildable, p.missing])).toEqual(
       ALL_PLATFORMS.map((p) => [formatPlatform(p), true, []]),
     );
+    // Compiled wheels: each platform resolves on its own, so each is built.
+    expect(plans.map((p) => p.portableKey)).toEqual(ALL_PLATFORMS.map(() => undefined));
+    expect(planSharedBuilds(plans, ALL_PLATFORMS)).toEqual(ALL_PLATFORMS.map((p) => [p]));
   });
 
   it('builds darwin-arm64 with the macOS arm64 cp311 black wheel, not the Linux one', async () => {

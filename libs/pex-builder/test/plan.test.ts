@@ -7,6 +7,7 @@ import {
   parsePlatform,
   parseWheelFilename,
   planPlatformSupport,
+  planSharedBuilds,
   readCompletePlatform,
   type CompletePlatform,
   type Platform,
@@ -123,6 +124,7 @@ describe('parseWheelFilename', () => {
 
 describe('with the shipped platform descriptions', () => {
   const descriptions = new Map<string, CompletePlatform>();
+  const descriptions312 = new Map<string, CompletePlatform>();
   const darwinArm = parsePlatform('darwin-arm64');
   const darwinIntel = parsePlatform('darwin-amd64');
   const linuxArm = parsePlatform('linux-arm64');
@@ -131,6 +133,7 @@ describe('with the shipped platform descriptions', () => {
   beforeAll(async () => {
     for (const platform of ALL_PLATFORMS) {
       descriptions.set(`${platform.os}-${platform.arch}`, await readCompletePlatform(platform, '3.11'));
+      descriptions312.set(`${platform.os}-${platform.arch}`, await readCompletePlatform(platform, '3.12'));
     }
   });
 
@@ -191,8 +194,60 @@ describe('with the shipped platform descriptions', () => {
         const plan = planPlatformSupport(locked, pure, platform, '3.11', {
           ...contextFor(platform, { "sys_platform == 'win32'": false }),
         });
-        expect(plan).toEqual({ platform, pythonVersion: '3.11', buildable: true, missing: [] });
+        expect(plan).toEqual({
+          platform,
+          pythonVersion: '3.11',
+          buildable: true,
+          missing: [],
+          portableKey:
+            'python 3.11\nclick==8.1.8: click-8.1.8-py3-none-any.whl\nwait-for-it==2.3.0: wait_for_it-2.3.0-py3-none-any.whl',
+        });
       }
+    });
+
+    it('gives platforms one portable key only while every usable wheel is pure and the markers agree', () => {
+      const keyOf = (platform: Platform, index: Map<string, ProjectFile[]>, markers = false) =>
+        planPlatformSupport(locked, index, platform, '3.11', {
+          ...contextFor(platform, { "sys_platform == 'win32'": markers }),
+        }).portableKey;
+      expect(new Set(ALL_PLATFORMS.map((p) => keyOf(p, pure))).size).toBe(1);
+      // A compiled wheel for one platform: that platform resolves differently, so it has no key.
+      const mixed = new Map(pure);
+      mixed.set(
+        'click',
+        files('click-8.1.8-py3-none-any.whl', 'click-8.1.8-cp311-cp311-macosx_11_0_arm64.whl'),
+      );
+      expect(keyOf(darwinArm, mixed)).toBeUndefined();
+      expect(keyOf(linuxArm, mixed)).toBe(keyOf(linuxArm, pure));
+      // A marker that holds adds a requirement (here one with only an sdist: not buildable, no key).
+      expect(keyOf(linuxArm, pure, true)).toBeUndefined();
+      // Another Python version never shares.
+      const py312 = planPlatformSupport(locked, pure, linuxArm, '3.12', {
+        completePlatform: descriptions312.get('linux-arm64')!,
+        markers: new Map([["sys_platform == 'win32'", false]]),
+      }).portableKey;
+      expect(py312).toMatch(/^python 3\.12\n/);
+      expect(py312).not.toBe(keyOf(linuxArm, pure));
+    });
+
+    it('planSharedBuilds groups platforms by key, in order, and keeps keyless ones alone', () => {
+      const supports = [
+        { platform: darwinIntel, portableKey: 'a' },
+        { platform: darwinArm, portableKey: undefined },
+        { platform: linuxIntel, portableKey: 'a' },
+        { platform: linuxArm, portableKey: 'b' },
+      ];
+      expect(planSharedBuilds(supports, [darwinIntel, darwinArm, linuxIntel, linuxArm])).toEqual([
+        [darwinIntel, linuxIntel],
+        [darwinArm],
+        [linuxArm],
+      ]);
+      // Only the platforms asked for, and one without a plan is built on its own.
+      expect(planSharedBuilds(supports.slice(0, 1), [linuxIntel, darwinIntel])).toEqual([
+        [linuxIntel],
+        [darwinIntel],
+      ]);
+      expect(planSharedBuilds(supports, [])).toEqual([]);
     });
 
     it('needs a native runner where a requirement whose marker holds has only an sdist', () => {

@@ -1,9 +1,7 @@
 // The pages for people: a root page listing every project with its latest version, and one page
 // per project with its versions and files. They live beside the simple pages (`index.html` and
 // `project/<name>/index.html` at the index root), which installers never look at.
-import { readFileSync } from 'node:fs';
-import Handlebars from 'handlebars';
-import { escapeHtml, listVersions, TEMPLATES_DIR } from './render.js';
+import { createHandlebars, escapeHtml, listVersions, precompiledTemplate } from './render.js';
 import type { IndexEntry, ProjectPage } from './types.js';
 import { isPrerelease } from './versions.js';
 
@@ -25,17 +23,16 @@ export const BROWSE_STATE = 'projects.json';
 // Bumped when the summary's shape changes, so an old record is rebuilt rather than misread.
 const BROWSE_GENERATION = 1;
 
-const handlebars = Handlebars.create();
+const handlebars = createHandlebars();
 handlebars.registerHelper(
   'e',
   (value: unknown) => new handlebars.SafeString(escapeHtml(String(value ?? ''))),
 );
-const COMPILE_OPTIONS = { strict: false, knownHelpers: { e: true }, knownHelpersOnly: true, data: false };
 let rootTemplate: HandlebarsTemplateDelegate | undefined;
 let projectTemplate: HandlebarsTemplateDelegate | undefined;
 
 function template(name: string): HandlebarsTemplateDelegate {
-  return handlebars.compile(readFileSync(new URL(name, TEMPLATES_DIR), 'utf8'), COMPILE_OPTIONS);
+  return precompiledTemplate(handlebars, name);
 }
 
 // Plain, readable without JavaScript or any other file; no quotes, so it needs no escaping.

@@ -4,8 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { crc32, createGunzip } from 'node:zlib';
 import { PackyardError } from '@packyard/core';
-import tar from 'tar-stream';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import type { DistributionFilename } from './filename.js';
 
 /** The core metadata fields the index needs (https://packaging.python.org/en/latest/specifications/core-metadata/). */
@@ -133,7 +132,11 @@ async function readSoundZip(
   what: string,
   keep: (name: string) => boolean = () => false,
 ): Promise<SoundZip> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
+  const zip = await (await loadYauzl()).openPromise(path, {
+    lazyEntries: true,
+    autoClose: false,
+    strictFileNames: false,
+  });
   const members = new Map<string, ReadMember>();
   const kept = new Map<string, Buffer>();
   const candidates: { name: string; bytes: Buffer; score: number }[] = [];
@@ -316,7 +319,7 @@ async function digestOf(
   } catch {
     throw damaged(path, parsed, name, `${where} hashes it with "${algorithm}", which packyard cannot check`);
   }
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  const zip = await (await loadYauzl()).openPromise(path, { lazyEntries: true, autoClose: false });
   try {
     const digest = await new Promise<Buffer>((resolve, reject) => {
       zip.on('entry', (entry: yauzl.Entry) => {
@@ -405,7 +408,13 @@ function damaged(
   });
 }
 
+// The archive readers load on first use: building pages from a package list never reads one.
+async function loadYauzl(): Promise<typeof yauzl> {
+  return (await import('yauzl')).default;
+}
+
 async function readFromTarGz(path: string): Promise<Buffer> {
+  const tar = (await import('tar-stream')).default;
   const extract = tar.extract();
   const feeding = pipeline(createReadStream(path), createGunzip(), extract);
   // Handled here and awaited below: the loop sees the same failure through `extract`.

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PackyardError, writeFileAtomically } from '@packyard/core';
-import { normalizeProjectName } from '@packyard/pypi-client';
 import {
   BROWSE_DIR,
   BROWSE_STATE,
@@ -13,7 +12,11 @@ import {
   summarizeProject,
   type ProjectSummary,
 } from './browse.js';
-import { explainDistributionFilename, type DistributionFilename } from './filename.js';
+import {
+  explainDistributionFilename,
+  normalizeProjectName,
+  type DistributionFilename,
+} from './filename.js';
 import {
   forEachLimited,
   formatUploadTime,

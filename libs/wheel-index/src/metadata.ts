@@ -132,7 +132,9 @@ async function readSoundZip(
   what: string,
   keep: (name: string) => boolean = () => false,
 ): Promise<SoundZip> {
-  const zip = await (await loadYauzl()).openPromise(path, {
+  const zip = await (
+    await loadYauzl()
+  ).openPromise(path, {
     lazyEntries: true,
     autoClose: false,
     strictFileNames: false,

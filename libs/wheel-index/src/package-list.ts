@@ -12,11 +12,7 @@ import {
   summarizeProject,
   type ProjectSummary,
 } from './browse.js';
-import {
-  explainDistributionFilename,
-  normalizeProjectName,
-  type DistributionFilename,
-} from './filename.js';
+import { explainDistributionFilename, normalizeProjectName, type DistributionFilename } from './filename.js';
 import {
   forEachLimited,
   formatUploadTime,

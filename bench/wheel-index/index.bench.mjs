@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// Benchmark: building a static Python package index from a dumb-pypi JSON-lines package list of
-// 100,000 files (2,000 projects × 25 versions × wheel + sdist), with packyard and with dumb-pypi
-// (from PyPI, pinned, run through `uv tool run`) in the same run; then adding one file.
+// Benchmark: building a static Python package index from a dumb-pypi JSON-lines package list, with
+// packyard (`pkg-index build --package-list`, a fresh Node process each time) and with dumb-pypi
+// (from PyPI, pinned, installed into a virtualenv and run as its own console script) in the same
+// run, at two sizes: a small index of 50 files (5 projects × 5 versions × wheel + sdist), where
+// start-up dominates, and 100,000 files (2,000 projects × 25 versions × wheel + sdist); then
+// adding one file to the large one.
 //
-// It runs against the COMPILED libraries, so compile them first:
-//   npx nx run-many -t compile -p wheel-index pex-builder && node bench/wheel-index/index.bench.mjs [--rounds 3]
+// It runs against the COMPILED code, so compile it first:
+//   npx nx run-many -t compile -p wheel-index pex-builder pkg-index && node bench/wheel-index/index.bench.mjs [--rounds 3]
 //
 // The package list is generated from a fixed seed, so every run and every machine reads the same
 // list; its sha256 is printed as `inputSha256`. Prints one JSON line, then lines for people.
@@ -14,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, copyFile, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
@@ -34,6 +38,7 @@ const { addFilesToIndex, writeIndexFromPackageList } = wheelIndex;
 const { provisionTools, toolCacheEnv } = pexBuilder;
 
 const DUMB_PYPI = 'dumb-pypi==1.15.0';
+const PKG_INDEX = fileURLToPath(new URL('../../apps/pkg-index/dist/main.js', import.meta.url));
 const SEED = 'packyard-bench-wheel-index-v1';
 const PACKAGES_URL = 'https://packages.example.invalid/pool/';
 const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike'.split(' ');
@@ -41,14 +46,16 @@ const WORDS = 'alpha bravo charlie delta echo foxtrot golf hotel india juliet ki
 const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
+    'small-rounds': { type: 'string', default: '15' },
     projects: { type: 'string', default: '2000' },
     versions: { type: 'string', default: '25' },
     'dumb-pypi-per-release-json': { type: 'boolean', default: false },
   },
 });
 const USAGE =
-  'node bench/wheel-index/index.bench.mjs [--rounds 3] [--projects 2000] [--versions 25] [--dumb-pypi-per-release-json]';
+  'node bench/wheel-index/index.bench.mjs [--rounds 3] [--small-rounds 15] [--projects 2000] [--versions 25] [--dumb-pypi-per-release-json]';
 const rounds = positiveInteger('rounds', values.rounds, USAGE);
+const smallRounds = positiveInteger('small-rounds', values['small-rounds'], USAGE);
 const projectCount = positiveInteger('projects', values.projects, USAGE);
 const versionCount = positiveInteger('versions', values.versions, USAGE);
 // dumb-pypi also writes /pypi/<project>/<version>/json for every release unless told not to;
@@ -67,12 +74,49 @@ try {
   const tools = await provisionTools({ log: (line) => console.error(line) });
   const uvEnv = { ...process.env, ...toolCacheEnv(tools), UV_NO_CONFIG: '1' };
   const python = (await run('python3', ['-c', 'import sys; print(sys.executable)'])).trim();
-  const dumbPypi = async (args) =>
-    run(tools.uv, ['tool', 'run', '--python', python, '--from', DUMB_PYPI, 'dumb-pypi', ...args], uvEnv);
-  // The first run installs dumb-pypi into uv's cache; it is not timed, and neither is uv's own
-  // start-up, which is measured here and reported.
+  // dumb-pypi in its own virtualenv, run as its console script: what its users run, with no
+  // launcher (uv tool run) in front of it. Installing is not timed.
+  const venv = join(work, 'dumb-pypi-venv');
+  await run(tools.uv, ['venv', '--quiet', '--python', python, venv], uvEnv);
+  await run(
+    tools.uv,
+    ['pip', 'install', '--quiet', '--python', join(venv, 'bin', 'python'), DUMB_PYPI],
+    uvEnv,
+  );
+  const dumbPypi = async (args) => run(join(venv, 'bin', 'dumb-pypi'), args);
+  const pkgIndex = async (args) => run(process.execPath, [PKG_INDEX, ...args]);
+  const packyardBuild = (listPath, outDir, extra = []) =>
+    pkgIndex([
+      'build',
+      '--package-list',
+      listPath,
+      '--packages-url',
+      PACKAGES_URL,
+      '--out',
+      outDir,
+      ...extra,
+    ]);
   await dumbPypi(['--help']);
-  const uvOverheadSeconds = median(await timeEach(3, () => dumbPypi(['--help'])));
+  await pkgIndex(['--help']);
+
+  // The small index: each round builds it from scratch with both tools.
+  const smallList = join(work, 'small.jsonl');
+  const small = await writePackageList(smallList, 5, 5);
+  const smallTimes = { packyard: [], dumb: [] };
+  for (let round = 0; round < smallRounds; round += 1) {
+    const out = { packyard: join(work, `small-packyard-${round}`), dumb: join(work, `small-dumb-${round}`) };
+    const sides = [
+      async () =>
+        smallTimes.packyard.push(await timed(() => packyardBuild(smallList, out.packyard, ['--full']))),
+      async () => smallTimes.dumb.push(await timed(() => dumbPypi(dumbArgs(smallList, out.dumb)))),
+    ];
+    if (round % 2 === 1) sides.reverse();
+    for (const side of sides) await side();
+    if (round === 0) await compareOutputs(out.packyard, out.dumb, 5);
+    await rm(out.packyard, { recursive: true, force: true });
+    await rm(out.dumb, { recursive: true, force: true });
+  }
+  const smallMedian = { packyard: median(smallTimes.packyard), dumb: median(smallTimes.dumb) };
 
   const list = join(work, 'packages.jsonl');
   const { lines, sha256: inputSha256 } = await writePackageList(list, projectCount, versionCount);
@@ -89,9 +133,7 @@ try {
     const out = { packyard: join(work, `packyard-${round}`), dumb: join(work, `dumb-${round}`) };
     const sides = [
       async () => {
-        times.packyardFull.push(
-          await timed(() => writeIndexFromPackageList(list, out.packyard, { packagesUrl: PACKAGES_URL })),
-        );
+        times.packyardFull.push(await timed(() => packyardBuild(list, out.packyard)));
       },
       async () => {
         times.dumbFull.push(await timed(() => dumbPypi(dumbArgs(list, out.dumb))));
@@ -150,6 +192,16 @@ try {
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, round3(median(v))]));
   const report = {
     bench: 'wheel-index/package-list',
+    small: {
+      files: small.lines,
+      projects: 5,
+      inputSha256: small.sha256,
+      rounds: smallRounds,
+      packyardSeconds: round3(smallMedian.packyard),
+      dumbPypiSeconds: round3(smallMedian.dumb),
+      ratio: round3(smallMedian.packyard / smallMedian.dumb),
+      seconds: { packyard: smallTimes.packyard.map(round3), dumbPypi: smallTimes.dumb.map(round3) },
+    },
     files: lines,
     projects: projectCount,
     versionsPerProject: versionCount,
@@ -162,11 +214,10 @@ try {
       seconds: mapRounded(times, ['packyardFull', 'packyardListAdd', 'packyardAddFile']),
     },
     peer: {
-      command: `uv tool run --from ${DUMB_PYPI} dumb-pypi --package-list-json … ${['--no-generate-timestamp', ...dumbPypiExtra].join(' ')}`,
+      command: `dumb-pypi (${DUMB_PYPI}, from its virtualenv) --package-list-json … ${['--no-generate-timestamp', ...dumbPypiExtra].join(' ')}`,
       fullBuildSeconds: m.dumbFull,
       addOneFileRebuildSeconds: m.dumbAddRebuild,
       addOneFilePartialSeconds: m.dumbAddPartial,
-      uvStartSeconds: round3(uvOverheadSeconds),
       seconds: mapRounded(times, ['dumbFull', 'dumbAddRebuild', 'dumbAddPartial']),
     },
     ratios: {
@@ -178,6 +229,10 @@ try {
     cpus: cpus().length,
   };
   console.log(JSON.stringify(report));
+  console.log(
+    `wheel-index ${small.lines} files in 5 projects, median of ${smallRounds}: full build packyard ${smallMedian.packyard.toFixed(3)} s, ` +
+      `dumb-pypi ${smallMedian.dumb.toFixed(3)} s, ratio ${report.small.ratio.toFixed(2)} (lower is better)`,
+  );
   console.log(
     `wheel-index ${lines} files in ${projectCount} projects, median of ${rounds}: full build packyard ${m.packyardFull.toFixed(2)} s, ` +
       `dumb-pypi ${m.dumbFull.toFixed(2)} s, ratio ${report.ratios.fullBuild.toFixed(2)} (lower is better)`,
@@ -258,16 +313,21 @@ function hex(text) {
 // A small, real wheel for addFilesToIndex, made with Python's zipfile outside the timing.
 async function writeWheel(dir, name, version) {
   const script = `
-import sys, zipfile, os
+import base64, hashlib, os, sys, zipfile
 d, name, version = sys.argv[1:4]
 os.makedirs(d, exist_ok=True)
 path = os.path.join(d, f"{name}-{version}-py3-none-any.whl")
 info = f"{name}-{version}.dist-info"
+files = {
+    f"{name.lower()}/__init__.py": b"",
+    f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\nRequires-Python: >=3.8\\n".encode(),
+    f"{info}/WHEEL": b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+rows = [f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}" for n, b in files.items()]
+files[f"{info}/RECORD"] = ("\\n".join(rows + [f"{info}/RECORD,,"]) + "\\n").encode()
 with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-    z.writestr(f"{name.lower()}/__init__.py", "")
-    z.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\\nName: {name}\\nVersion: {version}\\nRequires-Python: >=3.8\\n")
-    z.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
-    z.writestr(f"{info}/RECORD", "")
+    for n, b in files.items():
+        z.writestr(n, b)
 print(path)
 `;
   return (await run('python3', ['-c', script, dir, name, version])).trim();
@@ -298,12 +358,6 @@ async function timed(work) {
   const started = performance.now();
   await work();
   return (performance.now() - started) / 1000;
-}
-
-async function timeEach(count, work) {
-  const out = [];
-  for (let i = 0; i < count; i += 1) out.push(await timed(work));
-  return out;
 }
 
 function run(command, args, env = process.env) {

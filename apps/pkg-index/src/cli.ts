@@ -1,17 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
-import { provisionTools, type Tools } from '@packyard/pex-builder';
-import { resolveIndexUrl } from '@packyard/pypi-client';
-import { addFilesToIndex as addFilesToIndexDefault } from '@packyard/wheel-index';
-import { hashPassword, readServeConfig, type ServeConfig } from './config.js';
-import { planDispatch, readDispatchToken, sendDispatch } from './dispatch.js';
-import { createGitRunner } from './git.js';
-import { addToIndex, type AddFilesToIndex } from './index-files.js';
-import { startIndexServer } from './serve.js';
-import { runUpdate, type Logger } from './update.js';
+import type { Tools } from '@packyard/pex-builder';
+import type { ServeConfig } from './config.js';
+import type { AddFilesToIndex } from './index-files.js';
+import type { Logger } from './update.js';
+
+// Each command loads what it needs when it runs (`import()` below), so `--help` or a small build
+// does not pay for the modules of the others (octokit, zod, bcrypt, busboy, execa, …).
+async function defaultAddFilesToIndex(): Promise<AddFilesToIndex> {
+  return (await import('@packyard/wheel-index')).addFilesToIndex;
+}
 
 export const USAGE = `usage: pkg-index <command> [options]
 
@@ -21,6 +22,9 @@ Commands:
   dispatch   ask the index repository to update a dependency (repository_dispatch
              "update_package_index"; replaces issue_update.sh)
   add        add built wheels/sdists to an index directory (push mode)
+  yank       mark a file of an index directory yanked (PEP 592); unyank takes the mark away
+  build      write the index pages: from a dumb-pypi package list (files stored elsewhere), or
+             again from the files of an index directory
   serve      serve an index directory over HTTP, with uploads from twine (push mode)
   hash-password
              read a password on stdin and print its bcrypt hash for the serve config
@@ -49,6 +53,16 @@ pkg-index dispatch --owner OWNER --repo REPO --ref REF --index-repo OWNER/NAME [
   --api-url URL            GitHub REST API base (default https://api.github.com)
 
 pkg-index add FILE... --index-dir DIR [--replace]
+pkg-index yank FILENAME --index-dir DIR [--reason TEXT]
+pkg-index unyank FILENAME --index-dir DIR
+  FILENAME                 the file's name as the index lists it (a path's last part is taken)
+pkg-index build --package-list FILE --packages-url URL --out DIR [--full]
+  --package-list FILE      JSON lines, one file each, in dumb-pypi's --package-list-json format
+  --packages-url URL       where the files are served from, absolute or relative to a project page
+  --out DIR                where simple/, project/ and index.html go; a later build rewrites only
+                           the projects whose lines changed (incremental), unless --full
+pkg-index build --index-dir DIR
+                           rewrite every page of an index directory from its files
 pkg-index serve --index-dir DIR [--host HOST] [--port PORT] [--config FILE]
   --host HOST              default 127.0.0.1
   --port PORT              default 8080; 0 picks a free port (the URL is printed)
@@ -71,7 +85,8 @@ Exit codes (the first five keep issue_update.sh's meanings):
   12  update: the install test failed (installing the wheel or importing its modules)
   13  update: pushing to the index branch failed (refused, or lost the race every time)
   14  the index holds a file of that name with other bytes (files are immutable; --replace)
-  15  not a valid distribution file (name, archive, or metadata that disagrees with the name)
+  15  not a valid distribution file: a name the index cannot hold, a damaged archive (a member
+      that fails its CRC or RECORD hash), or metadata that disagrees with the name
   16  dispatch: GitHub refused the dispatch or could not be reached
   17  a tool (git, python, uv) could not be provisioned or run
   70  internal error`;
@@ -155,6 +170,18 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
     },
   },
   add: { positionals: true, options: { 'index-dir': { type: 'string' }, replace: { type: 'boolean' } } },
+  yank: { positionals: true, options: { 'index-dir': { type: 'string' }, reason: { type: 'string' } } },
+  unyank: { positionals: true, options: { 'index-dir': { type: 'string' } } },
+  build: {
+    positionals: false,
+    options: {
+      'package-list': { type: 'string' },
+      'packages-url': { type: 'string' },
+      out: { type: 'string' },
+      full: { type: 'boolean' },
+      'index-dir': { type: 'string' },
+    },
+  },
   serve: {
     positionals: false,
     options: {
@@ -294,6 +321,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runDispatchCommand(parsed, io, log);
       case 'add':
         return await runAddCommand(parsed, io);
+      case 'yank':
+      case 'unyank':
+        return await runYankCommand(command, parsed, io);
+      case 'build':
+        return await runBuildCommand(parsed, io);
       case 'serve':
         return await runServeCommand(parsed, io, log);
       default:
@@ -324,6 +356,12 @@ async function runUpdateCommand(parsed: Parsed, io: CliIo, log: Logger): Promise
         ? io.cwd
         : undefined;
   const env = io.env ?? process.env;
+  const [{ resolveIndexUrl }, { provisionTools }, { runUpdate }, { createGitRunner }] = await Promise.all([
+    import('@packyard/pypi-client'),
+    import('@packyard/pex-builder'),
+    import('./update.js'),
+    import('./git.js'),
+  ]);
   const indexUrl = (await resolveIndexUrl({ configured: optionalString(values, 'index-url'), env })).url;
   const workDir = await mkdtemp(join(tmpdir(), 'pkg-index-update-'));
   try {
@@ -343,7 +381,7 @@ async function runUpdateCommand(parsed: Parsed, io: CliIo, log: Logger): Promise
       indexUrl,
       git: createGitRunner(),
       provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
-      addFilesToIndex: io.addFilesToIndex ?? addFilesToIndexDefault,
+      addFilesToIndex: io.addFilesToIndex ?? (await defaultAddFilesToIndex()),
       log,
     });
     io.stdout(
@@ -366,6 +404,7 @@ async function runDispatchCommand(parsed: Parsed, io: CliIo, log: Logger): Promi
   const indexRepo = optionalString(values, 'index-repo') ?? env['PKG_INDEX_REPO'];
   if (!indexRepo)
     throw new UsageError(EXIT.missingOption, '--index-repo was not specified (nor PKG_INDEX_REPO)');
+  const { planDispatch, readDispatchToken, sendDispatch } = await import('./dispatch.js');
   // Names are checked before the token is looked at, and the token before anything is sent.
   const event = planDispatch({ owner, repo, ref, indexRepo });
   const tokenFile = optionalString(values, 'token-file');
@@ -388,7 +427,8 @@ async function runAddCommand(parsed: Parsed, io: CliIo): Promise<number> {
   const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
   if (parsed.positionals.length === 0) throw new UsageError(EXIT.missingOption, 'no files to add');
   const files = parsed.positionals.map((file) => resolve(io.cwd, file));
-  const result = await addToIndex(io.addFilesToIndex ?? addFilesToIndexDefault, indexDir, files, {
+  const { addToIndex } = await import('./index-files.js');
+  const result = await addToIndex(io.addFilesToIndex ?? (await defaultAddFilesToIndex()), indexDir, files, {
     replace: parsed.values['replace'] === true,
   });
   const lines = [
@@ -400,18 +440,87 @@ async function runAddCommand(parsed: Parsed, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
+async function runYankCommand(command: 'yank' | 'unyank', parsed: Parsed, io: CliIo): Promise<number> {
+  const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+  const [target, ...more] = parsed.positionals;
+  if (target === undefined) throw new UsageError(EXIT.missingOption, 'no file name given');
+  if (more.length > 0) {
+    throw new UsageError(
+      EXIT.unexpectedArgument,
+      `one file at a time: unexpected ${JSON.stringify(more[0])}`,
+    );
+  }
+  const filename = basename(target);
+  const { yankFile, unyankFile } = await import('@packyard/wheel-index');
+  const reason = optionalString(parsed.values, 'reason');
+  const result =
+    command === 'yank'
+      ? await yankFile(indexDir, filename, reason === undefined ? {} : { reason })
+      : await unyankFile(indexDir, filename);
+  const mark =
+    result.yanked === undefined
+      ? 'not yanked'
+      : result.yanked === true
+        ? 'yanked'
+        : `yanked: ${result.yanked}`;
+  io.stdout(
+    `${result.changed ? (command === 'yank' ? 'yanked' : 'unyanked') : 'unchanged'} ${filename} (${mark})\n`,
+  );
+  return EXIT.ok;
+}
+
+async function runBuildCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const { values } = parsed;
+  const indexDirOption = optionalString(values, 'index-dir');
+  const list = optionalString(values, 'package-list');
+  if (indexDirOption !== undefined) {
+    for (const name of ['package-list', 'packages-url', 'out', 'full']) {
+      if (values[name] !== undefined) {
+        throw new UsageError(
+          EXIT.badValue,
+          `--${name} builds from a package list; it cannot go with --index-dir`,
+        );
+      }
+    }
+    const { writeIndex } = await import('@packyard/wheel-index');
+    const result = await writeIndex(resolve(io.cwd, indexDirOption));
+    io.stdout(`built ${result.projects.length} projects, ${result.files} files\n`);
+    return EXIT.ok;
+  }
+  if (list === undefined)
+    throw new UsageError(EXIT.missingOption, '--package-list (or --index-dir) was not specified');
+  const packagesUrl = requireString(values, 'packages-url');
+  const out = resolve(io.cwd, requireString(values, 'out'));
+  const { writeIndexFromPackageList } = await import('@packyard/wheel-index');
+  const result = await writeIndexFromPackageList(resolve(io.cwd, list), out, {
+    packagesUrl,
+    full: values['full'] === true,
+  });
+  io.stdout(
+    `built ${result.projects.length} projects, ${result.files} files (${result.full ? 'full' : 'incremental'}): ` +
+      `${result.written.length} written, ${result.removed.length} removed\n`,
+  );
+  return EXIT.ok;
+}
+
 async function runServeCommand(parsed: Parsed, io: CliIo, log: Logger): Promise<number> {
   const { values } = parsed;
   const indexDir = resolve(io.cwd, requireString(values, 'index-dir'));
   const configFile = optionalString(values, 'config');
+  const host = optionalString(values, 'host') ?? '127.0.0.1';
+  const port = parseCount(values, 'port', 8080, 0, 65535);
+  const [{ readServeConfig }, { startIndexServer }] = await Promise.all([
+    import('./config.js'),
+    import('./serve.js'),
+  ]);
   const config: ServeConfig | undefined =
     configFile === undefined ? undefined : await readServeConfig(resolve(io.cwd, configFile));
   const running = await startIndexServer({
     indexDir,
     config,
-    host: optionalString(values, 'host') ?? '127.0.0.1',
-    port: parseCount(values, 'port', 8080, 0, 65535),
-    addFilesToIndex: io.addFilesToIndex ?? addFilesToIndexDefault,
+    host,
+    port,
+    addFilesToIndex: io.addFilesToIndex ?? (await defaultAddFilesToIndex()),
     log: (line) => log.info(line),
   });
   io.stdout(
@@ -435,6 +544,7 @@ async function runHashPasswordCommand(parsed: Parsed, io: CliIo): Promise<number
       hint: 'pipe it in: printf \'%s\' "$PASSWORD" | pkg-index hash-password',
     });
   }
+  const { hashPassword } = await import('./config.js');
   io.stdout(`${await hashPassword(password, cost)}\n`);
   return EXIT.ok;
 }

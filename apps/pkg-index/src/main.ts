@@ -2,7 +2,10 @@
 import { main } from './cli.js';
 
 const controller = new AbortController();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => controller.abort());
+// `on`, not `once`: signal-exit (loaded with the index's writers) re-raises a signal when only its
+// own listeners are left, which would kill the process before serve has closed.
+const stop = (): void => controller.abort();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop);
 
 process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
@@ -16,5 +19,5 @@ process.exitCode = await main(process.argv.slice(2), {
   },
 });
 // serve leaves nothing pending once closed, but a signal handler keeps the loop alive otherwise.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
+process.off('SIGINT', stop);
+process.off('SIGTERM', stop);

@@ -9,6 +9,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { toPackyardError } from '@packyard/core';
 import { normalizeProjectName } from '@packyard/pypi-client';
+import { BROWSE_DIR, explainIndexFilename } from '@packyard/wheel-index';
 import busboy from 'busboy';
 import { DEFAULT_MAX_UPLOAD_BYTES, verifyBasicAuth, type ServeConfig } from './config.js';
 import { classifyRefusal, type AddFilesToIndex } from './index-files.js';
@@ -33,15 +34,12 @@ export interface RunningIndexServer {
   close(): Promise<void>;
 }
 
-// A distribution file name as PyPI accepts it: wheel (PEP 427) or sdist (.tar.gz, legacy .zip).
-// The name is checked again by the index; this check only keeps paths and markup out.
-const UPLOAD_FILENAME = /^[A-Za-z0-9][A-Za-z0-9._+!-]{0,250}\.(?:whl|tar\.gz|zip)$/;
-
 /**
  * Creates (does not start) the HTTP server for an index directory:
  * - `GET /simple/` and `/simple/<project>/`: PEP 691 content negotiation between the JSON and HTML
  *   pages the index holds; a non-normalised project name redirects to its PEP 503 form;
- * - `GET /files/<project>/<file>` and PEP 658 `<file>.metadata`;
+ * - `GET /files/<project>/<file>` and PEP 658 `<file>.metadata`, with single-range requests (206);
+ * - `GET /` and `/project/<project>/`: the pages for people, when the index has them;
  * - `POST /` (and `/legacy/`): the legacy upload API twine speaks (multipart `:action=file_upload`,
  *   https://docs.pypi.org/api/upload/), with basic auth from the config. Identical bytes are accepted
  *   again; other bytes under an existing name get 409; anything refused leaves the index untouched.
@@ -51,6 +49,8 @@ export function createIndexServer(options: IndexServerOptions): Server {
   const log = options.log ?? (() => {});
   return createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      // A client that hung up is not a server error: there is no one left to answer.
+      if (isClientGone(req, res, error)) return void res.destroy();
       const failure = toPackyardError(error);
       log(`error: ${req.method} ${req.url}: ${failure.format()}`);
       if (!res.headersSent) send(res, 500, 'internal error');
@@ -72,7 +72,21 @@ export function createIndexServer(options: IndexServerOptions): Server {
     }
     const trailingSlash = url.pathname.endsWith('/');
     const [top, project, file, extra] = segments;
-    if (top === undefined) return redirect(res, '/simple/');
+    if (top === undefined || (top === 'index.html' && project === undefined)) {
+      const home = join(root, 'index.html');
+      if (await isFile(home)) return serveFile(req, res, home, contentTypeOf(home));
+      return redirect(res, '/simple/');
+    }
+    if (top === BROWSE_DIR && project !== undefined && extra === undefined) {
+      const normalised = normalizeProjectName(project);
+      if (file === undefined && (normalised !== project || !trailingSlash)) {
+        return redirect(res, `/${BROWSE_DIR}/${encodeURIComponent(normalised)}/`);
+      }
+      if (file === undefined || file === 'index.html') {
+        const page = join(root, BROWSE_DIR, project, 'index.html');
+        return serveFile(req, res, page, contentTypeOf(page));
+      }
+    }
     if (top === 'simple') {
       if (project === undefined) {
         return trailingSlash ? servePage(req, res, join(root, 'simple'), url) : redirect(res, '/simple/');
@@ -136,14 +150,36 @@ export function createIndexServer(options: IndexServerOptions): Server {
     if (!path.startsWith(root + sep)) return send(res, 404, 'not found');
     const info = await stat(path).catch(() => undefined);
     if (info === undefined || !info.isFile()) return send(res, 404, 'not found', headers);
-    res.writeHead(200, {
+    const lastModified = info.mtime.toUTCString();
+    // A weak validator from size and mtime, enough for If-Range (RFC 9110 §13.1.5).
+    const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+    const common = {
       'Content-Type': contentType,
-      'Content-Length': String(info.size),
-      'Last-Modified': info.mtime.toUTCString(),
+      'Last-Modified': lastModified,
+      ETag: etag,
+      'Accept-Ranges': 'bytes',
       ...headers,
+    };
+    const range = planRange(req.headers.range, headerText(req.headers['if-range']), info.size, {
+      etag,
+      lastModified,
+    });
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { ...common, 'Content-Range': `bytes */${info.size}`, 'Content-Length': '0' });
+      return void res.end();
+    }
+    if (range === undefined) {
+      res.writeHead(200, { ...common, 'Content-Length': String(info.size) });
+      if (req.method === 'HEAD') return void res.end();
+      return streamFile(res, path);
+    }
+    res.writeHead(206, {
+      ...common,
+      'Content-Range': `bytes ${range.start}-${range.end}/${info.size}`,
+      'Content-Length': String(range.end - range.start + 1),
     });
     if (req.method === 'HEAD') return void res.end();
-    await pipeline(createReadStream(path), res);
+    return streamFile(res, path, range);
   }
 
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -294,8 +330,14 @@ async function readUploadForm(req: IncomingMessage, staging: string, maxBytes: n
       return;
     }
     const filename = info.filename ?? '';
-    if (!UPLOAD_FILENAME.test(filename)) {
-      setProblem(400, `${quote(filename)} is not a wheel or sdist file name`);
+    // The index's own check, so the client hears the reason the index would give; nothing is
+    // staged under a name the index could not hold.
+    const explained = explainIndexFilename(filename);
+    if (typeof explained === 'string') {
+      setProblem(
+        400,
+        `${quote(filename.length > 300 ? `${filename.slice(0, 300)}…` : filename)} cannot be indexed: ${explained}`,
+      );
       stream.resume();
       return;
     }
@@ -430,4 +472,74 @@ function send(
     ...headers,
   });
   res.end(body);
+}
+
+/** A single byte range to answer with, from a Range header (RFC 9110 §14); undefined: the whole file. Pure. */
+export function planRange(
+  header: string | undefined,
+  ifRange: string | undefined,
+  size: number,
+  validators: { etag: string; lastModified: string },
+): { start: number; end: number } | 'unsatisfiable' | undefined {
+  if (header === undefined) return undefined;
+  // If-Range names the representation the client has part of; another one gets the whole file.
+  if (ifRange !== undefined && ifRange !== validators.etag && ifRange !== validators.lastModified) {
+    return undefined;
+  }
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  // Several ranges (multipart/byteranges) or other units: the whole file is a valid answer.
+  if (match === null) return undefined;
+  const [, first = '', last = ''] = match;
+  if (first === '' && last === '') return undefined;
+  if (first === '') {
+    const suffix = Number(last);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(first);
+  if (start >= size) return 'unsatisfiable';
+  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
+  if (end < start) return undefined;
+  return { start, end };
+}
+
+// Sends a file, or part of it. A client that goes away mid-way only ends the read: that is the
+// client's choice, not a failure of the server. A read error is a real one and is rethrown.
+async function streamFile(
+  res: ServerResponse,
+  path: string,
+  range?: { start: number; end: number },
+): Promise<void> {
+  const source = createReadStream(path, range === undefined ? {} : range);
+  try {
+    await pipeline(source, res);
+  } catch (error) {
+    // The file could not be read: a real error.
+    if (source.errored !== null) throw error;
+    source.destroy();
+    // Otherwise the response closed before the end: the client hung up.
+    if (res.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw error;
+  }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isClientGone(req: IncomingMessage, res: ServerResponse, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    ((req.destroyed || res.destroyed) && code !== undefined && code.startsWith('ERR_STREAM'))
+  );
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then(
+    (info) => info.isFile(),
+    () => false,
+  );
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
-import { provisionTools, type Tools } from '@packyard/pex-builder';
+import { defaultPackyardHome, provisionTools, type Tools } from '@packyard/pex-builder';
 import { main, type CliIo } from '../src/cli.js';
 
 /** A fresh temporary directory. */
@@ -107,7 +107,7 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
 // Writes a minimal wheel with Python's zipfile; `metadata` overrides what METADATA claims, so a
 // test can make the file name and the metadata disagree.
 const WRITE_WHEEL = `
-import json, sys, zipfile
+import base64, hashlib, json, sys, zipfile
 spec = json.loads(sys.argv[1])
 name, version = spec["name"], spec["version"]
 dist_info = "%s-%s.dist-info" % (spec["distName"], version)
@@ -116,7 +116,10 @@ files = {
     dist_info + "/METADATA": "Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n" % (spec.get("metaName", name), spec.get("metaVersion", version)),
     dist_info + "/WHEEL": "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
 }
-files[dist_info + "/RECORD"] = "".join("%s,,\\n" % n for n in list(files) + [dist_info + "/RECORD"])
+def record_line(n, text):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d\\n" % (n, digest, len(text.encode()))
+files[dist_info + "/RECORD"] = "".join(record_line(n, t) for n, t in files.items()) + dist_info + "/RECORD,,\\n"
 with zipfile.ZipFile(spec["path"], "w") as z:
     for n, text in files.items():
         info = zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0))
@@ -144,3 +147,75 @@ export async function aWheel(
 
 /** Runs the built CLI (dist/main.js) as a child process, as a user would. */
 export const MAIN_JS = join(import.meta.dirname, '..', 'dist', 'main.js');
+
+/**
+ * A real distribution from the index pip is configured with (`pip download --no-deps
+ * --only-binary :all: <requirement>`, pinned), downloaded once into packyard's home and reused.
+ */
+export async function realDistribution(requirement: string): Promise<string> {
+  const cache = join(defaultPackyardHome(), 'test-downloads', requirement.replace(/[^A-Za-z0-9.=_-]/g, '_'));
+  const hit = (await readdir(cache).catch(() => [] as string[])).find((name) => name.endsWith('.whl'));
+  if (hit !== undefined) return join(cache, hit);
+  await mkdir(dirname(cache), { recursive: true });
+  const staging = await mkdtemp(`${cache}.tmp-`);
+  try {
+    await execa('python3', [
+      '-m',
+      'pip',
+      'download',
+      '--quiet',
+      '--no-deps',
+      '--only-binary',
+      ':all:',
+      '--dest',
+      staging,
+      requirement,
+    ]);
+    await rename(staging, cache).catch((error: NodeJS.ErrnoException) => {
+      // Another test file downloaded it first.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return realDistribution(requirement);
+}
+
+/**
+ * Copies a wheel to `out` with one member's compressed bytes damaged (16 bytes from the middle of
+ * its data inverted), found through the zip's own headers; the directory and METADATA stay intact.
+ */
+export async function damageMember(wheel: string, member: string, out: string): Promise<string> {
+  const { stdout } = await execa('python3', [
+    '-c',
+    'import sys, zipfile; i = zipfile.ZipFile(sys.argv[1]).getinfo(sys.argv[2]); print(i.header_offset, i.compress_size)',
+    wheel,
+    member,
+  ]);
+  const [offset, length] = stdout.trim().split(' ').map(Number) as [number, number];
+  const bytes = await readFile(wheel);
+  const start = offset + 30 + bytes.readUInt16LE(offset + 26) + bytes.readUInt16LE(offset + 28);
+  const middle = start + Math.floor(length / 2) - 8;
+  for (let i = middle; i < middle + 16; i += 1) bytes[i] = (bytes[i] as number) ^ 0xff;
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, bytes);
+  return out;
+}
+
+/** Every directory (trailing slash) and file digest under `dir`, lock left out: empty directories count. */
+export async function treeSnapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(current, entry.name);
+      if (entry.name.endsWith('.lock')) continue;
+      if (entry.isDirectory()) {
+        out.push(`${relative(dir, path)}/`);
+        await walk(path);
+      } else out.push(`${relative(dir, path)} ${await sha256Of(path)}`);
+    }
+  };
+  await walk(dir);
+  return out;
+}

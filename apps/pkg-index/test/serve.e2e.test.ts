@@ -9,9 +9,36 @@ import { execa } from 'execa';
 import { renderUvEnv } from '../src/build.js';
 import { EXIT } from '../src/cli.js';
 import { hashPassword, verifyBasicAuth } from '../src/config.js';
-import { MAIN_JS, aTempDir, aWheel, runCli, sha256Of, snapshot, theTools, writeFiles } from './helpers.js';
+import {
+  MAIN_JS,
+  aTempDir,
+  aWheel,
+  damageMember,
+  realDistribution,
+  runCli,
+  sha256Of,
+  snapshot,
+  theTools,
+  treeSnapshot,
+  writeFiles,
+} from './helpers.js';
 
 const TWINE = 'twine==6.2.0';
+// A sound wheel with 8 MB of incompressible data, far more than the socket buffers hold.
+const LARGE_WHEEL = `
+import base64, hashlib, os, sys, zipfile
+files = {
+    "large_pkg/__init__.py": b"",
+    "large_pkg/data.bin": os.urandom(8_000_000),
+    "large_pkg-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\\nName: large-pkg\\nVersion: 1.0\\n",
+    "large_pkg-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n",
+}
+rows = ["%s,sha256=%s,%d" % (n, base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b"=").decode(), len(d)) for n, d in files.items()]
+files["large_pkg-1.0.dist-info/RECORD"] = ("\\n".join(rows + ["large_pkg-1.0.dist-info/RECORD,,"]) + "\\n").encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for n, d in files.items():
+        z.writestr(zipfile.ZipInfo(n, (2020, 1, 1, 0, 0, 0)), d)
+`;
 const USER = 'alice';
 const PASSWORD = 'wonderland';
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
@@ -234,13 +261,17 @@ describe('pkg-index serve (push mode)', () => {
       {
         name: '<script>alert(1)</script>-1.0-py3-none-any.whl',
         bytes: valid,
-        reason: /is not a wheel or sdist file name/,
+        reason: /cannot be indexed: it has characters a distribution file name cannot hold/,
       },
-      { name: '../beta_pkg-1.0-py3-none-any.whl', bytes: valid, reason: /is not a wheel or sdist file name/ },
+      {
+        name: '../beta_pkg-1.0-py3-none-any.whl',
+        bytes: valid,
+        reason: /cannot be indexed: it has characters a distribution file name cannot hold/,
+      },
       {
         name: 'beta_pkg-1.0"onload="x-py3-none-any.whl',
         bytes: valid,
-        reason: /is not a wheel or sdist file name/,
+        reason: /cannot be indexed: it has characters a distribution file name cannot hold/,
       },
       {
         name: 'beta_pkg-1.0-py3-none-any.whl',
@@ -373,6 +404,116 @@ describe('pkg-index serve (push mode)', () => {
         expect(createHash('sha256').update(bytes).digest('hex')).toBe(file.hashes.sha256);
       }
     }
+  });
+
+  test('a real wheel from PyPI with one member damaged: twine gets 400 naming the member, the index is unchanged', async () => {
+    const six = await realDistribution('six==1.16.0');
+    const dir = await aTempDir('pkg-index-damaged-');
+    const bad = await damageMember(six, 'six.py', join(dir, basename(six)));
+    const before = await treeSnapshot(indexDir);
+    const run = await twine([bad]);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.all).toContain('400');
+    expect(run.all).toContain('is damaged: member six.py');
+    // twine retries 5xx answers; a 400 is final, so the server saw the file once.
+    expect(serverLog.split(`${basename(six)}: refused (400)`).length - 1).toBe(1);
+    expect(await treeSnapshot(indexDir)).toEqual(before);
+    expect((await fetch(`${serverUrl}/simple/six/`)).status).toBe(404);
+  });
+
+  test('a name too long for the index: 400 with the index’s own reason, no directory left behind', async () => {
+    const six = await realDistribution('six==1.16.0');
+    const before = await treeSnapshot(indexDir);
+    for (const length of [247, 250, 255]) {
+      const tag = `1${'a'.repeat(length - 'six-1.16.0--py2.py3-none-any.whl'.length - 1)}`;
+      const name = `six-1.16.0-${tag}-py2.py3-none-any.whl`;
+      expect(name).toHaveLength(length);
+      const response = await upload({ name, bytes: await readFile(six) });
+      expect({ length, status: response.status }).toEqual({ length, status: 400 });
+      expect(response.text).toContain("a wheel's name may have at most 246 characters");
+    }
+    expect(await treeSnapshot(indexDir)).toEqual(before);
+  });
+
+  test('files answer Range requests with 206, and If-Range with another validator gets the whole file', async () => {
+    const page = await projectJson('alpha-pkg');
+    const url = new URL(
+      page.files.find((f) => f.filename.endsWith('.whl'))!.url,
+      `${serverUrl}/simple/alpha-pkg/`,
+    );
+    url.hash = '';
+    const whole = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const part = async (range: string, extra: Record<string, string> = {}) => {
+      const response = await fetch(url, { headers: { range, ...extra } });
+      return {
+        status: response.status,
+        contentRange: response.headers.get('content-range'),
+        bytes: Buffer.from(await response.arrayBuffer()),
+      };
+    };
+    const size = whole.length;
+    expect(await part('bytes=0-99')).toEqual({
+      status: 206,
+      contentRange: `bytes 0-99/${size}`,
+      bytes: whole.subarray(0, 100),
+    });
+    expect(await part('bytes=-22')).toEqual({
+      status: 206,
+      contentRange: `bytes ${size - 22}-${size - 1}/${size}`,
+      bytes: whole.subarray(size - 22),
+    });
+    expect(await part(`bytes=100-${size + 1000}`)).toEqual({
+      status: 206,
+      contentRange: `bytes 100-${size - 1}/${size}`,
+      bytes: whole.subarray(100),
+    });
+    expect(await part(`bytes=${size}-`)).toMatchObject({ status: 416, contentRange: `bytes */${size}` });
+    expect(await part('bytes=0-1,5-6')).toMatchObject({ status: 200, bytes: whole });
+    expect(await part('bytes=0-9', { 'if-range': '"not-this-one"' })).toMatchObject({
+      status: 200,
+      bytes: whole,
+    });
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    const etag = head.headers.get('etag')!;
+    expect(await part('bytes=0-9', { 'if-range': etag })).toMatchObject({
+      status: 206,
+      bytes: whole.subarray(0, 10),
+    });
+  });
+
+  test('clients that hang up, mid-file or right after the last byte, are not logged as errors', async () => {
+    // A file far larger than the socket buffers, so a client can hang up while it is being sent.
+    const dir = await aTempDir('pkg-index-large-');
+    const large = join(dir, 'large_pkg-1.0-py3-none-any.whl');
+    await execa('python3', ['-c', LARGE_WHEEL, large]);
+    expect((await runCli(['add', large, '--index-dir', indexDir])).code).toBe(EXIT.ok);
+    const path = `/files/large-pkg/${basename(large)}`;
+    const size = (await readFile(large)).length;
+    const logBefore = serverLog.length;
+    const { connect } = await import('node:net');
+    const port = Number(new URL(serverUrl).port);
+    const hangUp = (after: number) =>
+      new Promise<number>((resolve, reject) => {
+        let received = 0;
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`);
+        });
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received >= after) {
+            socket.destroy();
+            resolve(received);
+          }
+        });
+        socket.on('error', reject);
+      });
+    await hangUp(64 * 1024);
+    await hangUp(size);
+    for (let i = 0; i < 3; i += 1) await hangUp(64 * 1024);
+    // The server still answers, and a request after the hang-ups is served whole.
+    expect(Buffer.from(await (await fetch(`${serverUrl}${path}`)).arrayBuffer()).length).toBe(size);
+    expect(serverLog.slice(logBefore)).not.toMatch(/error|Premature close/i);
   });
 
   test('SIGTERM stops the server with exit 0', async () => {

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { PackyardError } from './errors.js';
 
 export interface RunToolOptions {
@@ -23,6 +22,8 @@ export async function runTool(
   args: string[],
   options: RunToolOptions = {},
 ): Promise<ToolResult> {
+  // Loaded on first use: execa's module graph costs more start-up time than most commands take.
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     cwd: options.cwd,
     env: options.env,

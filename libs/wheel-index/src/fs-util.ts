@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import lockfile from 'proper-lockfile';
@@ -33,9 +33,63 @@ export async function forEachLimited<T>(
   if (hasFailed) throw failed;
 }
 
-/** A unique sibling path for temporary output. */
+/**
+ * A unique sibling path for temporary output: `.<tag>-<pid>-<hex>` in the same directory. The name
+ * does not grow with the target's, so a target whose own name fits the file system's 255-byte
+ * limit always has a temporary name that fits too.
+ */
 export function temporarySibling(path: string, tag: string): string {
-  return `${path}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  return join(dirname(path), `.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** The longest temporary name temporarySibling makes (pid up to 7 digits, 8 hex digits). */
+export const TEMPORARY_NAME_MAX = '.old-'.length + 7 + 1 + 8;
+
+/** Temporary names left behind by a killed writer (temporarySibling's). */
+export const TEMPORARY_NAME = /^\.(?:tmp|old)-\d+-[0-9a-f]+$/;
+
+/**
+ * Writes a file atomically through a temporarySibling (fsynced, then renamed over the target), so
+ * the temporary name's length never depends on the target's.
+ */
+export async function writeFileShortAtomically(path: string, data: string | Buffer): Promise<void> {
+  const tmp = temporarySibling(path, 'tmp');
+  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Creates `dir` (and missing parents) and returns an undo step that removes what this call created,
+ * deepest first, each only if it is empty by then.
+ */
+export async function mkdirWithUndo(dir: string): Promise<() => Promise<void>> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return async () => {};
+  const created: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    created.push(current);
+    if (current === first || dirname(current) === current) break;
+  }
+  return async () => {
+    for (const path of created) {
+      const removed = await rmdir(path).then(
+        () => true,
+        () => false,
+      );
+      if (!removed) return;
+    }
+  };
 }
 
 /**
@@ -98,7 +152,7 @@ export async function withIndexLock<T>(
   indexDir: string,
   work: (assertHeld: () => void) => Promise<T>,
 ): Promise<T> {
-  await mkdir(indexDir, { recursive: true });
+  const undoMkdir = await mkdirWithUndo(indexDir);
   let compromised: Error | undefined;
   const release = await lockfile
     .lock(indexDir, {
@@ -130,12 +184,18 @@ export async function withIndexLock<T>(
       });
     }
   };
+  let failed = false;
   try {
     const result = await work(assertHeld);
     assertHeld();
     return result;
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
     await release().catch(() => {});
+    // A refused first write leaves no empty index directory behind.
+    if (failed) await undoMkdir();
   }
 }
 

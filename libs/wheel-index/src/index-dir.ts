@@ -1,15 +1,33 @@
 import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PackyardError, sha256File, writeFileAtomically } from '@packyard/core';
+import {
+  BROWSE_DIR,
+  BROWSE_STATE,
+  parseBrowseState,
+  renderBrowseProjectHtml,
+  renderBrowseRootFromState,
+  renderBrowseState,
+  summarizeProject,
+  type ProjectSummary,
+} from './browse.js';
 import {
   forEachLimited,
   formatUploadTime,
+  mkdirWithUndo,
   replaceDirectory,
   temporarySibling,
+  TEMPORARY_NAME,
   withIndexLock,
+  writeFileShortAtomically,
   writeTreeFile,
 } from './fs-util.js';
-import { checkDistributionFilename, inspectDistribution, type InspectedFile } from './inspect.js';
+import {
+  checkDistributionFilename,
+  checkIndexFilename,
+  inspectDistribution,
+  type InspectedFile,
+} from './inspect.js';
 import {
   parseProjectJson,
   renderProjectHtml,
@@ -18,7 +36,7 @@ import {
   renderRootJson,
   sortIndexEntries,
 } from './render.js';
-import type { IndexEntry } from './types.js';
+import type { IndexEntry, ProjectPage } from './types.js';
 
 /** Options of addFilesToIndex. */
 export interface AddFilesOptions {
@@ -69,6 +87,8 @@ export async function addFilesToIndex(
   options: AddFilesOptions = {},
 ): Promise<AddFilesResult> {
   const root = resolve(indexDir);
+  // Every path the index would write for a file must fit the file system, checked before any read.
+  for (const file of files) checkIndexFilename(basename(file), resolve(file), root);
   const inspected: InspectedFile[] = [];
   await forEachLimited(files, INSPECT_CONCURRENCY, async (file) => {
     inspected.push(await inspectDistribution(resolve(file)));
@@ -147,6 +167,41 @@ interface ChangedFile {
   replacing: boolean;
 }
 
+/**
+ * Rewrites the pages for people of the given projects, the summaries record and the root page for
+ * people. A missing or outdated record is rebuilt from every project's JSON page.
+ */
+async function writeBrowsePages(
+  root: string,
+  pages: readonly ProjectPage[],
+  undo: (() => Promise<unknown>)[],
+): Promise<void> {
+  const browse = join(root, BROWSE_DIR);
+  const statePath = join(browse, BROWSE_STATE);
+  let summaries = parseBrowseState(await readFile(statePath, 'utf8').catch(() => undefined));
+  if (summaries === undefined) {
+    summaries = new Map<string, ProjectSummary>();
+    const fresh = new Set(pages.map((page) => page.name));
+    const others = (await listProjects(root)).filter((project) => !fresh.has(project));
+    for (const project of others) {
+      const state = await readProjectState(root, project);
+      if (state === undefined) continue;
+      const page = { name: project, files: state.files };
+      summaries.set(project, summarizeProject(page));
+      // Pages for people did not exist before this record: write them for every project.
+      undo.push(await mkdirWithUndo(join(browse, project)));
+      await writePage(join(browse, project, 'index.html'), renderBrowseProjectHtml(page), undo);
+    }
+  }
+  for (const page of pages) {
+    summaries.set(page.name, summarizeProject(page));
+    undo.push(await mkdirWithUndo(join(browse, page.name)));
+    await writePage(join(browse, page.name, 'index.html'), renderBrowseProjectHtml(page), undo);
+  }
+  await writePage(statePath, renderBrowseState(summaries), undo);
+  await writePage(join(root, 'index.html'), renderBrowseRootFromState(summaries), undo);
+}
+
 interface ProjectPlan {
   project: string;
   isNew: boolean;
@@ -200,7 +255,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
   try {
     for (const plan of plans) {
       const dir = join(root, FILES, plan.project);
-      await mkdir(dir, { recursive: true });
+      undo.push(await mkdirWithUndo(dir));
       for (const { file, replacing } of plan.changed) {
         const dest = join(dir, file.parsed.filename);
         const tmp = temporarySibling(dest, 'tmp');
@@ -220,16 +275,19 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         await rename(tmp, dest);
         if (file.metadata !== undefined) {
           await keepForUndo(`${dest}.metadata`, replacing, undo, cleanup);
-          await writeFileAtomically(`${dest}.metadata`, file.metadata);
+          await writeFileShortAtomically(`${dest}.metadata`, file.metadata);
         } else if (replacing) {
           await keepForUndo(`${dest}.metadata`, true, undo, cleanup);
         }
       }
     }
     assertHeld();
+    const pages: ProjectPage[] = [];
     for (const plan of plans) {
       const page = { name: plan.project, files: plan.entries };
+      pages.push(page);
       const dir = join(root, SIMPLE, plan.project);
+      undo.push(await mkdirWithUndo(dir));
       // The JSON page is the index's record, so it is written before the HTML one.
       await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
       await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
@@ -239,6 +297,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
       await writePage(join(root, SIMPLE, 'index.json'), renderRootJson(projects), undo);
       await writePage(join(root, SIMPLE, 'index.html'), renderRootHtml(projects), undo);
     }
+    await writeBrowsePages(root, pages, undo);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => {});
     throw error;
@@ -295,7 +354,8 @@ async function listProjects(root: string): Promise<string[]> {
     .sort();
 }
 
-// Left behind by a killed writer: our own temporaries, and write-file-atomic's `<name>.<number>`.
+// Left behind by a killed writer: write-file-atomic's `<name>.<number>`, and older packyard's
+// `<name>.tmp-…`/`<name>.old-…` (temporarySibling's own names are matched by TEMPORARY_NAME).
 const DEBRIS = /^(.+\.(?:whl|tar\.gz|zip)(?:\.metadata)?)\.(?:(?:tmp|old)-\d+-[0-9a-f]+|\d+)$/;
 
 /**
@@ -324,7 +384,7 @@ export async function writeIndex(
       }
       for (const name of await readdir(dirPath)) {
         const path = join(dirPath, name);
-        if (DEBRIS.test(name)) {
+        if (DEBRIS.test(name) || TEMPORARY_NAME.test(name)) {
           await rm(path, { force: true });
           continue;
         }
@@ -372,12 +432,22 @@ export async function writeIndex(
       metadataFiles.delete(path);
       const existing = await readFile(path).catch(() => undefined);
       if (existing === undefined || !existing.equals(file.metadata))
-        await writeFileAtomically(path, file.metadata);
+        await writeFileShortAtomically(path, file.metadata);
     }
     // A metadata file whose distribution is gone would be served for nothing.
     for (const orphan of metadataFiles) await rm(orphan, { force: true });
 
     const projects = [...byProject.keys()].sort();
+    const summaries = new Map<string, ProjectSummary>();
+    await replaceDirectory(join(root, BROWSE_DIR), async (dir) => {
+      for (const project of projects) {
+        const page = { name: project, files: sortIndexEntries(byProject.get(project) ?? []) };
+        summaries.set(project, summarizeProject(page));
+        await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page));
+      }
+      await writeTreeFile(dir, BROWSE_STATE, renderBrowseState(summaries));
+    });
+    await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(summaries));
     await replaceDirectory(join(root, SIMPLE), async (dir) => {
       await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
       await writeTreeFile(dir, 'index.json', renderRootJson(projects));
@@ -396,5 +466,83 @@ function unexpected(path: string, why: string): PackyardError {
   return new PackyardError('CONFIG_INVALID', `${path} does not belong in the index: ${why}`, {
     file: path,
     hint: 'move it out of the index directory, or add it with addFilesToIndex',
+  });
+}
+
+/** Options of yankFile. */
+export interface YankOptions {
+  /** Why the file is yanked (PEP 592's reason, shown by pip); default: yanked without a reason. */
+  reason?: string;
+}
+
+/** What yankFile or unyankFile did. */
+export interface YankResult {
+  filename: string;
+  /** The normalised project the file belongs to. */
+  project: string;
+  /** The file's mark now: absent when not yanked, `true` or the reason. */
+  yanked?: true | string;
+  /** False when the file already had that mark: nothing was written. */
+  changed: boolean;
+}
+
+/**
+ * Marks a file of a directory index yanked (PEP 592): installers skip it unless a requirement pins
+ * its version exactly. The file stays where it is; the project's JSON, HTML and browsable pages
+ * are rewritten (all or none). Yanking again with the same reason changes nothing.
+ */
+export async function yankFile(
+  indexDir: string,
+  filename: string,
+  options: YankOptions = {},
+): Promise<YankResult> {
+  const reason = options.reason?.trim();
+  return setYanked(indexDir, filename, reason === undefined || reason === '' ? true : reason);
+}
+
+/** Takes a file's yanked mark away again (see yankFile). */
+export async function unyankFile(indexDir: string, filename: string): Promise<YankResult> {
+  return setYanked(indexDir, filename, undefined);
+}
+
+async function setYanked(
+  indexDir: string,
+  filename: string,
+  yanked: true | string | undefined,
+): Promise<YankResult> {
+  const root = resolve(indexDir);
+  const parsed = checkDistributionFilename(filename, filename);
+  const project = parsed.normalizedName;
+  const notFound = (): PackyardError =>
+    new PackyardError('CONFIG_INVALID', `${filename} is not in the index ${root}`, {
+      file: root,
+      field: 'filename',
+      value: filename,
+      hint: 'name a file the index lists (its simple/<project>/index.json), e.g. as `pkg-index add` printed it',
+    });
+  // Checked before the lock, so a mistyped name never creates anything.
+  if ((await readProjectState(root, project)) === undefined) throw notFound();
+  return withIndexLock(root, async (assertHeld) => {
+    const state = await readProjectState(root, project);
+    const entry = state?.files.find((file) => file.filename === filename);
+    if (state === undefined || entry === undefined) throw notFound();
+    const result: YankResult = { filename, project, changed: entry.yanked !== yanked };
+    if (yanked !== undefined) result.yanked = yanked;
+    if (!result.changed) return result;
+    if (yanked === undefined) delete entry.yanked;
+    else entry.yanked = yanked;
+    const page = { name: project, files: state.files };
+    const undo: (() => Promise<unknown>)[] = [];
+    try {
+      assertHeld();
+      const dir = join(root, SIMPLE, project);
+      await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+      await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
+      await writeBrowsePages(root, [page], undo);
+    } catch (error) {
+      for (const step of undo.reverse()) await step().catch(() => {});
+      throw error;
+    }
+    return result;
   });
 }

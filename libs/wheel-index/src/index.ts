@@ -1,6 +1,10 @@
 export {
   addFilesToIndex,
   writeIndex,
+  yankFile,
+  unyankFile,
+  type YankOptions,
+  type YankResult,
   type AddFilesOptions,
   type AddFilesResult,
   type WriteIndexOptions,
@@ -21,7 +25,22 @@ export {
   type DistributionFilename,
 } from './filename.js';
 export { parseCoreMetadata, readDistributionMetadata, type CoreMetadata } from './metadata.js';
-export { inspectDistribution, type InspectedFile } from './inspect.js';
+export {
+  inspectDistribution,
+  explainIndexFilename,
+  checkIndexFilename,
+  type InspectedFile,
+} from './inspect.js';
+export {
+  renderBrowseRootHtml,
+  renderBrowseProjectHtml,
+  summarizeProject,
+  latestVersion,
+  formatSize,
+  BROWSE_DIR,
+  BROWSE_STATE,
+  type ProjectSummary,
+} from './browse.js';
 export {
   renderProjectHtml,
   renderProjectJson,

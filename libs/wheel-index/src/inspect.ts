@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { PackyardError, sha256File } from '@packyard/core';
-import { normalizeProjectName } from '@packyard/pypi-client';
-import { explainDistributionFilename, type DistributionFilename } from './filename.js';
+import { explainDistributionFilename, normalizeProjectName, type DistributionFilename } from './filename.js';
 import { parseCoreMetadata, readDistributionMetadata } from './metadata.js';
 import { compareVersionStrings, isPep440 } from './versions.js';
 
@@ -34,6 +33,48 @@ export function checkDistributionFilename(filename: string, where: string): Dist
       hint: 'index only wheels and sdists named as the packaging specifications say (build them with a standard build backend)',
     },
   );
+}
+
+// Linux, macOS and Windows all cap one path component at 255 bytes (NAME_MAX); Linux caps a whole
+// path at 4096 bytes with its terminating NUL (PATH_MAX).
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
+const METADATA_SUFFIX = '.metadata';
+
+/**
+ * Says why the index cannot hold a file of this name, or returns the parsed name: a valid
+ * distribution file name whose every path in the index fits the file system. A wheel gets a
+ * `<name>.metadata` file beside it, so its name may have at most 246 characters; temporary names
+ * never grow with the file's. With `indexDir`, the whole paths under it are checked too. Pure.
+ */
+export function explainIndexFilename(filename: string, indexDir?: string): DistributionFilename | string {
+  const parsed = explainDistributionFilename(filename);
+  if (typeof parsed === 'string') return parsed;
+  const longest = parsed.kind === 'wheel' ? `${filename}${METADATA_SUFFIX}` : filename;
+  if (Buffer.byteLength(longest) > NAME_MAX) {
+    return parsed.kind === 'wheel'
+      ? `it is ${filename.length} characters long, and the index keeps its metadata beside it as ${JSON.stringify(`…${METADATA_SUFFIX}`)}, a name that must fit in ${NAME_MAX} bytes: a wheel's name may have at most ${NAME_MAX - METADATA_SUFFIX.length} characters`
+      : `it is ${filename.length} characters long, and a file name must fit in ${NAME_MAX} bytes`;
+  }
+  if (indexDir !== undefined) {
+    const path = join(resolve(indexDir), 'files', parsed.normalizedName, longest);
+    if (Buffer.byteLength(path) > PATH_MAX) {
+      return `the index would store it as ${path}, which is ${Buffer.byteLength(path)} bytes long, more than the ${PATH_MAX} a path may have`;
+    }
+  }
+  return parsed;
+}
+
+/** Like checkDistributionFilename, with explainIndexFilename's limits: throws CONFIG_INVALID. */
+export function checkIndexFilename(filename: string, where: string, indexDir?: string): DistributionFilename {
+  const result = explainIndexFilename(filename, indexDir);
+  if (typeof result !== 'string') return result;
+  throw new PackyardError('CONFIG_INVALID', `"${filename}" cannot be added to the index: ${result}`, {
+    file: where,
+    field: 'filename',
+    value: filename,
+    hint: 'shorten the file name (a shorter build tag, or fewer compressed tags), or rename the project',
+  });
 }
 
 /**

@@ -2,8 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PackyardError, writeFileAtomically } from '@packyard/core';
-import { normalizeProjectName } from '@packyard/pypi-client';
-import { explainDistributionFilename, type DistributionFilename } from './filename.js';
+import {
+  BROWSE_DIR,
+  BROWSE_STATE,
+  parseBrowseState,
+  renderBrowseProjectHtml,
+  renderBrowseRootFromState,
+  renderBrowseState,
+  summarizeProject,
+  type ProjectSummary,
+} from './browse.js';
+import { explainDistributionFilename, normalizeProjectName, type DistributionFilename } from './filename.js';
 import {
   forEachLimited,
   formatUploadTime,
@@ -233,7 +242,7 @@ function toEntry(entry: PackageListEntry, parsed: DistributionFilename, base: st
 /** The file that records, per project, a digest of the list lines its pages were built from. */
 export const PACKAGE_LIST_STATE = 'package-list-state.json';
 // Bumped whenever the pages' rendering changes, so an old state never keeps stale pages.
-const RENDER_GENERATION = 2;
+const RENDER_GENERATION = 3;
 const REBUILD_ABOVE = 200;
 
 interface PackageListState {
@@ -296,8 +305,14 @@ export async function writeIndexFromPackageList(
   return withIndexLock(root, async (assertHeld) => {
     const simple = join(root, 'simple');
     // The state only vouches for pages that are still there.
+    const browse = join(root, BROWSE_DIR);
+    const browseState =
+      options.full === true
+        ? undefined
+        : await readFile(join(browse, BROWSE_STATE), 'utf8').catch(() => undefined);
+    const summaries = parseBrowseState(browseState);
     const previous =
-      options.full === true || !(await isFile(join(simple, 'index.json')))
+      options.full === true || summaries === undefined || !(await isFile(join(simple, 'index.json')))
         ? undefined
         : await readState(join(root, PACKAGE_LIST_STATE));
     const changed =
@@ -322,6 +337,17 @@ export async function writeIndexFromPackageList(
     const pageOf = (project: string): ProjectPage => pages.get(project) as ProjectPage;
 
     if (full) {
+      const all = new Map<string, ProjectSummary>();
+      await replaceDirectory(browse, async (dir) => {
+        await forEachLimited(projects, 16, async (project) => {
+          const page = pageOf(project);
+          all.set(project, summarizeProject(page));
+          await mkdir(join(dir, project));
+          await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page));
+        });
+        await writeTreeFile(dir, BROWSE_STATE, renderBrowseState(all));
+      });
+      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(all));
       await replaceDirectory(simple, async (dir) => {
         await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
         await writeTreeFile(dir, 'index.json', renderRootJson(projects));
@@ -346,6 +372,20 @@ export async function writeIndexFromPackageList(
       await writeFileAtomically(join(simple, project, 'index.html'), renderProjectHtml(page));
     }
     for (const project of removed) await rm(join(simple, project), { recursive: true, force: true });
+    const kept = summaries as Map<string, ProjectSummary>;
+    for (const project of written) {
+      const page = pageOf(project);
+      kept.set(project, summarizeProject(page));
+      await writeFileAtomically(join(browse, project, 'index.html'), renderBrowseProjectHtml(page));
+    }
+    for (const project of removed) {
+      kept.delete(project);
+      await rm(join(browse, project), { recursive: true, force: true });
+    }
+    if (written.length > 0 || removed.length > 0) {
+      await writeFileAtomically(join(browse, BROWSE_STATE), renderBrowseState(kept));
+      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(kept));
+    }
     const projectSetChanged =
       removed.length > 0 || written.some((project) => previous?.projects[project] === undefined);
     if (projectSetChanged) {

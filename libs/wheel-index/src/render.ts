@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { PackyardError } from '@packyard/core';
-import Handlebars from 'handlebars';
+import type HandlebarsModule from 'handlebars';
+// The runtime alone: the templates are precompiled (scripts/precompile-templates.mjs). Its own
+// type declarations are empty, so it is typed as the full module it is a part of.
+import runtime from 'handlebars/runtime.js';
 import { parseDistributionFilename } from './filename.js';
+import { TEMPLATE_SPECS } from './templates.generated.js';
 import type { IndexEntry, ProjectPage } from './types.js';
 import { compareVersionStrings } from './versions.js';
 
@@ -11,7 +14,14 @@ import { compareVersionStrings } from './versions.js';
 const API_VERSION = '1.1';
 const API_VERSION_WITHOUT_SIZES = '1.0';
 
-const handlebars = Handlebars.create();
+const Handlebars = runtime as unknown as typeof HandlebarsModule;
+
+/** A fresh Handlebars runtime environment (helpers registered on it stay on it). */
+export function createHandlebars(): typeof HandlebarsModule {
+  return Handlebars.create();
+}
+
+const handlebars = createHandlebars();
 // HTML-escapes & < > " ' for text and quoted attributes (either quote). Handlebars' default
 // escaping also turns `=` into `&#x3D;`, which is valid HTML but puts an entity inside every
 // `#sha256=` fragment and `>=3.8` specifier; the PEP 503 examples (and every index) write a bare `=`.
@@ -33,17 +43,18 @@ const HTML_ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-const COMPILE_OPTIONS = { strict: false, knownHelpers: { e: true }, knownHelpersOnly: true, data: false };
-
 let projectTemplate: HandlebarsTemplateDelegate | undefined;
 let rootTemplate: HandlebarsTemplateDelegate | undefined;
 
-/** The directory the page templates ship in (`templates/` beside `src/` and `dist/`). */
-export const TEMPLATES_DIR = new URL('../templates/', import.meta.url);
+/** A precompiled template (`templates/<name>`) bound to a Handlebars runtime with its helpers. */
+export function precompiledTemplate(env: typeof HandlebarsModule, name: string): HandlebarsTemplateDelegate {
+  const spec = (TEMPLATE_SPECS as Record<string, TemplateSpecification | undefined>)[name];
+  if (spec === undefined) throw new PackyardError('INTERNAL', `no precompiled template ${name}`);
+  return env.template(spec);
+}
 
 function template(name: string): HandlebarsTemplateDelegate {
-  const source = readFileSync(new URL(name, TEMPLATES_DIR), 'utf8');
-  return handlebars.compile(source, COMPILE_OPTIONS);
+  return precompiledTemplate(handlebars, name);
 }
 
 /** Sorts files into index order: PEP 440 version, wheels before the sdist, then by name. Pure. */

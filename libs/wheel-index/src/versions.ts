@@ -121,3 +121,9 @@ function compareLocal(a: (number | string)[] | null, b: (number | string)[] | nu
   }
   return a.length - b.length;
 }
+
+/** True for a PEP 440 pre-release or development release (`1.0rc1`, `1.0.dev2`). Pure. */
+export function isPrerelease(version: string): boolean {
+  const p = parsed(version);
+  return p !== null && (p.pre !== null || p.dev !== null);
+}

@@ -96,7 +96,7 @@ it('builds PEP 503 + PEP 691 pages for files stored elsewhere', async () => {
     removed: [],
     full: true,
   });
-  expect((await readdir(out)).sort()).toEqual(['package-list-state.json', 'simple']);
+  expect((await readdir(out)).sort()).toEqual(['index.html', 'package-list-state.json', 'project', 'simple']);
   const page = await readJson(join(out, 'simple/demo-pkg/index.json'));
   expect(page).toEqual({
     meta: { 'api-version': '1.0' },

@@ -1,8 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'htmlparser2';
+import { runTool } from '@packyard/core';
 import {
+  formatSize,
+  latestVersion,
   parseProjectJson,
+  renderBrowseProjectHtml,
+  renderBrowseRootHtml,
+  summarizeProject,
   renderProjectHtml,
   renderProjectJson,
   renderRootHtml,
@@ -115,4 +121,67 @@ it('says API 1.0 when a file has no size, since PEP 700 makes size mandatory in 
   expect(JSON.parse(renderProjectJson(withoutSize)).meta).toEqual({ 'api-version': '1.0' });
   expect(renderProjectHtml(withoutSize)).toContain(`<meta name='pypi:repository-version' content='1.0' />`);
   expect(JSON.parse(renderProjectJson(page)).meta).toEqual({ 'api-version': '1.1' });
+});
+
+describe('pages for people', () => {
+  it('render a project page and a root page (golden), hostile values as text', async () => {
+    const html = renderBrowseProjectHtml(page);
+    await expectGolden('browse-project.html', html);
+    await expectGolden(
+      'browse-root.html',
+      renderBrowseRootHtml([summarizeProject(page), { name: 'other-project', versions: 1, files: 1 }]),
+    );
+    const texts: string[] = [];
+    const tags = new Set<string>();
+    const parser = new Parser(
+      {
+        onopentag: (name) => tags.add(name),
+        ontext: (text) => texts.push(text),
+      },
+      { decodeEntities: true },
+    );
+    parser.write(html);
+    parser.end();
+    expect(tags.has('script')).toBe(false);
+    expect(texts.join('')).toContain(`broken ${hostile} & 'quoted'`);
+    expect(texts.join('')).toContain(`>=3.8 ${hostile}`);
+  });
+
+  it('call the highest final release with an unyanked file the latest, then a pre-release', () => {
+    const entry = (version: string, yanked?: true): IndexEntry => ({
+      filename: `demo-${version}.tar.gz`,
+      url: `demo-${version}.tar.gz`,
+      version,
+      hashes: {},
+      ...(yanked ? { yanked } : {}),
+    });
+    const sorted = (...entries: IndexEntry[]) => sortIndexEntries(entries);
+    expect(latestVersion(sorted(entry('1.0'), entry('2.0rc1'), entry('1.10')))).toBe('1.10');
+    expect(latestVersion(sorted(entry('1.0'), entry('1.1', true)))).toBe('1.0');
+    expect(latestVersion(sorted(entry('1.0rc1'), entry('1.0.dev2')))).toBe('1.0rc1');
+    expect(latestVersion(sorted(entry('1.0', true)))).toBeUndefined();
+    expect(summarizeProject(page)).toEqual({
+      name: 'demo',
+      latest: '1.10.0',
+      released: '2024-01-03T00:00:00.000000Z',
+      versions: 2,
+      files: 3,
+    });
+  });
+
+  it('format sizes in binary units', () => {
+    expect([0, 1023, 1024, 11053, 5 * 1024 * 1024, 300 * 1024 * 1024].map(formatSize)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.0 KiB',
+      '10.8 KiB',
+      '5.0 MiB',
+      '300 MiB',
+    ]);
+  });
+});
+
+it('ships templates precompiled from the current templates/*.hbs', async () => {
+  const script = fileURLToPath(new URL('../scripts/precompile-templates.mjs', import.meta.url));
+  await expect(runTool(process.execPath, [script, '--check'])).resolves.toBeDefined();
 });

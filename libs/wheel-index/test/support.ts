@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, relative, sep } from 'node:path';
+import { dirname, extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '@packyard/core';
-import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
+import { defaultPackyardHome, toolCacheEnv, type Tools } from '@packyard/pex-builder';
+import yauzl from 'yauzl';
 
 const MAKE_DIST = fileURLToPath(new URL('./fixtures/make_dist.py', import.meta.url));
 const PYPI_SIMPLE = 'pypi-simple==1.8.0';
@@ -224,4 +236,135 @@ function prefersJson(accept: string): boolean {
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * A real distribution from the index pip is configured with (`pip download --no-deps
+ * --only-binary :all: <requirement>`, pinned), downloaded once into packyard's home and reused.
+ */
+export async function realDistribution(requirement: string): Promise<string> {
+  const cache = join(defaultPackyardHome(), 'test-downloads', requirement.replace(/[^A-Za-z0-9.=_-]/g, '_'));
+  const found = await readdir(cache).catch(() => [] as string[]);
+  const hit = found.find((name) => name.endsWith('.whl'));
+  if (hit !== undefined) return join(cache, hit);
+  await mkdir(dirname(cache), { recursive: true });
+  const staging = await mkdtemp(`${cache}.tmp-`);
+  try {
+    await runTool(await realPython(), [
+      '-m',
+      'pip',
+      'download',
+      '--quiet',
+      '--no-deps',
+      '--only-binary',
+      ':all:',
+      '--dest',
+      staging,
+      requirement,
+    ]);
+    await rename(staging, cache).catch(async (error: NodeJS.ErrnoException) => {
+      // Another test file downloaded it first.
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return realDistribution(requirement);
+}
+
+/** Where a zip member's compressed bytes start and how many there are (from its local header). */
+export async function memberData(
+  path: string,
+  member: string,
+): Promise<{ start: number; length: number; method: number }> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+  try {
+    const entry = await new Promise<yauzl.Entry>((resolve, reject) => {
+      zip.on('entry', (e: yauzl.Entry) => (e.fileName === member ? resolve(e) : zip.readEntry()));
+      zip.on('end', () => reject(new Error(`${path} has no member ${member}`)));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    const bytes = await readFile(path);
+    const header = entry.relativeOffsetOfLocalHeader;
+    const start = header + 30 + bytes.readUInt16LE(header + 26) + bytes.readUInt16LE(header + 28);
+    return { start, length: entry.compressedSize, method: entry.compressionMethod };
+  } finally {
+    zip.close();
+  }
+}
+
+/**
+ * Copies a wheel to `out` with one member's compressed bytes damaged (16 bytes from its middle
+ * inverted); the zip directory, every other member and the METADATA stay intact.
+ */
+export async function damageMember(wheel: string, member: string, out: string): Promise<string> {
+  const { start, length } = await memberData(wheel, member);
+  const bytes = await readFile(wheel);
+  const middle = start + Math.floor(length / 2) - 8;
+  for (let i = middle; i < middle + 16; i += 1) bytes[i] = (bytes[i] as number) ^ 0xff;
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, bytes);
+  return out;
+}
+
+/**
+ * Rewrites a wheel with Python's zipfile: `edits` maps a member to new text (its CRC is then
+ * right) or to null to store it uncompressed as it is. RECORD is left as it was.
+ */
+export async function rewriteWheel(
+  wheel: string,
+  out: string,
+  edits: Record<string, string | null>,
+): Promise<string> {
+  await mkdir(dirname(out), { recursive: true });
+  const script = `
+import json, sys, zipfile
+src, dst, edits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+    for info in zin.infolist():
+        data = zin.read(info.filename)
+        if info.filename in edits:
+            if edits[info.filename] is None:
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                data = edits[info.filename].encode()
+        zout.writestr(info, data)
+`;
+  await runTool(await realPython(), ['-c', script, wheel, out, JSON.stringify(edits)]);
+  return out;
+}
+
+/** Copies `file` to `dir/name` (a real file under another name). */
+export async function copyAs(file: string, dir: string, name: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const out = join(dir, name);
+  await copyFile(file, out);
+  return out;
+}
+
+/** Every directory (with a trailing slash) and every file's sha256 under `dir`, lock left out. */
+export async function treeSnapshot(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    const entries = await readdir(current, { withFileTypes: true });
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(current, entry.name);
+      if (entry.name === '.packyard-index.lock') continue;
+      if (entry.isDirectory()) {
+        out.push(`${relative(dir, path)}/`);
+        await walk(path);
+      } else {
+        out.push(
+          `${relative(dir, path)} ${createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex')}`,
+        );
+      }
+    }
+  };
+  await walk(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  return out;
 }

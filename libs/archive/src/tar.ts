@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { produceAtomically } from '@packyard/core';
+import lzma from 'lzma-native';
 import { pack as createTarPack, type Pack } from 'tar-stream';
+import { CompressStream } from 'zstd-napi';
 import { planArchiveEntries, type ArchiveEntry } from './entries.js';
 import { createDeterministicGzip, createGzipOsBytePin } from './gzip.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
@@ -18,36 +21,98 @@ import {
   type ArchiveResult,
 } from './write-common.js';
 
-/** Knobs for `writeTarGz`; every one has a fixed default so output never depends on the machine. */
-export interface TarGzOptions {
+/** Knobs for the tar writers; every one has a fixed default so output never depends on the machine. */
+export interface TarOptions {
   /** Seconds since the epoch written into every header; default `defaultMtime(process.env)`. */
   mtime?: number;
-  /** gzip level 0-9, default 9. */
+  /** Compression level: gzip 0-9 (default 9), xz 1-9 (default 6, as `xz`), zstd 1-19 (default 3, as `zstd`). */
   level?: number;
   /** Aborting stops the write; nothing is left at the output path. */
   signal?: AbortSignal;
 }
 
+/** Knobs for `writeTarGz` (the same as every tar writer's). */
+export type TarGzOptions = TarOptions;
+
+/** The compressions a tar can be written with. */
+export type TarCompression = 'gzip' | 'xz' | 'zstd';
+
 const READ_CHUNK_BYTES = 256 * 1024;
 
+interface Compressor {
+  name: string;
+  defaultLevel: number;
+  minLevel: number;
+  maxLevel: number;
+  /** The transforms between the tar bytes and the digest, created fresh for each archive. */
+  create(level: number): Transform[];
+}
+
+const COMPRESSORS: Record<TarCompression, Compressor> = {
+  gzip: {
+    name: 'gzip',
+    defaultLevel: 9,
+    minLevel: 0,
+    maxLevel: 9,
+    create: (level) => [createDeterministicGzip(level), createGzipOsBytePin()],
+  },
+  // liblzma's single-threaded easy encoder (lzma-native picks the threaded one whenever `threads` is
+  // given), with the preset and the CRC64 check that `xz` uses by default: one block, one definition
+  // of the bytes.
+  // Level 0 is left out because lzma-native reads a preset of 0 as "the default".
+  xz: {
+    name: 'xz',
+    defaultLevel: 6,
+    minLevel: 1,
+    maxLevel: 9,
+    create: (level) => [lzma.createCompressor({ preset: level, check: lzma.CHECK_CRC64 })],
+  },
+  // No workers (nbWorkers 0 is zstd's single-threaded mode), a content checksum as `zstd` writes by
+  // default, and no content size (a stream does not know it in advance).
+  zstd: {
+    name: 'zstd',
+    defaultLevel: 3,
+    minLevel: 1,
+    maxLevel: 19,
+    create: (level) => [
+      new CompressStream({
+        compressionLevel: level,
+        checksumFlag: true,
+        contentSizeFlag: false,
+        dictIDFlag: false,
+        nbWorkers: 0,
+      }),
+    ],
+  },
+};
+
 /**
- * Writes a deterministic .tar.gz of `entries` to `outPath` (atomically) and returns its digests and
- * size, computed over the compressed bytes as they are written. Same inputs give the same bytes.
+ * Writes a deterministic tar of `entries`, compressed with `compression`, to `outPath` (atomically)
+ * and returns its digests and size, computed over the compressed bytes as they are written. Same
+ * inputs give the same bytes.
  */
-export async function writeTarGz(
+export async function writeTar(
   outPath: string,
   entries: ArchiveEntry[],
-  options: TarGzOptions = {},
+  compression: TarCompression,
+  options: TarOptions = {},
 ): Promise<ArchiveResult> {
+  const compressor = COMPRESSORS[compression];
   const planned = planArchiveEntries(entries);
   const mtime = checkMtime(options.mtime ?? defaultMtime());
-  const level = checkLevel(options.level ?? 9, 'gzip', 0, 9);
+  const level = checkLevel(
+    options.level ?? compressor.defaultLevel,
+    compressor.name,
+    compressor.minLevel,
+    compressor.maxLevel,
+  );
   const signal = options.signal;
   signal?.throwIfAborted();
 
   return produceAtomically(outPath, async (tmp) => {
     try {
-      const { digests, size } = await writeStreams(tmp, planned, new Date(mtime * 1000), level, signal);
+      const stages = compressor.create(level);
+      const { digests, size } = await writeStreams(tmp, planned, new Date(mtime * 1000), stages, signal);
       return { path: outPath, size, sha256: digests.sha256, digests };
     } catch (error) {
       throw asArchiveError(error, outPath);
@@ -55,14 +120,41 @@ export async function writeTarGz(
   });
 }
 
+/** Writes a deterministic .tar.gz (gzip level 9 unless given; see `writeTar`). */
+export function writeTarGz(
+  outPath: string,
+  entries: ArchiveEntry[],
+  options: TarOptions = {},
+): Promise<ArchiveResult> {
+  return writeTar(outPath, entries, 'gzip', options);
+}
+
+/** Writes a deterministic .tar.xz (xz preset 6 unless given; see `writeTar`). */
+export function writeTarXz(
+  outPath: string,
+  entries: ArchiveEntry[],
+  options: TarOptions = {},
+): Promise<ArchiveResult> {
+  return writeTar(outPath, entries, 'xz', options);
+}
+
+/** Writes a deterministic .tar.zst (zstd level 3 unless given; see `writeTar`). */
+export function writeTarZst(
+  outPath: string,
+  entries: ArchiveEntry[],
+  options: TarOptions = {},
+): Promise<ArchiveResult> {
+  return writeTar(outPath, entries, 'zstd', options);
+}
+
 // Two halves run at once: `feedEntries` pushes headers and file bytes into the tar packer (waiting
-// whenever it is full), and the pipeline drains it through gzip and the hash into the file. Whichever
+// whenever it is full), and the pipeline drains it through the compressor and the hash into the file. Whichever
 // half fails first destroys the other, and both are settled before the temp file is removed.
 async function writeStreams(
   tmp: string,
   entries: ArchiveEntry[],
   mtime: Date,
-  level: number,
+  stages: Transform[],
   signal: AbortSignal | undefined,
 ): Promise<{ digests: ArchiveDigests; size: number }> {
   const pack = createTarPack();
@@ -81,13 +173,7 @@ async function writeStreams(
   if (signal?.aborted) onAbort();
   try {
     const feeding = feedEntries(pack, entries, mtime, signal).catch(fail);
-    const draining = pipeline(
-      tarChunks(pack),
-      createDeterministicGzip(level),
-      createGzipOsBytePin(),
-      digest,
-      output,
-    ).catch(fail);
+    const draining = pipeline([Readable.from(tarChunks(pack)), ...stages, digest, output]).catch(fail);
     await Promise.all([feeding, draining]);
     // On failure the file may still be opening; produceAtomically must not remove it before then,
     // or the open would recreate it afterwards.

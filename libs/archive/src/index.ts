@@ -14,3 +14,47 @@ export {
 } from './tar.js';
 export { writeZip, type ZipOptions } from './zip.js';
 export { archiveFormatOf, writeArchive, ARCHIVE_SUFFIXES, type ArchiveFormat } from './formats.js';
+export {
+  canonicalJson,
+  keyHash,
+  parseCanonicalJson,
+  pythonFloatRepr,
+  Double,
+  type KeyObject,
+  type KeyValue,
+} from './canonical.js';
+export {
+  ArchiveStore,
+  DEFAULT_SCOPE,
+  fanOutPath,
+  resolveStoreDir,
+  checkScope,
+  type BlobHashes,
+  type DynamicRecord,
+} from './store.js';
+export { readTreeEntries } from './tree.js';
+export {
+  DEFAULT_DISTFILES_DIR,
+  copyToDistfiles,
+  renderManifest,
+  renderManifestLine,
+  renderSrcUri,
+  writeManifest,
+  type DistfileCopy,
+  type DistfileInfo,
+} from './portage.js';
+export {
+  ArchiveBuilder,
+  DEFAULT_CDN_URL,
+  checkFinalName,
+  checkTopDirectory,
+  createArchive,
+  findArchive,
+  fullKey,
+  resolveCdnUrl,
+  type CreateArchiveOptions,
+  type DynamicArchiveOptions,
+  type FindArchiveOptions,
+  type StoreArchiveOptions,
+  type StoredArchive,
+} from './dynamic.js';

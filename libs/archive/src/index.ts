@@ -58,3 +58,10 @@ export {
   type StoreArchiveOptions,
   type StoredArchive,
 } from './dynamic.js';
+export {
+  collectGarbage,
+  verifyStore,
+  type BlobProblem,
+  type GcReport,
+  type VerifyReport,
+} from './maintenance.js';

@@ -264,7 +264,7 @@ function dynamicRecordOf(data: KeyObject, path: string): DynamicRecord {
   return { key: key as KeyObject, hashes: asHashes(data['hashes'], path), metadata: metadata as KeyObject };
 }
 
-async function* walkFiles(dir: string): AsyncGenerator<string> {
+export async function* walkFiles(dir: string): AsyncGenerator<string> {
   let names;
   try {
     names = await readdir(dir, { withFileTypes: true });

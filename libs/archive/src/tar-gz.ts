@@ -2,19 +2,21 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { PackyardError, produceAtomically } from '@packyard/core';
+import { produceAtomically } from '@packyard/core';
 import { pack as createTarPack, type Pack } from 'tar-stream';
 import { planArchiveEntries, type ArchiveEntry } from './entries.js';
 import { createDeterministicGzip, createGzipOsBytePin } from './gzip.js';
-import { DigestCounter } from './hash.js';
+import { DigestCounter, type ArchiveDigests } from './hash.js';
 import { checkMtime, defaultMtime } from './mtime.js';
-
-/** What `writeTarGz` wrote: where, its sha256 (hex) and its size in bytes. */
-export interface ArchiveResult {
-  path: string;
-  sha256: string;
-  size: number;
-}
+import {
+  asArchiveError,
+  checkLevel,
+  dataBytes,
+  EXECUTABLE_MODE,
+  REGULAR_MODE,
+  sourceError,
+  type ArchiveResult,
+} from './write-common.js';
 
 /** Knobs for `writeTarGz`; every one has a fixed default so output never depends on the machine. */
 export interface TarGzOptions {
@@ -26,12 +28,10 @@ export interface TarGzOptions {
   signal?: AbortSignal;
 }
 
-const EXECUTABLE_MODE = 0o755;
-const REGULAR_MODE = 0o644;
 const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
- * Writes a deterministic .tar.gz of `entries` to `outPath` (atomically) and returns its sha256 and
+ * Writes a deterministic .tar.gz of `entries` to `outPath` (atomically) and returns its digests and
  * size, computed over the compressed bytes as they are written. Same inputs give the same bytes.
  */
 export async function writeTarGz(
@@ -41,13 +41,14 @@ export async function writeTarGz(
 ): Promise<ArchiveResult> {
   const planned = planArchiveEntries(entries);
   const mtime = checkMtime(options.mtime ?? defaultMtime());
-  const level = checkLevel(options.level ?? 9);
+  const level = checkLevel(options.level ?? 9, 'gzip', 0, 9);
   const signal = options.signal;
   signal?.throwIfAborted();
 
   return produceAtomically(outPath, async (tmp) => {
     try {
-      return { path: outPath, ...(await writeStreams(tmp, planned, new Date(mtime * 1000), level, signal)) };
+      const { digests, size } = await writeStreams(tmp, planned, new Date(mtime * 1000), level, signal);
+      return { path: outPath, size, sha256: digests.sha256, digests };
     } catch (error) {
       throw asArchiveError(error, outPath);
     }
@@ -63,7 +64,7 @@ async function writeStreams(
   mtime: Date,
   level: number,
   signal: AbortSignal | undefined,
-): Promise<{ sha256: string; size: number }> {
+): Promise<{ digests: ArchiveDigests; size: number }> {
   const pack = createTarPack();
   const digest = new DigestCounter();
   let firstError: unknown;
@@ -95,7 +96,7 @@ async function writeStreams(
     signal?.removeEventListener('abort', onAbort);
   }
   if (firstError !== undefined) throw firstError;
-  return { sha256: digest.sha256(), size: digest.size };
+  return { digests: digest.digests(), size: digest.size };
 }
 
 // Handing pipeline an async generator, not the streamx Pack itself, keeps Node's stream machinery
@@ -114,11 +115,7 @@ async function feedEntries(
     signal?.throwIfAborted();
     const header = { name: entry.name, mtime, type: 'file' as const, uid: 0, gid: 0, uname: '', gname: '' };
     if ('data' in entry.source) {
-      const data = entry.source.data;
-      const bytes =
-        typeof data === 'string'
-          ? Buffer.from(data, 'utf8')
-          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = dataBytes(entry.source.data);
       const mode = entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE;
       await new Promise<void>((resolve, reject) => {
         pack.entry({ ...header, mode, size: bytes.byteLength }, bytes, (error) =>
@@ -175,42 +172,4 @@ async function feedFile(
   } finally {
     await file.close();
   }
-}
-
-function sourceError(entry: ArchiveEntry, path: string, problem: string, cause?: unknown): PackyardError {
-  return new PackyardError(
-    'ARCHIVE_INVALID',
-    `source of archive entry ${JSON.stringify(entry.name)} (${path}) ${problem}`,
-    {
-      file: path,
-      field: 'source.path',
-      value: entry.name,
-      cause,
-      hint: 'archive only existing regular files, and do not change them while the archive is written',
-    },
-  );
-}
-
-function asArchiveError(error: unknown, outPath: string): unknown {
-  if (error instanceof PackyardError) return error;
-  // An abort keeps its AbortError (usually a DOMException, which is not always `instanceof Error`), so
-  // callers can tell "stopped on request" from a failure.
-  if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError')
-    return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new PackyardError('ARCHIVE_WRITE_FAILED', `writing the archive failed: ${message}`, {
-    file: outPath,
-    cause: error,
-    hint: 'check that the output directory exists, is writable and has space',
-  });
-}
-
-function checkLevel(level: number): number {
-  if (!Number.isInteger(level) || level < 0 || level > 9) {
-    throw new PackyardError('ARCHIVE_INVALID', `gzip level ${level} is not an integer in 0..9`, {
-      field: 'level',
-      value: level,
-    });
-  }
-  return level;
 }

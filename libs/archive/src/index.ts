@@ -65,3 +65,4 @@ export {
   type GcReport,
   type VerifyReport,
 } from './maintenance.js';
+export { LAYOUT_CONF, publishBlobs, type PublishBlobsOptions, type PublishReport } from './publish.js';

@@ -1,9 +1,9 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import { canonicalJson, type KeyObject } from './canonical.js';
 import { archiveFormatOf, writeArchive } from './formats.js';
-import type { ArchiveDigests } from './hash.js';
+import { digestFile, type ArchiveDigests } from './hash.js';
 import { copyToDistfiles, DEFAULT_DISTFILES_DIR, renderSrcUri, type DistfileCopy } from './portage.js';
 import { ArchiveStore, DEFAULT_SCOPE, fanOutPath, resolveStoreDir, type BlobHashes } from './store.js';
 import { readTreeEntries } from './tree.js';
@@ -310,4 +310,54 @@ export class ArchiveBuilder {
 /** Starts a new archive named `finalName` (its format follows the name); see `ArchiveBuilder`. */
 export function createArchive(finalName: string, options: CreateArchiveOptions = {}): ArchiveBuilder {
   return new ArchiveBuilder(finalName, options);
+}
+
+/**
+ * Stores an archive file that already exists (metatools' `store(existing=…)`) under `finalName` and
+ * `key`, as it is: its bytes are copied into the store and hashed there, so the record always
+ * describes the stored blob. The name must still end in a supported format.
+ */
+export async function storeExistingArchive(
+  finalName: string,
+  file: string,
+  options: CreateArchiveOptions & StoreArchiveOptions = {},
+): Promise<StoredArchive> {
+  checkFinalName(finalName);
+  const key = fullKey(finalName, options.key);
+  const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: new Date() };
+  canonicalJson(key, 'key');
+  canonicalJson(metadata, 'metadata');
+  const info = await stat(file).catch((error: unknown) => {
+    throw new PackyardError('ARCHIVE_INVALID', `${file} cannot be read: ${(error as Error).message}`, {
+      file,
+      cause: error,
+    });
+  });
+  if (!info.isFile()) throw new PackyardError('ARCHIVE_INVALID', `${file} is not a regular file`, { file });
+  const store = storeOf(options);
+  const temp = await store.tempPath(`existing-${finalName}`);
+  try {
+    await copyFile(file, temp);
+    const { digests, size } = await digestFile(temp);
+    const hashes = await store.insertBlob(temp, { ...digests, size });
+    const recordPath = await store.writeDynamic({ key, hashes, metadata });
+    const archive = storedArchive(
+      store,
+      finalName,
+      hashes,
+      key,
+      metadata,
+      recordPath,
+      resolveCdnUrl(options),
+    );
+    const distfilesDir = options.distfilesDir ?? DEFAULT_DISTFILES_DIR;
+    if (options.production !== true && distfilesDir !== false) {
+      archive.distfile = await copyToDistfiles(archive.blobPath, archive, distfilesDir);
+      if (archive.distfile.status === 'skipped')
+        options.log?.(`warning: not copied to distfiles: ${archive.distfile.reason}`);
+    }
+    return archive;
+  } finally {
+    await rm(temp, { force: true });
+  }
 }

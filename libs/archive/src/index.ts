@@ -52,6 +52,7 @@ export {
   findArchive,
   fullKey,
   resolveCdnUrl,
+  storeExistingArchive,
   type CreateArchiveOptions,
   type DynamicArchiveOptions,
   type FindArchiveOptions,

@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { produceAtomically } from '@packyard/core';
-import lzma from 'lzma-native';
 import { pack as createTarPack, type Pack } from 'tar-stream';
 import { CompressStream } from 'zstd-napi';
 import { planArchiveEntries, type ArchiveEntry } from './entries.js';
@@ -38,6 +38,18 @@ export type TarGzOptions = TarOptions;
 export type TarCompression = 'gzip' | 'xz' | 'zstd';
 
 const READ_CHUNK_BYTES = 256 * 1024;
+
+// The part of lzma-native 8 packyard uses, typed here: @types/lzma-native describes version 4, whose
+// option types no longer match (`check` is one of the numeric constants, not a string). Loaded
+// through require because it is a CommonJS module with a native addon.
+interface Lzma {
+  CHECK_CRC64: number;
+  /** The bundled liblzma's version, such as "5.2.3". */
+  versionString(): string;
+  /** `preset` 0 is read as "the default" (6); any `threads`, even 1, selects the threaded encoder. */
+  createCompressor(options: { preset: number; check: number }): Transform;
+}
+const lzma = createRequire(import.meta.url)('lzma-native') as Lzma;
 
 interface Compressor {
   name: string;

@@ -4,6 +4,7 @@ export { GZIP_OS_BYTE } from './gzip.js';
 export { hashFile, digestFile, type ArchiveDigests } from './hash.js';
 export { type ArchiveResult } from './write-common.js';
 export {
+  COMPRESSOR_VERSIONS,
   writeTar,
   writeTarGz,
   writeTarXz,

@@ -49,7 +49,19 @@ interface Lzma {
   /** `preset` 0 is read as "the default" (6); any `threads`, even 1, selects the threaded encoder. */
   createCompressor(options: { preset: number; check: number }): Transform;
 }
-const lzma = createRequire(import.meta.url)('lzma-native') as Lzma;
+const require = createRequire(import.meta.url);
+const lzma = require('lzma-native') as Lzma;
+const zstdBinding = require('zstd-napi/binding') as { versionString(): string };
+
+/**
+ * The compressor libraries that fix the .tar.xz and .tar.zst bytes: liblzma and zstd bundled inside
+ * the lzma-native and zstd-napi packages (not the system's), so they change only with those pins.
+ */
+export const COMPRESSOR_VERSIONS: Readonly<{ liblzma: string; zstd: string; zlib: string }> = Object.freeze({
+  liblzma: lzma.versionString(),
+  zstd: zstdBinding.versionString(),
+  zlib: process.versions.zlib ?? 'unknown',
+});
 
 interface Compressor {
   name: string;

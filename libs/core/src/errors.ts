@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'STORE_CONFLICT'
   | 'STORE_FAILED'
   | 'AUTH_MISSING'
+  | 'AUTH_FAILED'
   | 'VERIFY_FAILED'
   | 'INTERNAL'
   | 'ARCHIVE_INVALID'

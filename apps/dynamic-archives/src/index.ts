@@ -1,0 +1,1 @@
+export { main, exitCodeForError, EXIT, USAGE, type CliIo } from './cli.js';

@@ -1,0 +1,201 @@
+import { createWriteStream, type Stats } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { produceAtomically } from '@packyard/core';
+import { ZipFile } from 'yazl';
+import { planArchiveEntries, type ArchiveEntry } from './entries.js';
+import { DigestCounter, type ArchiveDigests } from './hash.js';
+import { checkMtime, defaultMtime, FALLBACK_MTIME } from './mtime.js';
+import {
+  asArchiveError,
+  checkLevel,
+  dataBytes,
+  EXECUTABLE_MODE,
+  REGULAR_MODE,
+  sourceError,
+  type ArchiveResult,
+} from './write-common.js';
+
+/** Knobs for `writeZip`; every one has a fixed default so output never depends on the machine. */
+export interface ZipOptions {
+  /** Seconds since the epoch for every entry; default `defaultMtime(process.env)`. Zip cannot hold times before 1980, so earlier ones are written as 1980-01-01T00:00:00Z. */
+  mtime?: number;
+  /** Deflate level 0-9 (0 stores entries uncompressed), default 9. */
+  level?: number;
+  /** Aborting stops the write; nothing is left at the output path. */
+  signal?: AbortSignal;
+}
+
+// S_IFREG: zip readers take the Unix file type from the top bits of the external attributes.
+const S_IFREG = 0o100000;
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Writes a deterministic .zip of `entries` to `outPath` (atomically) and returns its digests and size,
+ * computed over the bytes as they are written. Same inputs give the same bytes.
+ */
+export async function writeZip(
+  outPath: string,
+  entries: ArchiveEntry[],
+  options: ZipOptions = {},
+): Promise<ArchiveResult> {
+  const planned = planArchiveEntries(entries);
+  const mtime = Math.max(checkMtime(options.mtime ?? defaultMtime()), FALLBACK_MTIME);
+  const level = checkLevel(options.level ?? 9, 'deflate', 0, 9);
+  const signal = options.signal;
+  signal?.throwIfAborted();
+  // Every path source is checked before anything is written.
+  const stats = await Promise.all(planned.map(statSource));
+
+  return produceAtomically(outPath, async (tmp) => {
+    try {
+      const { digests, size } = await writeStreams(tmp, planned, stats, mtime, level, signal);
+      return { path: outPath, size, sha256: digests.sha256, digests };
+    } catch (error) {
+      throw asArchiveError(error, outPath);
+    }
+  });
+}
+
+async function statSource(entry: ArchiveEntry): Promise<Stats | undefined> {
+  if (!('path' in entry.source)) return undefined;
+  const path = entry.source.path;
+  let stats: Stats;
+  try {
+    stats = await stat(path);
+  } catch (error) {
+    throw sourceError(entry, path, `cannot be read: ${(error as Error).message}`, error);
+  }
+  if (!stats.isFile()) throw sourceError(entry, path, 'is not a regular file');
+  return stats;
+}
+
+async function writeStreams(
+  tmp: string,
+  entries: ArchiveEntry[],
+  stats: (Stats | undefined)[],
+  mtime: number,
+  level: number,
+  signal: AbortSignal | undefined,
+): Promise<{ digests: ArchiveDigests; size: number }> {
+  const zip = new ZipFile();
+  const digest = new DigestCounter();
+  const output = createWriteStream(tmp, { flags: 'wx', mode: REGULAR_MODE, flush: true });
+  let firstError: unknown;
+  const fail = (error: unknown): void => {
+    firstError ??= error;
+    (zip.outputStream as Readable).destroy(error instanceof Error ? error : new Error(String(error)));
+  };
+  zip.on('error', fail);
+  const onAbort = (): void => fail(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+
+  const date = new UtcWallClockDate(mtime * 1000);
+  let reading: { entry: ArchiveEntry; path: string } | undefined;
+  try {
+    entries.forEach((entry, index) => {
+      const common = { mtime: date, compressionLevel: level };
+      if ('data' in entry.source) {
+        const mode = S_IFREG | (entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE);
+        zip.addBuffer(dataBytes(entry.source.data), entry.name, { ...common, mode });
+        return;
+      }
+      const path = entry.source.path;
+      const stat = stats[index] as Stats;
+      const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
+      const mode = S_IFREG | (executable ? EXECUTABLE_MODE : REGULAR_MODE);
+      // Opened only when yazl reaches the entry, so one file is open at a time however many there are.
+      zip.addReadStreamLazy(entry.name, { ...common, mode, size: stat.size }, (callback) => {
+        reading = { entry, path };
+        openSource(entry, path, stat).then(
+          (stream) => {
+            stream.on('error', fail);
+            callback(null, stream);
+          },
+          (error: unknown) => fail(error),
+        );
+      });
+    });
+    zip.end();
+    await pipeline(zip.outputStream, digest, output).catch(fail);
+    if (!output.closed) await new Promise<void>((resolve) => output.once('close', () => resolve()));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (firstError !== undefined) throw mapYazlError(firstError, reading);
+  return { digests: digest.digests(), size: digest.size };
+}
+
+// The file read is the one that was checked: same inode, same size. yazl itself fails the entry if
+// the stream then yields a different number of bytes than that size.
+async function openSource(entry: ArchiveEntry, path: string, checked: Stats): Promise<Readable> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw sourceError(entry, path, `cannot be read: ${(error as Error).message}`, error);
+  }
+  const now = await handle.stat();
+  if (now.ino !== checked.ino || now.dev !== checked.dev || now.size !== checked.size) {
+    await handle.close();
+    throw sourceError(
+      entry,
+      path,
+      `changed while being archived (it was ${checked.size} bytes when checked)`,
+    );
+  }
+  return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+}
+
+function mapYazlError(error: unknown, reading: { entry: ArchiveEntry; path: string } | undefined): unknown {
+  // yazl checks the byte count against the size given, but does not say which entry; it is the one
+  // being read.
+  if (
+    reading !== undefined &&
+    error instanceof Error &&
+    error.message === 'file data stream has unexpected number of bytes'
+  ) {
+    return sourceError(reading.entry, reading.path, 'changed size while being archived', error);
+  }
+  return error;
+}
+
+/**
+ * A Date whose local-time getters return its UTC fields. Zip's DOS date and time fields have no time
+ * zone and yazl fills them from the local getters, so without this the same archive would differ by
+ * the TZ of the machine that wrote it. The exact UTC time still goes into the Info-ZIP "UT" extra
+ * field, which yazl takes from `getTime()`. `valueOf` gives the wall-clock value seen as local time,
+ * so yazl's clamp to its (local) 1980..2107 range compares like with like.
+ */
+class UtcWallClockDate extends Date {
+  override getFullYear(): number {
+    return this.getUTCFullYear();
+  }
+  override getMonth(): number {
+    return this.getUTCMonth();
+  }
+  override getDate(): number {
+    return this.getUTCDate();
+  }
+  override getHours(): number {
+    return this.getUTCHours();
+  }
+  override getMinutes(): number {
+    return this.getUTCMinutes();
+  }
+  override getSeconds(): number {
+    return this.getUTCSeconds();
+  }
+  override valueOf(): number {
+    return new Date(
+      this.getUTCFullYear(),
+      this.getUTCMonth(),
+      this.getUTCDate(),
+      this.getUTCHours(),
+      this.getUTCMinutes(),
+      this.getUTCSeconds(),
+    ).getTime();
+  }
+}

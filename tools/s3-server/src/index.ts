@@ -1,0 +1,2 @@
+export { provisionVersitygw, VERSITYGW_VERSION, type ProvisionVersitygwOptions } from './provision.js';
+export { startS3Server, type S3Server, type S3ServerOptions } from './server.js';

@@ -1,0 +1,57 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { provisionVersitygw, startS3Server, VERSITYGW_VERSION } from '../src/index.js';
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('startS3Server', () => {
+  it('builds the pinned versitygw once, serves a bucket on loopback, and stops by pid', async () => {
+    const binary = await provisionVersitygw();
+    expect(binary).toMatch(
+      new RegExp(`/tools/versitygw-${VERSITYGW_VERSION.replace(/\./g, '\\.')}/versitygw$`),
+    );
+    expect(await provisionVersitygw()).toBe(binary);
+
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-s3-server-'));
+    const server = await startS3Server({ dir, bucket: 'mip-packages' });
+    expect(server.endpoint).toBe(`http://127.0.0.1:${server.port}`);
+    expect(server.env).toEqual({
+      AWS_ACCESS_KEY_ID: server.accessKey,
+      AWS_SECRET_ACCESS_KEY: server.secretKey,
+      AWS_ENDPOINT_URL: server.endpoint,
+      AWS_REGION: 'us-east-1',
+    });
+    expect(await readdir(join(dir, 'data'))).toEqual(['mip-packages']);
+    expect(await listening(server.port)).toBe(true);
+    await server.stop();
+    expect(alive(server.pid)).toBe(false);
+    expect(await listening(server.port)).toBe(false);
+
+    // Brought back on the same port, over the same data.
+    const again = await startS3Server({ dir, port: server.port, bucket: 'mip-packages' });
+    expect(again.port).toBe(server.port);
+    await again.kill();
+    expect(alive(again.pid)).toBe(false);
+    // The first run on a machine builds versitygw (minutes); this guard is far above that.
+  }, 1_800_000);
+});

@@ -282,13 +282,7 @@ export class ArchiveBuilder {
       resolveCdnUrl(this.#options),
     );
 
-    const distfilesDir = this.#options.distfilesDir ?? DEFAULT_DISTFILES_DIR;
-    if (this.#options.production !== true && distfilesDir !== false) {
-      archive.distfile = await copyToDistfiles(archive.blobPath, archive, distfilesDir);
-      if (archive.distfile.status === 'skipped') {
-        this.#options.log?.(`warning: not copied to distfiles: ${archive.distfile.reason}`);
-      }
-    }
+    await copyForPortage(archive, this.#options);
     await this.cleanup();
     return archive;
   }
@@ -350,14 +344,20 @@ export async function storeExistingArchive(
       recordPath,
       resolveCdnUrl(options),
     );
-    const distfilesDir = options.distfilesDir ?? DEFAULT_DISTFILES_DIR;
-    if (options.production !== true && distfilesDir !== false) {
-      archive.distfile = await copyToDistfiles(archive.blobPath, archive, distfilesDir);
-      if (archive.distfile.status === 'skipped')
-        options.log?.(`warning: not copied to distfiles: ${archive.distfile.reason}`);
-    }
+    await copyForPortage(archive, options);
     return archive;
   } finally {
     await rm(temp, { force: true });
+  }
+}
+
+// metatools copies a new archive into distfiles outside production, so a local emerge finds it
+// before the CDN serves it; a directory this user cannot write is a warning, not a failure.
+async function copyForPortage(archive: StoredArchive, options: CreateArchiveOptions): Promise<void> {
+  const distfilesDir = options.distfilesDir ?? DEFAULT_DISTFILES_DIR;
+  if (options.production === true || distfilesDir === false) return;
+  archive.distfile = await copyToDistfiles(archive.blobPath, archive, distfilesDir);
+  if (archive.distfile.status === 'skipped') {
+    options.log?.(`warning: not copied to distfiles: ${archive.distfile.reason}`);
   }
 }

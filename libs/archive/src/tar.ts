@@ -263,6 +263,10 @@ async function feedFile(
       sink = pack.entry({ ...header, mode, size: stat.size }, (error) => (error ? reject(error) : resolve()));
     });
     finished.catch(() => undefined); // awaited below; this only stops an early rejection counting as unhandled
+    // When the pack is destroyed (an abort, a failed write) the entry's stream emits 'error' too; the
+    // callback above already carries it, so a listener keeps it from being an unhandled 'error' event
+    // when it comes while this loop is not waiting for 'drain'.
+    sink.on('error', () => undefined);
 
     let written = 0;
     for await (const chunk of file.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK_BYTES })) {

@@ -173,7 +173,7 @@ describe('Portage integration', () => {
     expect((error as { file: string }).file).toBe('/x/Manifest');
   });
 
-  it('copies into a writable distfiles directory, and skips a read-only one with a warning', async () => {
+  it('copies into a writable distfiles directory, skips a missing one with a warning, and never copies in production', async () => {
     const storeDir = await aStoreDir();
     const distfiles = await mkdtemp(join(root, 'distfiles-'));
     const builder = createArchive('copy-1.tar.gz', { storeDir, distfilesDir: distfiles });

@@ -17,7 +17,7 @@ const nameField = z
   .refine((v) => !v.includes('/') && !v.includes('..'), {
     error: (issue) => `${JSON.stringify(issue.input)} must not contain "/" or ".."`,
   })
-  .refine((v) => v.includes('/') || v.includes('..') || NAME.test(v), {
+  .refine((v) => v === '' || v.includes('/') || v.includes('..') || NAME.test(v), {
     error: (issue) => `${JSON.stringify(issue.input)} may hold only letters, digits and _ . + -`,
   });
 
@@ -29,7 +29,7 @@ const part = (what: string) =>
       error: (issue) =>
         `${JSON.stringify(issue.input)} must not contain "-" (it separates the parts of the .mhl name)`,
     })
-    .refine((v) => v.includes('-') || PART.test(v), {
+    .refine((v) => v === '' || v.includes('-') || PART.test(v), {
       error: (issue) =>
         `${JSON.stringify(issue.input)} is not a valid ${what} (letters, digits and _ . + only)`,
     });
@@ -160,10 +160,7 @@ export function validateAgainst<T extends z.ZodType>(schema: T, data: unknown, f
     }
   }
   const [first, ...rest] = problems;
-  const message = [
-    `${first!.path}: ${first!.message}`,
-    ...rest.map((p) => `${file}: ${p.path}: ${p.message}`),
-  ].join('\n');
+  const message = [first!.message, ...rest.map((p) => `${file}: ${p.path}: ${p.message}`)].join('\n');
   throw new PackyardError('CONFIG_INVALID', message, { file, field: first!.path, value: first!.value });
 }
 

@@ -5,10 +5,15 @@
 set -euo pipefail
 version="${PACKYARD_OCTAVE_VERSION:-7.3.0-2}"
 installed() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
-if [ "$(installed octave)" = "$version" ] && [ "$(installed octave-dev)" = "$version" ] \
-  && command -v octave-cli >/dev/null && command -v mkoctfile >/dev/null; then
-  exit 0
-fi
+ready() {
+  [ "$(installed octave)" = "$version" ] && [ "$(installed octave-dev)" = "$version" ] \
+    && command -v octave-cli >/dev/null && command -v mkoctfile >/dev/null
+}
+ready && exit 0
+# Test files run this at the same time: one installs, the others wait and find it done.
+exec 9>"${TMPDIR:-/tmp}/packyard-setup-octave.lock"
+flock 9
+ready && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 # Other processes may hold the dpkg lock (unattended upgrades, parallel set-ups): wait for it.

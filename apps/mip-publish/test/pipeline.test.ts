@@ -25,6 +25,8 @@ source:
   folder: src
 `,
       'hostile/src/hostile.m': 'function hostile()\nend\n',
+      // A compile.m, so the compile step rewrites this package's mip.json too.
+      'hostile/compile.m': "disp('nothing to build');\n",
     });
     run = await runCli(root, ['run']);
   });
@@ -51,6 +53,7 @@ source:
   });
 
   it('keeps hostile metadata byte for byte through compile, bundle and index, and escapes it in packages.html', async () => {
+    expect(run.out).toContain('compiling hostile-0.1-any-none-any with octave');
     const index = JSON.parse(await readFile(join(root, 'build', 'gh-pages', 'index.json'), 'utf8'));
     expect(index.packages[1].description).toBe(HOSTILE);
     expect(index.packages[1].usage_examples).toEqual([HOSTILE]);

@@ -1,0 +1,41 @@
+import type { ObjectStore } from '@packyard/r2-store';
+import type { PythonBridge } from './python.js';
+
+/** Lines for the user: progress and per-package results. */
+export interface Logger {
+  info(line: string): void;
+  error(line: string): void;
+}
+
+/** Everything a step needs, built once by the CLI. */
+export interface Context {
+  /** Directory holding one folder per package (mip.yaml, package.py or packages.py). */
+  packagesDir: string;
+  /** Where `<mhl>.dir/` folders are prepared (default build/prepared). */
+  preparedDir: string;
+  /** Where `.mhl` and `.mhl.mip.json` files are bundled (default build/bundled). */
+  bundledDir: string;
+  /** Where index.json and packages.html are written (default build/gh-pages). */
+  pagesDir: string;
+  store: ObjectStore;
+  /** Key prefix in the store, e.g. `core/packages/` (always ends in `/`, or is empty). */
+  prefix: string;
+  /** Public URL the prefix is served from, for mhl_url / mip_json_url. */
+  baseUrl: string;
+  python: PythonBridge;
+  /** Seconds since the epoch written as every bundle's timestamp. */
+  sourceDateEpoch: number;
+  env: Record<string, string | undefined>;
+  log: Logger;
+  concurrency: number;
+}
+
+/** The outcome of one package in one step. */
+export interface PackageResult {
+  /** The .mhl name, or the file when the package could not be read. */
+  name: string;
+  status: 'done' | 'skipped' | 'failed';
+  detail: string;
+  /** The error code of a failure. */
+  code?: string;
+}

@@ -1,0 +1,150 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { createS3Store } from '@packyard/r2-store';
+import { startS3Server, type S3Server } from '@packyard/s3-server';
+import { aWorkspace, runCli, SETUP_OCTAVE } from './helpers.js';
+
+// One real versitygw for the file; each test uses its own key prefix.
+let server: S3Server;
+beforeAll(async () => {
+  await execa('bash', [SETUP_OCTAVE], { stdio: 'inherit' });
+  server = await startS3Server({
+    dir: await mkdtemp(join(tmpdir(), 'packyard-mip-s3-')),
+    bucket: 'mip-packages',
+  });
+  // The first run on a machine builds versitygw and installs Octave (minutes); far above that.
+}, 1_800_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const MHLS = [
+  'hello_mip-1.0.0-any-none-any',
+  'string-tools-0.3.1-any-none-any',
+  'timestwo-1.2.0-any-none-linux_x86_64',
+];
+
+/** Every PUT request under `prefix`, whatever its answer. */
+async function allPuts(prefix: string): Promise<number> {
+  const log = await readFile(server.logFile, 'utf8');
+  return log
+    .split('\n')
+    .filter((line) => line.includes('| PUT |') && line.includes(`/mip-packages/${prefix}`)).length;
+}
+
+/** Successful PUT requests under `prefix`, from the server's request log (refused conditional PUTs are 412). */
+async function putCount(prefix: string): Promise<number> {
+  const log = await readFile(server.logFile, 'utf8');
+  return log
+    .split('\n')
+    .filter((line) => / \| 200 \| .*\| PUT \| /.test(line) && line.includes(`/mip-packages/${prefix}`))
+    .length;
+}
+
+function s3Args(prefix: string): string[] {
+  return [
+    '--store',
+    's3://mip-packages',
+    '--prefix',
+    prefix,
+    '--base-url',
+    `https://mip.example.org/${prefix}`,
+  ];
+}
+
+async function keys(prefix: string): Promise<string[]> {
+  const store = createS3Store({
+    bucket: 'mip-packages',
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+  });
+  const out: string[] = [];
+  for await (const object of store.list(prefix)) out.push(object.key);
+  return out;
+}
+
+describe('mip-publish against a real S3 server (AWS_* variables)', () => {
+  it('publishes every bundle and its metadata, indexes them, uploads nothing on a second run, and two clones build identical .mhl files', async () => {
+    const prefix = 'core/packages/';
+    const first = await aWorkspace();
+    const run = await runCli(first, ['run', ...s3Args(prefix)], server.env);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(await keys(prefix)).toEqual(
+      MHLS.flatMap((m) => [`${prefix}${m}.mhl`, `${prefix}${m}.mhl.mip.json`]),
+    );
+    const index = JSON.parse(await readFile(join(first, 'build', 'gh-pages', 'index.json'), 'utf8'));
+    expect(index.packages.map((p: { mhl_url: string }) => p.mhl_url)).toEqual(
+      MHLS.map((m) => `https://mip.example.org/${prefix}${m}.mhl`),
+    );
+    expect(index.total_packages).toBe(3);
+
+    const puts = await putCount(prefix);
+    expect(puts).toBe(6);
+    const requests = await allPuts(prefix);
+    const again = await runCli(first, ['run', ...s3Args(prefix)], server.env);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('prepare: 0 done, 3 skipped, 0 failed');
+    expect(await allPuts(prefix)).toBe(requests);
+
+    // A second clone rebuilds from scratch: the same bytes, so its upload writes nothing either.
+    const second = await aWorkspace();
+    const rebuilt = await runCli(second, ['run', '--force', ...s3Args(prefix)], server.env);
+    expect(rebuilt.err).toBe('');
+    expect(rebuilt.code).toBe(0);
+    for (const mhl of MHLS) {
+      expect(await readFile(join(second, 'build', 'bundled', `${mhl}.mhl`))).toEqual(
+        await readFile(join(first, 'build', 'bundled', `${mhl}.mhl`)),
+      );
+    }
+    expect(rebuilt.out).toContain('upload: 0 done, 3 skipped, 0 failed');
+    expect(await putCount(prefix)).toBe(puts);
+  });
+
+  it('lets two bundle + upload runs at once on the same packages both finish, writing each object once', async () => {
+    const prefix = 'race/';
+    const root = await aWorkspace();
+    expect((await runCli(root, ['prepare', ...s3Args(prefix)], server.env)).code).toBe(0);
+    expect((await runCli(root, ['compile', ...s3Args(prefix)], server.env)).code).toBe(0);
+    const both = await Promise.all(
+      [0, 1].map(async () => {
+        const bundled = await runCli(root, ['bundle', ...s3Args(prefix)], server.env);
+        const uploaded = await runCli(root, ['upload', ...s3Args(prefix)], server.env);
+        return [bundled.code, uploaded.code, uploaded.err];
+      }),
+    );
+    expect(both).toEqual([
+      [0, 0, ''],
+      [0, 0, ''],
+    ]);
+    expect(await putCount(prefix)).toBe(6);
+    expect(await keys(prefix)).toHaveLength(6);
+  });
+
+  it('refuses other bytes under a published name unless --replace', async () => {
+    const prefix = 'conflict/';
+    const root = await aWorkspace();
+    expect((await runCli(root, ['run', ...s3Args(prefix)], server.env)).code).toBe(0);
+    const changed = await aWorkspace();
+    await execa('bash', [
+      '-c',
+      `echo "% changed" >> ${join(changed, 'mip-packages', 'hello_mip', 'src', 'hello_mip.m')}`,
+    ]);
+    await execa('bash', [
+      '-c',
+      `rm -rf ${join(changed, 'mip-packages', 'timestwo')} ${join(changed, 'mip-packages', 'string-tools')}`,
+    ]);
+    // The source changed but the version did not: prepare rebuilds, upload refuses to overwrite.
+    const refused = await runCli(changed, ['run', ...s3Args(prefix)], server.env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      `${prefix}hello_mip-1.0.0-any-none-any.mhl already exists in s3://mip-packages with other bytes`,
+    );
+    const replaced = await runCli(changed, ['upload', '--replace', ...s3Args(prefix)], server.env);
+    expect(replaced.code).toBe(0);
+    expect(replaced.out).toContain(`replaced s3://mip-packages/${prefix}hello_mip-1.0.0-any-none-any.mhl`);
+  });
+});

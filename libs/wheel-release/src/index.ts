@@ -12,3 +12,4 @@ export {
   type ReleaseConfig,
   type Disagreement,
 } from './release.js';
+export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';

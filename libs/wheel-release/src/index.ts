@@ -13,3 +13,4 @@ export {
   type Disagreement,
 } from './release.js';
 export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
+export { buildSdist, type BuildSdistInput } from './sdist.js';

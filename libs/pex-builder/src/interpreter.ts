@@ -2,7 +2,9 @@ import { constants } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isAccessible, PackyardError } from '@packyard/core';
-import { execa } from 'execa';
+import { readInterpreterInfo } from '@packyard/python-tools';
+
+export { readInterpreterInfo, type InterpreterInfo } from '@packyard/python-tools';
 
 const PYTHON_VERSION = /^(\d+)\.(\d+)$/;
 
@@ -20,34 +22,6 @@ export function checkPythonVersion(version: string): string {
     );
   }
   return version;
-}
-
-/** What an interpreter says about itself. */
-export interface InterpreterInfo {
-  /** `X.Y` */
-  version: string;
-  /** `sys.executable`: the real interpreter behind a shim such as pyenv's. */
-  executable: string;
-}
-
-const PROBE = "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)";
-
-/** Runs `python` to ask its version and real path; undefined when it cannot run (e.g. a pyenv shim for an inactive version). */
-export async function readInterpreterInfo(
-  python: string,
-  env?: Record<string, string | undefined>,
-): Promise<InterpreterInfo | undefined> {
-  const result = await execa(python, ['-c', PROBE], {
-    reject: false,
-    stdin: 'ignore',
-    timeout: 30_000,
-    ...(env === undefined ? {} : { env, extendEnv: false }),
-  });
-  if (result.failed) return undefined;
-  const [version, executable] = String(result.stdout).trim().split('\n');
-  if (version === undefined || !PYTHON_VERSION.test(version.trim())) return undefined;
-  const exe = executable?.trim();
-  return { version: version.trim(), executable: exe && isAbsolute(exe) ? exe : python };
 }
 
 /**

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAccessible, PackyardError, runTool, tailLines } from '@packyard/core';
-import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
+import { toolCacheEnv, type Tools } from '@packyard/python-tools';
 import { parseActionlintOutput, parseZizmorOutput, type LintReport } from './findings.js';
 import { readWorkflowPaths } from './workflows.js';
 
@@ -36,7 +36,7 @@ export interface Linters {
 
 /** Options for `provisionLinters`. */
 export interface ProvisionLintersOptions {
-  /** packyard's managed tools (`provisionTools()` from @packyard/pex-builder). */
+  /** packyard's managed tools (`provisionTools()` from @packyard/python-tools). */
   tools: Pick<Tools, 'uv' | 'python' | 'home'>;
   /** The Go command that builds actionlint; default `go` on PATH. */
   go?: string;

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { toPackyardError } from '@packyard/core';
-import { provisionTools } from '@packyard/pex-builder';
+import { provisionTools } from '@packyard/python-tools';
 import { renderLintReports } from './findings.js';
 import { lintWorkflows, provisionLinters } from './linters.js';
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isPackyardError } from '@packyard/core';
-import { provisionTools } from '@packyard/pex-builder';
+import { provisionTools } from '@packyard/python-tools';
 import { renderLintReports, type LintReport } from '../src/findings.js';
 import { lintWorkflows, provisionLinters, runActionlint, runZizmor, type Linters } from '../src/linters.js';
 

@@ -2,7 +2,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError } from '@packyard/core';
 import { execa } from 'execa';
-import { findInterpreter, PINNED_TOOLS, provisionTools, TOOLS_MARKER, type Tools } from '../src/index.js';
+import { PINNED_TOOLS, provisionTools, TOOLS_MARKER, type Tools } from '../src/index.js';
 import { makeTempDir, removeTempDirs } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -97,29 +97,5 @@ describe('provisionTools', () => {
   it('fails with TOOL_PROVISION_FAILED when the interpreter cannot run', async () => {
     const error = await provisionTools({ home, python: '/nonexistent/python3' }).catch((e: unknown) => e);
     expect(isPackyardError(error, 'TOOL_PROVISION_FAILED')).toBe(true);
-  });
-});
-
-describe('findInterpreter', () => {
-  it('finds this machine’s CPython 3.11 and returns its real path', async () => {
-    const python = await findInterpreter('3.11');
-    expect(python).toBeDefined();
-    const probe = await execa(python!, ['-c', "import sys; print('%d.%d' % sys.version_info[:2])"]);
-    expect(probe.stdout.trim()).toBe('3.11');
-  });
-
-  it('skips names on PATH that do not run or are another version', async () => {
-    const real = await findInterpreter('3.11');
-    const fakeDir = await makeTempDir('fake-python');
-    // Like a pyenv shim for an inactive version: present on PATH, fails when run.
-    await writeFile(join(fakeDir, 'python3.11'), '#!/bin/sh\nexit 127\n', { mode: 0o755 });
-    await writeFile(join(fakeDir, 'python3'), '#!/bin/sh\necho 3.9; echo /fake/python3\n', { mode: 0o755 });
-    const env = { ...process.env, PATH: `${fakeDir}:${process.env['PATH'] ?? ''}` };
-    expect(await findInterpreter('3.11', env)).toBe(real);
-    expect(await findInterpreter('3.11', { PATH: fakeDir })).toBeUndefined();
-  });
-
-  it('returns undefined for a version that is not installed', async () => {
-    expect(await findInterpreter('3.99')).toBeUndefined();
   });
 });

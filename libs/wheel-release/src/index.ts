@@ -1,0 +1,16 @@
+export { parseReleaseVersion, bumpVersion, devStamp, type ReleaseVersion, type BumpKind } from './version.js';
+export { readPlace, writePlace, expectedAt, placeKey, loadToml, type Place } from './places.js';
+export {
+  RELEASE_FILE,
+  readReleaseConfig,
+  findDisagreements,
+  checkRelease,
+  syncRelease,
+  bumpRelease,
+  requireCleanTree,
+  versionOfTag,
+  type ReleaseConfig,
+  type Disagreement,
+} from './release.js';
+export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
+export { buildSdist, type BuildSdistInput } from './sdist.js';

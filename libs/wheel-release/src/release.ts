@@ -1,0 +1,217 @@
+import { readFile } from 'node:fs/promises';
+import { basename, isAbsolute, join, normalize } from 'node:path';
+import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import { parseDocument } from 'yaml';
+import { expectedAt, loadToml, placeKey, readPlace, writePlace, type Place } from './places.js';
+import { bumpVersion, parseReleaseVersion, type BumpKind, type ReleaseVersion } from './version.js';
+
+/** The version file's name at the project root. */
+export const RELEASE_FILE = 'release.yaml';
+
+/** A parsed `release.yaml`: the one version and every place it must appear. */
+export interface ReleaseConfig {
+  /** The project root (the directory holding release.yaml); place files are relative to it. */
+  root: string;
+  version: ReleaseVersion;
+  /** The version as release.yaml writes it. */
+  written: string;
+  places: Place[];
+}
+
+/** One place that disagrees with release.yaml (or a tag that does). */
+export interface Disagreement {
+  file: string;
+  key: string;
+  found: string;
+  expected: string;
+}
+
+function invalid(field: string, value: unknown, message: string, hint?: string): PackyardError {
+  return new PackyardError('CONFIG_INVALID', message, {
+    file: RELEASE_FILE,
+    field,
+    value: typeof value === 'string' ? value : JSON.stringify(value),
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
+
+const KINDS = ['toml', 'pin', 'python', 'rust'] as const;
+
+/** Reads and validates `<root>/release.yaml`; CONFIG_MISSING / CONFIG_INVALID naming the key and value. */
+export async function readReleaseConfig(root: string): Promise<ReleaseConfig> {
+  const path = join(root, RELEASE_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new PackyardError('CONFIG_MISSING', `cannot read ${path}`, { file: path, cause: error });
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0)
+    throw invalid('', '', `${RELEASE_FILE} is not valid YAML: ${doc.errors[0]!.message}`);
+  const data = doc.toJS() as Record<string, unknown> | null;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw invalid('', data, `${RELEASE_FILE} must be a mapping with version and places`);
+  for (const key of Object.keys(data))
+    if (key !== 'version' && key !== 'places')
+      throw invalid(key, key, `unknown key ${key}`, 'keys are version and places');
+  if (typeof data['version'] !== 'string')
+    throw invalid(
+      'version',
+      data['version'],
+      'version must be a quoted string',
+      "write it as version: '0.2.31'",
+    );
+  const version = parseReleaseVersion(data['version'], { file: RELEASE_FILE, field: 'version' });
+  const raw = data['places'];
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw invalid('places', raw, 'places must be a non-empty list');
+  const places = raw.map((entry: unknown, i) => parsePlace(entry, `places[${i}]`));
+  return { root, version, written: data['version'], places };
+}
+
+function parsePlace(entry: unknown, field: string): Place {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+    throw invalid(
+      field,
+      entry,
+      `${field} must be a mapping such as { file: Cargo.toml, toml: package.version }`,
+    );
+  const e = entry as Record<string, unknown>;
+  const file = e['file'];
+  if (typeof file !== 'string' || file === '' || isAbsolute(file) || normalize(file).startsWith('..'))
+    throw invalid(`${field}.file`, file, `${field}.file must be a path inside the project`);
+  const kinds = KINDS.filter((k) => k in e);
+  if (kinds.length !== 1) throw invalid(field, e, `${field} must have exactly one of ${KINDS.join(', ')}`);
+  const kind = kinds[0]!;
+  for (const key of Object.keys(e))
+    if (key !== 'file' && key !== kind && !(kind === 'toml' && key === 'form'))
+      throw invalid(`${field}.${key}`, key, `unknown key ${key} in ${field}`);
+  const value = e[kind];
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`${field}.${kind}`, value, `${field}.${kind} must be a name`);
+  if (kind === 'toml') {
+    const form = e['form'] ?? (basename(file) === 'Cargo.toml' ? 'cargo' : 'pep440');
+    if (form !== 'cargo' && form !== 'pep440')
+      throw invalid(`${field}.form`, form, `${field}.form must be cargo or pep440`);
+    return { file, toml: value, form };
+  }
+  if (kind === 'pin') return { file, pin: value };
+  if (kind === 'python') return { file, python: value };
+  return { file, rust: value };
+}
+
+/** The version a tag names: `v0.2.31` or `0.2.31` (either spelling); CONFIG_INVALID otherwise. Pure. */
+export function versionOfTag(tag: string): ReleaseVersion {
+  return parseReleaseVersion(tag.replace(/^refs\/tags\//, '').replace(/^v/, ''), { field: 'tag' });
+}
+
+/** Every place (and the tag, if given) that disagrees with release.yaml; empty when all agree. */
+export async function findDisagreements(config: ReleaseConfig, tag?: string): Promise<Disagreement[]> {
+  await loadToml();
+  const out: Disagreement[] = [];
+  for (const place of config.places) {
+    const text = await readPlaceFile(config.root, place);
+    const found = readPlace(place, text);
+    const expected = expectedAt(place, config.version);
+    if (found !== expected) out.push({ file: place.file, key: placeKey(place), found, expected });
+  }
+  if (tag !== undefined) {
+    let tagged: string;
+    try {
+      tagged = versionOfTag(tag).pep440;
+    } catch {
+      tagged = tag;
+    }
+    if (tagged !== config.version.pep440)
+      out.push({ file: 'tag', key: 'tag', found: tag, expected: `v${config.version.pep440}` });
+  }
+  return out;
+}
+
+/** Throws VERIFY_FAILED naming every file, key and value that disagrees with release.yaml (or the tag). */
+export async function checkRelease(config: ReleaseConfig, tag?: string): Promise<void> {
+  const bad = await findDisagreements(config, tag);
+  if (bad.length === 0) return;
+  const lines = bad.map(
+    (d) =>
+      `${d.file}: ${d.key} is ${JSON.stringify(d.found)}, release.yaml says ${JSON.stringify(d.expected)}`,
+  );
+  throw new PackyardError(
+    'VERIFY_FAILED',
+    `version disagrees with ${RELEASE_FILE}:\n  ${lines.join('\n  ')}`,
+    {
+      file: bad[0]!.file,
+      field: bad[0]!.key,
+      value: bad[0]!.found,
+      hint: 'run `wheel-release sync` to write the version everywhere',
+    },
+  );
+}
+
+/**
+ * Writes the release version into every place. Every file is read and every place checked before the
+ * first write, so a broken place leaves all files as they were; each file is written atomically.
+ * Returns the files that changed.
+ */
+export async function syncRelease(config: ReleaseConfig): Promise<string[]> {
+  await loadToml();
+  const texts = new Map<string, { before: string; after: string }>();
+  for (const place of config.places) {
+    const current = texts.get(place.file)?.after ?? (await readPlaceFile(config.root, place));
+    const expected = expectedAt(place, config.version);
+    const after = readPlace(place, current) === expected ? current : writePlace(place, current, expected);
+    texts.set(place.file, { before: texts.get(place.file)?.before ?? current, after });
+  }
+  const changed: string[] = [];
+  for (const [file, { before, after }] of texts) {
+    if (before === after) continue;
+    await writeFileAtomically(join(config.root, file), after);
+    changed.push(file);
+  }
+  return changed;
+}
+
+/** Throws CONFLICT when the git work tree at `root` has uncommitted changes (a bump must start clean). */
+export async function requireCleanTree(root: string): Promise<void> {
+  const { stdout } = await runTool('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root });
+  if (stdout.trim() !== '') {
+    throw new PackyardError('CONFLICT', `the git work tree at ${root} has uncommitted changes`, {
+      file: root,
+      value: stdout.trim().split('\n')[0]!,
+      hint: 'commit or stash them first, so the bump is one clean commit',
+    });
+  }
+}
+
+/** Bumps the version in release.yaml (comments kept) and syncs it everywhere; refuses a dirty tree. */
+export async function bumpRelease(
+  root: string,
+  kind: BumpKind,
+  now: Date = new Date(),
+): Promise<{ from: ReleaseVersion; to: ReleaseVersion; changed: string[] }> {
+  const config = await readReleaseConfig(root);
+  await loadToml();
+  // Every place must be readable before anything is written.
+  for (const place of config.places) readPlace(place, await readPlaceFile(root, place));
+  await requireCleanTree(root);
+  const to = bumpVersion(config.version, kind, now);
+  const path = join(root, RELEASE_FILE);
+  const doc = parseDocument(await readFile(path, 'utf8'));
+  doc.set('version', to.pep440);
+  await writeFileAtomically(path, doc.toString());
+  const changed = await syncRelease({ ...config, version: to, written: to.pep440 });
+  return { from: config.version, to, changed: [RELEASE_FILE, ...changed] };
+}
+
+async function readPlaceFile(root: string, place: Place): Promise<string> {
+  try {
+    return await readFile(join(root, place.file), 'utf8');
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `cannot read ${place.file}, named in ${RELEASE_FILE}`, {
+      file: place.file,
+      field: placeKey(place),
+      cause: error,
+    });
+  }
+}

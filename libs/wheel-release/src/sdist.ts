@@ -1,0 +1,72 @@
+import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import { provisionPythonTools } from '@packyard/python-tools';
+
+/** What `buildSdist` builds: a pure-Python project, with the commit baked into a generated module. */
+export interface BuildSdistInput {
+  /** The directory holding the project's pyproject.toml. */
+  projectDir: string;
+  /** Where the sdist goes; emptied of *.tar.gz first. */
+  outDir: string;
+  /** The commit being built; its first 8 hex digits become `GIT_SHA` in `buildInfoFile`. */
+  gitSha: string;
+  /** The module generated before the build, relative to `projectDir` (e.g. `src/ydemo/_build_info.py`). */
+  buildInfoFile: string;
+  home?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Copies the project to a staging directory (so the source tree stays clean: no egg-info, no generated
+ * module), writes `buildInfoFile` there with `GIT_SHA`, and builds the sdist with the pinned
+ * `python -m build --sdist`. Returns the sdist's file name.
+ */
+export async function buildSdist(input: BuildSdistInput): Promise<string> {
+  if (!/^[0-9a-f]{8,40}$/.test(input.gitSha)) {
+    throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(input.gitSha)} is not hex`, {
+      field: 'gitSha',
+      value: input.gitSha,
+    });
+  }
+  const tools = await provisionPythonTools({
+    tools: ['build'],
+    ...(input.home ? { home: input.home } : {}),
+    ...(input.log ? { log: input.log } : {}),
+  });
+  const build = tools.commands.build!;
+  const stage = await mkdtemp(join(tmpdir(), 'wheel-release-sdist-'));
+  const project = join(stage, basename(input.projectDir));
+  await cp(input.projectDir, project, {
+    recursive: true,
+    filter: (src) => !/(\.egg-info|[/\\](build|dist|__pycache__))$/.test(src),
+  });
+  await writeFileAtomically(
+    join(project, input.buildInfoFile),
+    `# Generated at build time by wheel-release; not in git.\nGIT_SHA = "${input.gitSha.slice(0, 8)}"\n`,
+  );
+  await mkdir(input.outDir, { recursive: true });
+  for (const name of await readdir(input.outDir))
+    if (name.endsWith('.tar.gz')) await rm(join(input.outDir, name));
+  try {
+    await runTool(tools.python, [...build.args, '--sdist', '--outdir', input.outDir, project], {
+      env: { SOURCE_DATE_EPOCH: process.env['SOURCE_DATE_EPOCH'] ?? '315532800' },
+      tailLines: 30,
+    });
+  } catch (error) {
+    throw new PackyardError('BUILD_FAILED', `python -m build --sdist failed for ${input.projectDir}`, {
+      file: input.projectDir,
+      cause: error,
+    });
+  } finally {
+    await rm(stage, { recursive: true, force: true });
+  }
+  const built = (await readdir(input.outDir)).filter((name) => name.endsWith('.tar.gz'));
+  if (built.length !== 1) {
+    throw new PackyardError('BUILD_FAILED', `expected one sdist in ${input.outDir}, found ${built.length}`, {
+      file: input.outDir,
+    });
+  }
+  return built[0]!;
+}

@@ -12,7 +12,7 @@ import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE =
-  'node bench/main-job/main-job.bench.mjs [--packages a,b] [--max-versions N] [--rounds N] [--jobs N] [--keep]';
+  'node bench/main-job/main-job.bench.mjs [--packages a,b] [--max-versions N] [--rounds N] [--jobs N] [--home DIR] [--keep]';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'max-versions': { type: 'string' },
     rounds: { type: 'string', default: '1' },
     jobs: { type: 'string' },
+    home: { type: 'string' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -52,7 +53,8 @@ for (const name of packages)
   if (!allPackages.includes(name)) usage(`no package "${name}" in packages/`, USAGE);
 
 const work = await mkdtemp(join(tmpdir(), 'packyard-bench-main-job-'));
-const home = join(work, 'packyard-home');
+// --home reuses a packyard home (and its warm caches) across bench runs; it is never deleted.
+const home = values.home ? resolve(values.home) : join(work, 'packyard-home');
 const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
 const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
   cwd: repo,

@@ -122,6 +122,7 @@ try {
           pypiClient.compareVersions(a.version, b.version),
         )[0].version;
         const kept = entry.versions[0].version;
+        if (kept === lowest) continue;
         const next = text.replace(
           new RegExp(`(version:\\s*['"]?)${lowest.replace(/\./g, '\\.')}(['"]?)`),
           `$1${kept}$2`,

@@ -30,6 +30,7 @@ import {
   runBounded,
   samePlatform,
   tarballName,
+  type PexBuildInput,
   type Platform,
   type PlatformSupport,
   type Tools,
@@ -514,15 +515,7 @@ const STEP_RUNNERS: Record<
             `${pkg.name} ${v.version}: building PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}${shared ? ` from the ${formatPlatform(platforms[0]!)} PEX (same pure-Python wheels)` : ''}`,
           );
           const bundle = await buildPexBundle(tools, {
-            package: pkg.name,
-            version: v.version,
-            binaries: pkg.config.binaries,
-            requirementsTxt: join(v.lockDir, 'requirements.txt'),
-            pythonVersion: v.python,
-            indexUrl: pkg.index.url,
-            platform,
-            outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
-            completePlatform: cross,
+            ...pexBuildInput(options, pkg, v, platform, cross),
             ...(shared ? { fromPex: shared } : {}),
           });
           shared ??= platforms.length > 1 ? bundle.pex : undefined;
@@ -608,6 +601,26 @@ const STEP_RUNNERS: Record<
   },
 };
 
+/** What `buildPexBundle` is given for one version and platform of a package. Pure. */
+function pexBuildInput(
+  options: PipelineOptions,
+  pkg: PackageWork,
+  v: VersionWork,
+  platform: Platform,
+  cross: boolean,
+): PexBuildInput {
+  return {
+    package: pkg.name,
+    version: v.version,
+    binaries: pkg.config.binaries,
+    requirementsTxt: join(v.lockDir, 'requirements.txt'),
+    pythonVersion: v.python,
+    indexUrl: pkg.index.url,
+    platform,
+    outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
+    completePlatform: cross,
+  };
+}
 /**
  * Rebuilds a published release in place: every platform is built here first (nothing is touched if
  * one cannot be), then each asset is replaced so that the old bytes stay downloadable until the new
@@ -647,17 +660,7 @@ async function rebuildPublished(
     options.log.info(
       `${pkg.name} ${v.version}: rebuilding PEX for ${formatPlatform(platform)}${cross ? ' (cross-build)' : ''}`,
     );
-    const bundle = await buildPexBundle(tools, {
-      package: pkg.name,
-      version: v.version,
-      binaries: pkg.config.binaries,
-      requirementsTxt: join(v.lockDir, 'requirements.txt'),
-      pythonVersion: v.python,
-      indexUrl: pkg.index.url,
-      platform,
-      outDir: join(options.distDir, pkg.name, v.version, formatPlatform(platform)),
-      completePlatform: cross,
-    });
+    const bundle = await buildPexBundle(tools, pexBuildInput(options, pkg, v, platform, cross));
     built.push({ name: tarballName(pkg.name, platform), ...bundle });
   }
   for (const file of built) {

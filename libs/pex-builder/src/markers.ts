@@ -42,26 +42,7 @@ export async function evaluateMarkers(
   // No hand-written marker parser: PEP 508 comparisons follow PEP 440 for versions and fall back to
   // strings otherwise, which only packaging gets exactly right. The environment is passed whole, so
   // nothing of this machine's leaks in (packaging fills only names that are missing).
-  const { stdout } = await runTool(
-    tools.uv,
-    [
-      'run',
-      '--no-project',
-      '--no-config',
-      '--python',
-      tools.python,
-      '--index-url',
-      checkIndexUrl(options.indexUrl),
-      '--with',
-      `packaging==${PINNED_PACKAGING}`,
-      '--',
-      'python',
-      '-c',
-      EVALUATE,
-      JSON.stringify({ markers: unique, environment }),
-    ],
-    { env: toolEnv(tools), tailLines: 20 },
-  );
+  const stdout = await runWithPackaging(tools, EVALUATE, { markers: unique, environment }, options.indexUrl);
   const answer = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
     results?: boolean[];
     invalid?: string;
@@ -82,4 +63,38 @@ export async function evaluateMarkers(
     throw new PackyardError('INTERNAL', 'marker evaluation returned an unexpected answer', { value: stdout });
   }
   return new Map(unique.map((marker, index) => [marker, results[index] === true]));
+}
+
+/**
+ * Runs a Python `script` with the pinned `packaging`, through `uv run --with` in the tools venv's
+ * Python, `payload` as JSON in argv[1]; `indexUrl` is where uv gets `packaging` (once: it stays in
+ * packyard's uv cache). Returns the script's stdout.
+ */
+export async function runWithPackaging(
+  tools: Tools,
+  script: string,
+  payload: unknown,
+  indexUrl: string,
+): Promise<string> {
+  const { stdout } = await runTool(
+    tools.uv,
+    [
+      'run',
+      '--no-project',
+      '--no-config',
+      '--python',
+      tools.python,
+      '--index-url',
+      checkIndexUrl(indexUrl),
+      '--with',
+      `packaging==${PINNED_PACKAGING}`,
+      '--',
+      'python',
+      '-c',
+      script,
+      JSON.stringify(payload),
+    ],
+    { env: toolEnv(tools), tailLines: 20 },
+  );
+  return stdout;
 }

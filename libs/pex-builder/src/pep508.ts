@@ -1,7 +1,6 @@
-import { PackyardError, runTool } from '@packyard/core';
-import { checkIndexUrl } from './lock.js';
-import { PINNED_PACKAGING } from './markers.js';
-import { toolEnv, type Tools } from './tools.js';
+import { PackyardError } from '@packyard/core';
+import { runWithPackaging } from './markers.js';
+import type { Tools } from './tools.js';
 
 /** One requirement as `packaging` parsed it, or why it could not. */
 export type ParsedRequirement =
@@ -43,26 +42,7 @@ export async function parseRequirements(
   options: { indexUrl: string },
 ): Promise<ParsedRequirement[]> {
   if (requirements.length === 0) return [];
-  const { stdout } = await runTool(
-    tools.uv,
-    [
-      'run',
-      '--no-project',
-      '--no-config',
-      '--python',
-      tools.python,
-      '--index-url',
-      checkIndexUrl(options.indexUrl),
-      '--with',
-      `packaging==${PINNED_PACKAGING}`,
-      '--',
-      'python',
-      '-c',
-      PARSE,
-      JSON.stringify(requirements),
-    ],
-    { env: toolEnv(tools), tailLines: 20 },
-  );
+  const stdout = await runWithPackaging(tools, PARSE, requirements, options.indexUrl);
   const answers = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as Array<Record<string, unknown>>;
   if (!Array.isArray(answers) || answers.length !== requirements.length) {
     throw new PackyardError('INTERNAL', 'requirement parsing returned an unexpected answer', {

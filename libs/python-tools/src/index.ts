@@ -9,6 +9,7 @@ export {
   type ProvisionToolsOptions,
 } from './tools.js';
 export { TOOLS_MARKER } from './venv.js';
+export { provisionOnce, type ProvisionOnceSpec } from './once.js';
 export {
   PINNED_PYTHON_TOOLS,
   provisionPythonTools,

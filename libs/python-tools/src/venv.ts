@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, lstat, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError, isPackyardError, runTool, writeFileAtomically } from '@packyard/core';
-import lockfile from 'proper-lockfile';
+import { provisionOnce } from './once.js';
 
 /** The file whose presence (with matching versions) means a tools venv is complete. */
 export const TOOLS_MARKER = '.packyard-tools.json';
-
-// How long to wait for another process that is provisioning the same venv (pip downloads can be
-// slow), and after how long an un-refreshed lock counts as left behind by a killed process.
-const LOCK_RETRIES = { retries: 1200, factor: 1, minTimeout: 500, maxTimeout: 500 };
-const LOCK_STALE_MS = 30_000;
 
 /** What `ensureVenv` needs: where, from which interpreter, which exact pins, and which files must run. */
 export interface VenvSpec {
@@ -45,36 +39,11 @@ export async function ensureVenv(spec: VenvSpec): Promise<void> {
   const marker = markerOf(spec);
   if (await isReady(spec, marker)) return;
 
-  const toolsDir = join(venv, '..');
-  await mkdir(toolsDir, { recursive: true });
-  let compromised: Error | undefined;
-  const release = await lockfile
-    .lock(venv, {
-      realpath: false,
-      lockfilePath: `${venv}.lock`,
-      stale: LOCK_STALE_MS,
-      retries: LOCK_RETRIES,
-      onCompromised: (error: Error) => {
-        compromised = error;
-      },
-    })
-    .catch((error: unknown) => {
-      throw new PackyardError(
-        'TOOL_PROVISION_FAILED',
-        `cannot lock ${venv}.lock: ${(error as Error).message}`,
-        {
-          file: `${venv}.lock`,
-          hint: 'another packyard process is provisioning the same tools; if none is running, delete the lock directory',
-          cause: error,
-        },
-      );
-    });
-  try {
-    if (await isReady(spec, marker)) return;
-    await removeLeftovers(toolsDir, venv);
-
-    const tmp = `${venv}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    try {
+  const built = await provisionOnce({
+    dir: venv,
+    what: `the tools virtualenv ${venv}`,
+    isReady: () => isReady(spec, marker),
+    build: async (tmp) => {
       log(`creating virtualenv ${venv} with ${spec.executable} (Python ${spec.pythonVersion})`);
       await provisionStep(spec.executable, ['-m', 'venv', tmp]);
       const requirements = spec.pins.map(([name, version]) => `${name}==${version}`);
@@ -89,24 +58,9 @@ export async function ensureVenv(spec: VenvSpec): Promise<void> {
       ]);
       await relocateVenv(tmp, venv);
       await writeFileAtomically(join(tmp, TOOLS_MARKER), `${JSON.stringify(marker, null, 2)}\n`);
-      if (compromised !== undefined) throw compromised;
-      await rename(tmp, venv);
-    } catch (error) {
-      await rm(tmp, { recursive: true, force: true });
-      if (isPackyardError(error)) throw error;
-      throw new PackyardError(
-        'TOOL_PROVISION_FAILED',
-        `cannot provision ${venv}: ${(error as Error).message}`,
-        {
-          file: venv,
-          cause: error,
-        },
-      );
-    }
-    log(`tools ready in ${venv}`);
-  } finally {
-    await release().catch(() => {});
-  }
+    },
+  });
+  if (built) log(`tools ready in ${venv}`);
 }
 
 function markerOf(spec: VenvSpec): Record<string, string> {
@@ -130,16 +84,6 @@ async function isReady(spec: VenvSpec, want: Record<string, string>): Promise<bo
     }
   }
   return true;
-}
-
-// Called under the lock, so whatever is at the final path or in a temporary sibling is debris from a
-// killed run (or a venv whose marker does not match), never work in progress.
-async function removeLeftovers(toolsDir: string, venv: string): Promise<void> {
-  const base = venv.slice(toolsDir.length + 1);
-  for (const name of await readdir(toolsDir)) {
-    if (name === base || name.startsWith(`${base}.tmp-`))
-      await rm(join(toolsDir, name), { recursive: true, force: true });
-  }
 }
 
 // pip writes the venv's absolute path into script shebangs (bin/pex) and venv writes it into the

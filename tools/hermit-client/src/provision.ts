@@ -1,11 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAccessible, PackyardError, runTool } from '@packyard/core';
-import { defaultPackyardHome } from '@packyard/pex-builder';
-import lockfile from 'proper-lockfile';
+import { defaultPackyardHome, provisionOnce } from '@packyard/python-tools';
 
 /** The Hermit release the suite installs manifests with; it must match the `require` in go.mod. */
 export const PINNED_HERMIT_VERSION = '0.52.3';
@@ -31,11 +28,6 @@ export interface HermitClient {
   version: string;
 }
 
-// Waits for another process building the same binary (a cold `go build` takes minutes on a busy
-// machine), and treats a lock nobody refreshed for 30 s as left by a killed process.
-const LOCK_RETRIES = { retries: 3600, factor: 1, minTimeout: 500, maxTimeout: 500 };
-const LOCK_STALE_MS = 30_000;
-
 /**
  * Makes sure `<home>/tools/hermit-<version>/hermit` exists, building it once per machine with
  * `go build github.com/cashapp/hermit/cmd/hermit` in the pinned module, and returns it.
@@ -49,49 +41,19 @@ export async function provisionHermit(options: ProvisionHermitOptions = {}): Pro
   const toolsDir = join(home, 'tools');
   const dir = join(toolsDir, `hermit-${PINNED_HERMIT_VERSION}`);
   const client = { hermit: join(dir, 'hermit'), version: PINNED_HERMIT_VERSION };
-  if (await isAccessible(client.hermit, constants.X_OK)) return client;
-
-  await mkdir(toolsDir, { recursive: true });
-  let compromised: Error | undefined;
-  const release = await lockfile
-    .lock(dir, {
-      realpath: false,
-      lockfilePath: `${dir}.lock`,
-      stale: LOCK_STALE_MS,
-      retries: LOCK_RETRIES,
-      onCompromised: (error: Error) => {
-        compromised = error;
-      },
-    })
-    .catch((error: unknown) => {
-      throw new PackyardError(
-        'TOOL_PROVISION_FAILED',
-        `cannot lock ${dir}.lock: ${(error as Error).message}`,
-        {
-          file: `${dir}.lock`,
-          hint: 'another packyard process is building the same Hermit client; if none is running, delete the lock directory',
-          cause: error,
-        },
-      );
-    });
-  try {
-    if (await isAccessible(client.hermit, constants.X_OK)) return client;
-    await removeLeftovers(toolsDir, dir);
-    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await mkdir(tmp, { recursive: true });
-    try {
+  const built = await provisionOnce({
+    dir,
+    what: `Hermit ${PINNED_HERMIT_VERSION}`,
+    // A cold `go build` takes minutes on a busy machine: wait for another builder rather than build twice.
+    waitMs: 30 * 60_000,
+    isReady: () => isAccessible(client.hermit, constants.X_OK),
+    build: async (tmp) => {
       log(`building Hermit ${PINNED_HERMIT_VERSION} with go build (once per machine)`);
       await buildHermit(options.go ?? 'go', join(tmp, 'hermit'), options.env ?? process.env);
-      if (compromised !== undefined) throw compromised;
-      await rename(tmp, dir);
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-    log(`Hermit ready: ${client.hermit}`);
-    return client;
-  } finally {
-    await release().catch(() => {});
-  }
+    },
+  });
+  if (built) log(`Hermit ready: ${client.hermit}`);
+  return client;
 }
 
 async function buildHermit(
@@ -126,13 +88,5 @@ async function buildHermit(
         cause: error,
       },
     );
-  }
-}
-
-// Called under the lock, so a temporary sibling is debris from a killed build, never work in progress.
-async function removeLeftovers(toolsDir: string, dir: string): Promise<void> {
-  const base = dir.slice(toolsDir.length + 1);
-  for (const name of await readdir(toolsDir)) {
-    if (name.startsWith(`${base}.tmp-`)) await rm(join(toolsDir, name), { recursive: true, force: true });
   }
 }

@@ -3,9 +3,10 @@
 // `uv pip compile` + `pex` (+ tar) over the same versions and platforms, in the same run.
 // See bench/README.md. Prints one JSON line, then one line for people.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';

@@ -1,7 +1,14 @@
 import { cp, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import {
+  PackyardError,
+  UsageError,
+  parseCommandLine,
+  toPackyardError,
+  type CommandOptions,
+  type ErrorCode,
+  type ParsedCommandLine,
+} from '@packyard/core';
 import {
   ArchiveStore,
   checkFinalName,
@@ -100,7 +107,7 @@ export interface CliIo {
   home?: string;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+type Options = CommandOptions;
 const STORE: Options = {
   'store-dir': { type: 'string' },
   scope: { type: 'string' },
@@ -133,58 +140,19 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: number 
   gc: { positionals: 0, options: { ...STORE, 'dry-run': { type: 'boolean' } } },
 };
 
-class UsageError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+type Parsed = ParsedCommandLine;
 
-interface Parsed {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
-
-function parseCommandLine(command: string, args: readonly string[]): Parsed {
+function parseCommand(command: string, args: readonly string[]): Parsed {
   const spec = COMMANDS[command]!;
-  let result;
-  try {
-    result = parseArgs({
-      args: [...args],
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
-      throw new UsageError(EXIT.unknownOption, (error as Error).message);
-    throw new UsageError(EXIT.badValue, (error as Error).message);
-  }
-  const seen = new Set<string>();
-  for (const token of result.tokens ?? []) {
-    if (token.kind !== 'option') continue;
-    if (seen.has(token.name)) throw new UsageError(EXIT.badValue, `--${token.name} was given more than once`);
-    seen.add(token.name);
-  }
-  if (result.values['help'] !== true) {
-    if (result.positionals.length > spec.positionals) {
-      throw new UsageError(
-        EXIT.unexpectedArgument,
-        `unexpected argument ${JSON.stringify(result.positionals[spec.positionals])}`,
-      );
-    }
-    if (result.positionals.length < spec.positionals) {
-      throw new UsageError(
-        EXIT.missingOption,
-        `${command} needs ${command === 'store' ? 'a FILE' : 'a NAME'}`,
-      );
-    }
-  }
-  return { values: result.values as Parsed['values'], positionals: result.positionals };
+  return parseCommandLine(
+    command,
+    {
+      options: spec.options,
+      positionals: { count: spec.positionals, missing: command === 'store' ? 'a FILE' : 'a NAME' },
+    },
+    args,
+    EXIT,
+  );
 }
 
 function str(values: Parsed['values'], name: string): string | undefined {
@@ -281,7 +249,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.unknownOption;
   }
   try {
-    const parsed = parseCommandLine(command, rest);
+    const parsed = parseCommand(command, rest);
     if (parsed.values['help'] === true) {
       io.stdout(`${USAGE}\n`);
       return EXIT.ok;

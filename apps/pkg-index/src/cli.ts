@@ -1,8 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import {
+  PackyardError,
+  UsageError,
+  parseCommandLine,
+  toPackyardError,
+  type CommandOptions,
+  type ErrorCode,
+  type ParsedCommandLine,
+} from '@packyard/core';
 import type { Tools } from '@packyard/pex-builder';
 import type { ServeConfig } from './config.js';
 import type { AddFilesToIndex } from './index-files.js';
@@ -125,7 +132,7 @@ export interface CliIo {
   fetch?: typeof globalThis.fetch;
 }
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+type Options = CommandOptions;
 
 // Seed spellings (issue_update.sh and the workflow inputs) → packyard's option.
 const ALIASES: Readonly<Record<string, string>> = {
@@ -194,57 +201,17 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
   'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
 };
 
-class UsageError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-interface Parsed {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
+type Parsed = ParsedCommandLine;
 
 /** Parses one command's options; repeats (an alias counts as its option) are refused as the seed did. */
-function parseCommandLine(command: string, args: readonly string[]): Parsed {
+function parseCommand(command: string, args: readonly string[]): Parsed {
   const spec = COMMANDS[command]!;
-  let result;
-  try {
-    result = parseArgs({
-      args: [...args],
-      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: spec.positionals,
-      strict: true,
-      tokens: true,
-    });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = (error as Error).message;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(EXIT.unknownOption, message);
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
-      throw new UsageError(EXIT.unexpectedArgument, message);
-    throw new UsageError(EXIT.badValue, message);
-  }
-  const values: Parsed['values'] = {};
-  const seen = new Map<string, string>();
-  for (const token of result.tokens ?? []) {
-    if (token.kind !== 'option') continue;
-    const name = ALIASES[token.name] ?? token.name;
-    const value = token.value ?? true;
-    const first = seen.get(name);
-    if (first !== undefined) {
-      throw new UsageError(
-        EXIT.badValue,
-        `--${name} was given more than once: first ${JSON.stringify(first)}, then ${JSON.stringify(String(value))}`,
-      );
-    }
-    seen.set(name, String(value));
-    values[name] = value;
-  }
-  return { values, positionals: result.positionals };
+  return parseCommandLine(
+    command,
+    { options: spec.options, positionals: spec.positionals, aliases: ALIASES },
+    args,
+    EXIT,
+  );
 }
 
 function requireString(values: Parsed['values'], name: string): string {
@@ -309,7 +276,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     warn: (message) => io.stderr(`warning: ${message}\n`),
   };
   try {
-    const parsed = parseCommandLine(command, rest);
+    const parsed = parseCommand(command, rest);
     if (parsed.values['help'] === true) {
       io.stdout(`${USAGE}\n`);
       return EXIT.ok;

@@ -39,3 +39,11 @@ export {
   type ProgressReporter,
   type ProgressReporterOptions,
 } from './progress.js';
+export {
+  parseCommandLine,
+  UsageError,
+  type CommandOptions,
+  type CommandSpec,
+  type ParsedCommandLine,
+  type UsageExitCodes,
+} from './cli.js';

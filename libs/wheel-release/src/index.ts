@@ -14,3 +14,4 @@ export {
 } from './release.js';
 export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
+export type { WheelsConfig, SdistConfig } from './release.js';

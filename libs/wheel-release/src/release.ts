@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
-import { parseDocument } from 'yaml';
+import { isScalar, parseDocument } from 'yaml';
+import { WHEEL_TARGETS } from './build.js';
 import { expectedAt, loadToml, placeKey, readPlace, writePlace, type Place } from './places.js';
 import { bumpVersion, parseReleaseVersion, type BumpKind, type ReleaseVersion } from './version.js';
 
@@ -16,6 +17,30 @@ export interface ReleaseConfig {
   /** The version as release.yaml writes it. */
   written: string;
   places: Place[];
+  /** The platform-wheel project (`wheels:`), when release.yaml has one. */
+  wheels?: WheelsConfig;
+  /** The pure-Python sdist project (`sdist:`), when release.yaml has one. */
+  sdist?: SdistConfig;
+}
+
+/** release.yaml's `wheels:`: the maturin (`bindings = "bin"`) project and what its wheels hold. */
+export interface WheelsConfig {
+  /** The project directory, relative to release.yaml. */
+  project: string;
+  /** Every platform a release has one wheel for (linux-amd64, linux-arm64, darwin-amd64, darwin-arm64). */
+  platforms: string[];
+  /** The executables each wheel carries in `<name>-<version>.data/scripts/`. */
+  binaries: string[];
+}
+
+/** release.yaml's `sdist:`: the pure-Python project that pins the wheels' project. */
+export interface SdistConfig {
+  /** The project directory, relative to release.yaml. */
+  project: string;
+  /** The module written at build time with the git sha, relative to the project. */
+  buildInfo: string;
+  /** The console script the install test runs with `--version`. */
+  command: string;
 }
 
 /** One place that disagrees with release.yaml (or a tag that does). */
@@ -53,8 +78,8 @@ export async function readReleaseConfig(root: string): Promise<ReleaseConfig> {
   if (data === null || typeof data !== 'object' || Array.isArray(data))
     throw invalid('', data, `${RELEASE_FILE} must be a mapping with version and places`);
   for (const key of Object.keys(data))
-    if (key !== 'version' && key !== 'places')
-      throw invalid(key, key, `unknown key ${key}`, 'keys are version and places');
+    if (!TOP_KEYS.includes(key))
+      throw invalid(key, key, `unknown key ${key}`, `keys are ${TOP_KEYS.join(', ')}`);
   if (typeof data['version'] !== 'string')
     throw invalid(
       'version',
@@ -67,7 +92,82 @@ export async function readReleaseConfig(root: string): Promise<ReleaseConfig> {
   if (!Array.isArray(raw) || raw.length === 0)
     throw invalid('places', raw, 'places must be a non-empty list');
   const places = raw.map((entry: unknown, i) => parsePlace(entry, `places[${i}]`));
-  return { root, version, written: data['version'], places };
+  const wheels = data['wheels'] === undefined ? undefined : parseWheels(data['wheels']);
+  const sdist = data['sdist'] === undefined ? undefined : parseSdist(data['sdist']);
+  return {
+    root,
+    version,
+    written: data['version'],
+    places,
+    ...(wheels === undefined ? {} : { wheels }),
+    ...(sdist === undefined ? {} : { sdist }),
+  };
+}
+
+const TOP_KEYS = ['version', 'places', 'wheels', 'sdist'];
+// A console script or binary name: what a wheel's scripts/ directory or a PATH lookup can hold.
+const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function mapping(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw invalid(field, value, `${field} must be a mapping with ${keys.join(', ')}`);
+  const entry = value as Record<string, unknown>;
+  for (const key of Object.keys(entry))
+    if (!keys.includes(key))
+      throw invalid(`${field}.${key}`, key, `unknown key ${key} in ${field}`, `keys are ${keys.join(', ')}`);
+  for (const key of keys)
+    if (!(key in entry)) throw invalid(`${field}.${key}`, '', `${field}.${key} is missing`);
+  return entry;
+}
+
+function relativePath(value: unknown, field: string, what: string): string {
+  if (typeof value !== 'string' || value === '' || isAbsolute(value) || normalize(value).startsWith('..'))
+    throw invalid(field, value, `${field} must be ${what}`);
+  return value;
+}
+
+function nameList(value: unknown, field: string, check: (item: string, at: string) => void): string[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw invalid(field, value, `${field} must be a non-empty list`);
+  const seen = new Set<string>();
+  return value.map((item: unknown, i) => {
+    const at = `${field}[${i}]`;
+    if (typeof item !== 'string' || item === '') throw invalid(at, item, `${at} must be a name`);
+    check(item, at);
+    if (seen.has(item)) throw invalid(at, item, `${at} repeats ${item}`);
+    seen.add(item);
+    return item;
+  });
+}
+
+function parseWheels(value: unknown): WheelsConfig {
+  const e = mapping(value, 'wheels', ['project', 'platforms', 'binaries']);
+  const project = relativePath(e['project'], 'wheels.project', 'a directory inside the project');
+  const platforms = nameList(e['platforms'], 'wheels.platforms', (item, at) => {
+    if (!(item in WHEEL_TARGETS))
+      throw invalid(
+        at,
+        item,
+        `${at} is not a platform packyard builds`,
+        `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
+      );
+  });
+  const binaries = nameList(e['binaries'], 'wheels.binaries', (item, at) => {
+    if (!COMMAND_NAME.test(item)) throw invalid(at, item, `${at} must be a file name, not a path`);
+  });
+  return { project, platforms, binaries };
+}
+
+function parseSdist(value: unknown): SdistConfig {
+  const e = mapping(value, 'sdist', ['project', 'build-info', 'command']);
+  const project = relativePath(e['project'], 'sdist.project', 'a directory inside the project');
+  const buildInfo = relativePath(e['build-info'], 'sdist.build-info', 'a .py file inside sdist.project');
+  if (!buildInfo.endsWith('.py'))
+    throw invalid('sdist.build-info', buildInfo, 'sdist.build-info must be a .py file inside sdist.project');
+  const command = e['command'];
+  if (typeof command !== 'string' || !COMMAND_NAME.test(command))
+    throw invalid('sdist.command', command, 'sdist.command must be the name of a console script');
+  return { project, buildInfo, command };
 }
 
 function parsePlace(entry: unknown, field: string): Place {
@@ -197,11 +297,21 @@ export async function bumpRelease(
   await requireCleanTree(root);
   const to = bumpVersion(config.version, kind, now);
   const path = join(root, RELEASE_FILE);
-  const doc = parseDocument(await readFile(path, 'utf8'));
-  doc.set('version', to.pep440);
-  await writeFileAtomically(path, doc.toString());
+  await writeFileAtomically(path, replaceVersionText(await readFile(path, 'utf8'), to.pep440));
   const changed = await syncRelease({ ...config, version: to, written: to.pep440 });
   return { from: config.version, to, changed: [RELEASE_FILE, ...changed] };
+}
+
+// Only the version scalar's own characters change, so every other line (comments, flow lists, the
+// wheels: and sdist: sections) stays exactly as the user wrote it.
+function replaceVersionText(text: string, version: string): string {
+  const node = parseDocument(text).get('version', true);
+  if (!isScalar(node) || node.range === undefined || node.range === null) {
+    throw invalid('version', '', 'version must be a quoted string', "write it as version: '0.2.31'");
+  }
+  const [start, end] = node.range;
+  const quote = node.type === 'QUOTE_DOUBLE' ? '"' : "'";
+  return `${text.slice(0, start)}${quote}${version}${quote}${text.slice(end)}`;
 }
 
 async function readPlaceFile(root: string, place: Place): Promise<string> {

@@ -15,3 +15,4 @@ export {
 export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
 export type { WheelsConfig, SdistConfig } from './release.js';
+export { readProjectName } from './release.js';

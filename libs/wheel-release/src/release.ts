@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { isScalar, parseDocument } from 'yaml';
+import { parse as tomlParse } from '@rainbowatcher/toml-edit-js';
 import { WHEEL_TARGETS } from './build.js';
 import { expectedAt, loadToml, placeKey, readPlace, writePlace, type Place } from './places.js';
 import { bumpVersion, parseReleaseVersion, type BumpKind, type ReleaseVersion } from './version.js';
@@ -312,6 +313,38 @@ function replaceVersionText(text: string, version: string): string {
   const [start, end] = node.range;
   const quote = node.type === 'QUOTE_DOUBLE' ? '"' : "'";
   return `${text.slice(0, start)}${quote}${version}${quote}${text.slice(end)}`;
+}
+
+/** The distribution name (`[project].name` of its pyproject.toml) of a project release.yaml names. */
+export async function readProjectName(config: ReleaseConfig, section: 'wheels' | 'sdist'): Promise<string> {
+  const project = config[section]?.project;
+  if (project === undefined)
+    throw invalid(section, '', `${RELEASE_FILE} has no ${section}: section`, `add ${section}: with project`);
+  const file = join(project, 'pyproject.toml');
+  let text: string;
+  try {
+    text = await readFile(join(config.root, file), 'utf8');
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `cannot read ${file}, the project ${section}.project names`, {
+      file: RELEASE_FILE,
+      field: `${section}.project`,
+      value: project,
+      cause: error,
+    });
+  }
+  await loadToml();
+  let name: unknown;
+  try {
+    name = (tomlParse(text) as { project?: { name?: unknown } }).project?.name;
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `${file} is not valid TOML`, { file, cause: error });
+  }
+  if (typeof name !== 'string' || name === '')
+    throw new PackyardError('CONFIG_INVALID', `${file} has no [project] name`, {
+      file,
+      field: 'project.name',
+    });
+  return name;
 }
 
 async function readPlaceFile(root: string, place: Place): Promise<string> {

@@ -1,0 +1,15 @@
+/** The wheel-release command line: parse, run, report; returns the exit code. */
+export { main, USAGE, EXIT, exitCodeForError, planRunnerMatrix, tagFromEnvironment } from './cli.js';
+/** The CLI's process interface and a CI matrix entry. */
+export type { CliIo, RunnerEntry } from './cli.js';
+/** The release steps the CLI composes, and their inputs and results. */
+export {
+  defaultSteps,
+  type Steps,
+  type VerifyInput,
+  type VerifyResult,
+  type VerifyProblem,
+  type PublishInput,
+  type PublishResult,
+  type WheelBuildPlan,
+} from './steps.js';

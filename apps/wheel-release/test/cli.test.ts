@@ -1,0 +1,321 @@
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PackyardError } from '@packyard/core';
+import {
+  EXIT,
+  exitCodeForError,
+  planRunnerMatrix,
+  tagFromEnvironment,
+  type PublishInput,
+  type Steps,
+  type VerifyInput,
+  type VerifyResult,
+  type WheelBuildPlan,
+} from '../src/index.js';
+import { git, gitProject, run } from './helpers.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await gitProject();
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('usage', () => {
+  it('prints help with exit 0, and with no command on stderr with exit 2', async () => {
+    const help = await run(['--help'], { cwd: root });
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('Exit codes:')]);
+    expect((await run(['check', '-h'], { cwd: root })).code).toBe(0);
+    const none = await run([], { cwd: root });
+    expect([none.code, none.stdout, none.stderr]).toEqual([2, '', expect.stringContaining('usage:')]);
+  });
+
+  it.each([
+    [['deploy'], 'unknown command "deploy"'],
+    [['check', '--nope'], "Unknown option '--nope'"],
+    [['check', '--tag', 'v1', '--tag', 'v2'], '--tag was given more than once: first "v1", then "v2"'],
+    [['check', 'stray'], "Unexpected argument 'stray'"],
+    [['check', '--tag'], "Option '--tag <value>' argument missing"],
+    [['bump'], 'bump needs one of --patch, --minor, --major, --pre'],
+    [['bump', '--patch', '--minor'], 'not --patch and --minor'],
+    [
+      ['build', '--platforms', 'linux-amd64,windows-amd64'],
+      '"windows-amd64" is not in release.yaml\'s wheels.platforms',
+    ],
+    [['build', '--git-sha', 'HEAD'], '--git-sha must be 8 to 40 lowercase hex digits, not "HEAD"'],
+    [['verify', '--out', ''], '--out is empty'],
+  ])('%j is a usage error (exit 2) and writes nothing', async (argv, message) => {
+    const result = await run(argv, { cwd: root });
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toContain(message);
+    expect(await git(root, 'status', '--porcelain')).toBe('');
+  });
+
+  it('maps every error code to a documented exit code', () => {
+    expect(exitCodeForError('AUTH_FAILED')).toBe(3);
+    expect(exitCodeForError('VERIFY_FAILED')).toBe(4);
+    expect(exitCodeForError('CONFIG_INVALID')).toBe(6);
+    expect(exitCodeForError('CONFLICT')).toBe(7);
+    expect(exitCodeForError('BUILD_FAILED')).toBe(8);
+    expect(exitCodeForError('INDEX_UNREACHABLE')).toBe(9);
+    expect(exitCodeForError('INTERNAL')).toBe(70);
+    expect(exitCodeForError('DISPATCH_FAILED')).toBe(1);
+  });
+});
+
+describe('bump, sync and check on a git repository', () => {
+  it('bump --patch writes every place, check is green, and the tag must match', async () => {
+    const bumped = await run(['bump', '--patch'], { cwd: root });
+    expect(bumped.code).toBe(0);
+    expect(bumped.stdout).toContain('bumped 0.2.30 -> 0.2.31');
+    const diff = await git(root, 'diff', '--stat');
+    for (const file of ['release.yaml', 'core/Cargo.toml', 'core/pyproject.toml', 'app/pyproject.toml'])
+      expect(diff).toContain(file);
+    expect(await readFile(join(root, 'app/pyproject.toml'), 'utf8')).toContain('"app-core==0.2.31"');
+    expect(await readFile(join(root, 'core/Cargo.toml'), 'utf8')).toContain('# the binary');
+
+    expect(await run(['check', '--tag', 'v0.2.31'], { cwd: root })).toMatchObject({
+      code: 0,
+      stdout: '0.2.31: 5 places agree, and the tag v0.2.31\n',
+    });
+    const wrongTag = await run(['check', '--tag', 'v0.2.30'], { cwd: root });
+    expect(wrongTag.code).toBe(EXIT.mismatch);
+    expect(wrongTag.stdout).toContain('tag: tag is "v0.2.30", release.yaml says "v0.2.31"');
+  });
+
+  it('bump --pre writes the PEP 440 and Cargo spellings, and check agrees', async () => {
+    const bumped = await run(['bump', '--pre', '--json'], { cwd: root });
+    const report = JSON.parse(bumped.stdout) as { to: string; cargo: string };
+    expect(report.to).toMatch(/^0\.2\.31\.dev\d{12}$/);
+    expect(report.cargo).toBe(report.to.replace('.dev', '-dev'));
+    expect(await readFile(join(root, 'core/Cargo.toml'), 'utf8')).toContain(`version = "${report.cargo}"`);
+    expect((await run(['check'], { cwd: root })).code).toBe(0);
+  });
+
+  it('check names each hand edit; sync repairs them', async () => {
+    const init = join(root, 'app/src/app/__init__.py');
+    await writeFile(init, '__version__ = "0.2.29"\n');
+    const checked = await run(['check', '--json'], { cwd: root });
+    expect(checked.code).toBe(EXIT.mismatch);
+    expect(JSON.parse(checked.stdout)).toMatchObject({
+      ok: false,
+      disagreements: [
+        { file: 'app/src/app/__init__.py', key: '__version__', found: '0.2.29', expected: '0.2.30' },
+      ],
+    });
+    const synced = await run(['sync'], { cwd: root });
+    expect([synced.code, synced.stdout]).toEqual([0, 'wrote 0.2.30 into:\n  app/src/app/__init__.py\n']);
+    expect(await git(root, 'status', '--porcelain')).toBe('');
+    expect((await run(['check'], { cwd: root })).code).toBe(0);
+  });
+
+  it('check takes the tag from GitHub Actions for a tag ref, and not for a branch', async () => {
+    const tagged = { GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'v0.3.0', GITHUB_REF: 'refs/tags/v0.3.0' };
+    const result = await run(['check'], { cwd: root, env: tagged });
+    expect(result.code).toBe(EXIT.mismatch);
+    expect(result.stdout).toContain('tag is "v0.3.0"');
+    const branch = { GITHUB_REF_TYPE: 'branch', GITHUB_REF_NAME: 'main', GITHUB_REF: 'refs/heads/main' };
+    expect((await run(['check'], { cwd: root, env: branch })).code).toBe(0);
+    expect(tagFromEnvironment({ GITHUB_REF: 'refs/tags/v1.0.0' })).toBe('v1.0.0');
+  });
+
+  it('bump refuses a dirty tree (exit 7) and writes nothing', async () => {
+    await writeFile(
+      join(root, 'app/pyproject.toml'),
+      '[project]\nname = "app"\nversion = "0.2.30"\ndependencies = ["app-core==0.2.30"]\n# edit\n',
+    );
+    const result = await run(['bump', '--minor'], { cwd: root });
+    expect(result.code).toBe(EXIT.conflict);
+    expect(result.stderr).toContain('uncommitted changes');
+    expect(await git(root, 'status', '--porcelain')).toBe(' M app/pyproject.toml');
+  });
+
+  it('an invalid release.yaml is exit 6, naming the file, the key as written and the value', async () => {
+    const text = await readFile(join(root, 'release.yaml'), 'utf8');
+    await writeFile(join(root, 'release.yaml'), text.replace('darwin-amd64,', 'darwin-x64,'));
+    const result = await run(['check', '--dir', root], { cwd: '/' });
+    expect(result.code).toBe(EXIT.config);
+    expect(result.stderr).toContain(
+      'release.yaml: wheels.platforms[2]: wheels.platforms[2] is not a platform',
+    );
+    const missing = await run(['check'], { cwd: join(root, 'app') });
+    expect(missing.code).toBe(EXIT.config);
+  });
+});
+
+function fakeSteps(
+  overrides: Partial<Steps> & { calls?: { verify: VerifyInput[]; publish: PublishInput[] } } = {},
+) {
+  const calls = overrides.calls ?? { verify: [], publish: [] };
+  const steps: Partial<Steps> = {
+    verifyRelease: (input) => {
+      calls.verify.push(input);
+      return Promise.resolve({
+        files: ['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl'],
+        problems: [],
+        checks: [],
+      });
+    },
+    assertVerified: (result: VerifyResult) => {
+      if (result.problems.length > 0)
+        throw new PackyardError('VERIFY_FAILED', `${result.problems.length} problem(s)`);
+    },
+    publishRelease: (input) => {
+      calls.publish.push(input);
+      return Promise.resolve({
+        uploaded: input.dryRun ? [] : input.files,
+        skipped: [],
+        checked: input.files,
+      });
+    },
+    planWheelBuilds: (platforms) =>
+      platforms.map((platform): WheelBuildPlan =>
+        platform === 'darwin-arm64'
+          ? { platform, how: 'native', runner: 'macos-15', reason: 'test: pretend it cannot be cross-built' }
+          : { platform, how: 'cross', runner: 'ubuntu-24.04', target: `${platform}-target` },
+      ),
+    ...overrides,
+  };
+  return { steps, calls };
+}
+
+describe('verify, publish, plan and runners around the release steps', () => {
+  async function writeOut(files: string[]): Promise<string> {
+    const out = join(root, 'dist/wheel-release');
+    await mkdir(out, { recursive: true });
+    for (const file of files) await writeFile(join(out, file), file);
+    return out;
+  }
+
+  it('verify passes release.yaml as the steps take it, and exits 0 on a clean set', async () => {
+    const { steps, calls } = fakeSteps();
+    const result = await run(['verify', '--git-sha', 'abcdef0123456789'], { cwd: root, steps });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('verified 2 files:\n  app-0.2.30.tar.gz\n  app_core-0.2.30-py3-none-x.whl\n');
+    expect(calls.verify).toEqual([
+      {
+        dir: join(root, 'dist/wheel-release'),
+        version: '0.2.30',
+        wheels: {
+          project: 'app-core',
+          platforms: ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64'],
+          binaries: ['appbin'],
+        },
+        sdist: { project: 'app', command: 'app' },
+        gitSha: 'abcdef0123456789',
+        installTest: true,
+        log: expect.any(Function),
+      },
+    ]);
+  });
+
+  it('verify prints every problem and exits 4', async () => {
+    const { steps } = fakeSteps({
+      verifyRelease: () =>
+        Promise.resolve({
+          files: ['a.whl'],
+          problems: [
+            { file: 'a.whl', message: 'tag says arm64, binary is x86-64' },
+            { message: 'no wheel for darwin-arm64' },
+          ],
+          checks: [],
+        }),
+    });
+    const result = await run(['verify', '--no-install-test'], { cwd: root, steps });
+    expect(result.code).toBe(EXIT.verify);
+    expect(result.stdout).toContain('a.whl: tag says arm64, binary is x86-64\n  no wheel for darwin-arm64');
+  });
+
+  it('publish uploads exactly the verified files, passing the URLs, --dry-run and the environment', async () => {
+    const { steps, calls } = fakeSteps();
+    const out = await writeOut(['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl']);
+    const env = { PYPI_TOKEN: 'pypi-secret' };
+    const result = await run(
+      [
+        'publish',
+        '--repository-url',
+        'http://127.0.0.1:1/',
+        '--index-url',
+        'http://127.0.0.1:1/simple/',
+        '--dry-run',
+        '--json',
+      ],
+      { cwd: root, steps, env },
+    );
+    expect(result.code).toBe(0);
+    expect(calls.verify[0]!.installTest).toBe(false);
+    expect(calls.publish).toEqual([
+      {
+        dir: out,
+        files: ['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl'],
+        repositoryUrl: 'http://127.0.0.1:1/',
+        indexUrl: 'http://127.0.0.1:1/simple/',
+        dryRun: true,
+        log: expect.any(Function),
+        env,
+      },
+    ]);
+    expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: true, uploaded: [] });
+    expect(result.stdout + result.stderr).not.toContain('pypi-secret');
+  });
+
+  it('publish uploads nothing when verification fails (exit 4)', async () => {
+    const { steps, calls } = fakeSteps({
+      verifyRelease: () => Promise.resolve({ files: [], problems: [{ message: 'no sdist' }], checks: [] }),
+    });
+    const result = await run(['publish'], { cwd: root, steps });
+    expect(result.code).toBe(EXIT.verify);
+    expect(result.stderr).toContain('no sdist');
+    expect(calls.publish).toEqual([]);
+  });
+
+  it('publish maps refused credentials to exit 3 and an index refusal to exit 9', async () => {
+    await writeOut(['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl']);
+    const refuse = (code: 'AUTH_FAILED' | 'INDEX_BAD_RESPONSE') =>
+      fakeSteps({
+        publishRelease: () => Promise.reject(new PackyardError(code, `the index said no (${code})`)),
+      }).steps;
+    expect((await run(['publish'], { cwd: root, steps: refuse('AUTH_FAILED') })).code).toBe(EXIT.auth);
+    const refused = await run(['publish', '--json'], { cwd: root, steps: refuse('INDEX_BAD_RESPONSE') });
+    expect(refused.code).toBe(EXIT.publish);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'INDEX_BAD_RESPONSE' } });
+  });
+
+  it('runners groups the cross builds on one Linux runner, adds a native one where needed', async () => {
+    const { steps } = fakeSteps();
+    const result = await run(['runners', '--json'], { cwd: root, steps });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      include: [
+        {
+          runner: 'ubuntu-24.04',
+          platforms: 'linux-amd64,linux-arm64,darwin-amd64',
+          how: 'cross',
+          sdist: true,
+        },
+        { runner: 'macos-15', platforms: 'darwin-arm64', how: 'native', sdist: false },
+      ],
+    });
+    expect((await run(['runners'], { cwd: root, steps })).stdout).toContain(
+      'macos-15           native darwin-arm64',
+    );
+    expect(
+      planRunnerMatrix([{ platform: 'darwin-arm64', how: 'native', runner: 'macos-15' }]).include[0]!.sdist,
+    ).toBe(true);
+  });
+
+  it('plan shows the version, disagreements and each platform build', async () => {
+    const { steps } = fakeSteps();
+    await writeFile(join(root, 'core/Cargo.toml'), '[package]\nname = "app-core"\nversion = "0.2.29"\n');
+    const result = await run(['plan'], { cwd: root, steps });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'version 0.2.30: 5 places, 1 disagree\n  core/Cargo.toml: package.version is "0.2.29"',
+    );
+    expect(result.stdout).toContain(
+      'darwin-arm64  native on macos-15: test: pretend it cannot be cross-built',
+    );
+    expect(result.stdout).toContain('sdist of app (install test: app --version)');
+  });
+});

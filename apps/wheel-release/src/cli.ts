@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   PackyardError,
@@ -517,11 +516,9 @@ async function runPublish(context: Context): Promise<number> {
   const dryRun = context.values['dry-run'] === true;
   const repositoryUrl = optionalString(context.values, 'repository-url');
   const indexUrl = optionalString(context.values, 'index-url');
-  const present = new Set(await readdir(input.dir));
-  const files = verified.files.filter((file) => present.has(file));
   const result = await context.steps.publishRelease({
     dir: input.dir,
-    files,
+    files: verified.files,
     ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
     ...(indexUrl === undefined ? {} : { indexUrl }),
     dryRun,

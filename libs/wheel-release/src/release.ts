@@ -92,20 +92,48 @@ export async function readReleaseConfig(root: string): Promise<ReleaseConfig> {
   const raw = data['places'];
   if (!Array.isArray(raw) || raw.length === 0)
     throw invalid('places', raw, 'places must be a non-empty list');
-  const places = raw.map((entry: unknown, i) => parsePlace(entry, `places[${i}]`));
-  const wheels = data['wheels'] === undefined ? undefined : parseWheels(data['wheels']);
-  const sdist = data['sdist'] === undefined ? undefined : parseSdist(data['sdist']);
+  // Every entry and section is checked, so one run names every problem, not just the first.
+  const problems: PackyardError[] = [];
+  const attempt: Attempt = (parse) => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof PackyardError)) throw error;
+      problems.push(error);
+      return undefined;
+    }
+  };
+  const places = raw.map((entry: unknown, i) => attempt(() => parsePlace(entry, `places[${i}]`)));
+  const wheels =
+    data['wheels'] === undefined ? undefined : attempt(() => parseWheels(data['wheels'], attempt));
+  const sdist = data['sdist'] === undefined ? undefined : attempt(() => parseSdist(data['sdist'], attempt));
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `${problems.length} problems:\n  ${problems.map(describeProblem).join('\n  ')}`,
+      { file: RELEASE_FILE, field: problems[0]!.field, value: problems[0]!.value },
+    );
+  }
   return {
     root,
     version,
     written: data['version'],
-    places,
+    places: places as Place[],
     ...(wheels === undefined ? {} : { wheels }),
     ...(sdist === undefined ? {} : { sdist }),
   };
 }
 
 const TOP_KEYS = ['version', 'places', 'wheels', 'sdist'];
+
+function describeProblem(problem: PackyardError): string {
+  const field = problem.field ?? '';
+  return field === '' || problem.message.startsWith(field) ? problem.message : `${field}: ${problem.message}`;
+}
+
+/** Runs one parse, recording its PackyardError instead of throwing it; undefined when it failed. */
+type Attempt = <T>(parse: () => T) => T | undefined;
 // A console script or binary name: what a wheel's scripts/ directory or a PATH lookup can hold.
 const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -141,33 +169,49 @@ function nameList(value: unknown, field: string, check: (item: string, at: strin
   });
 }
 
-function parseWheels(value: unknown): WheelsConfig {
+function parseWheels(value: unknown, attempt: Attempt): WheelsConfig | undefined {
   const e = mapping(value, 'wheels', ['project', 'platforms', 'binaries']);
-  const project = relativePath(e['project'], 'wheels.project', 'a directory inside the project');
-  const platforms = nameList(e['platforms'], 'wheels.platforms', (item, at) => {
-    if (!(item in WHEEL_TARGETS))
-      throw invalid(
-        at,
-        item,
-        `${at} is not a platform packyard builds`,
-        `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
-      );
-  });
-  const binaries = nameList(e['binaries'], 'wheels.binaries', (item, at) => {
-    if (!COMMAND_NAME.test(item)) throw invalid(at, item, `${at} must be a file name, not a path`);
-  });
+  const project = attempt(() =>
+    relativePath(e['project'], 'wheels.project', 'a directory inside the project'),
+  );
+  const platforms = attempt(() =>
+    nameList(e['platforms'], 'wheels.platforms', (item, at) => {
+      if (!(item in WHEEL_TARGETS))
+        throw invalid(
+          at,
+          item,
+          `${at} is not a platform packyard builds`,
+          `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
+        );
+    }),
+  );
+  const binaries = attempt(() =>
+    nameList(e['binaries'], 'wheels.binaries', (item, at) => {
+      if (!COMMAND_NAME.test(item)) throw invalid(at, item, `${at} must be a file name, not a path`);
+    }),
+  );
+  if (project === undefined || platforms === undefined || binaries === undefined) return undefined;
   return { project, platforms, binaries };
 }
 
-function parseSdist(value: unknown): SdistConfig {
+function parseSdist(value: unknown, attempt: Attempt): SdistConfig | undefined {
   const e = mapping(value, 'sdist', ['project', 'build-info', 'command']);
-  const project = relativePath(e['project'], 'sdist.project', 'a directory inside the project');
-  const buildInfo = relativePath(e['build-info'], 'sdist.build-info', 'a .py file inside sdist.project');
-  if (!buildInfo.endsWith('.py'))
-    throw invalid('sdist.build-info', buildInfo, 'sdist.build-info must be a .py file inside sdist.project');
-  const command = e['command'];
-  if (typeof command !== 'string' || !COMMAND_NAME.test(command))
-    throw invalid('sdist.command', command, 'sdist.command must be the name of a console script');
+  const project = attempt(() =>
+    relativePath(e['project'], 'sdist.project', 'a directory inside the project'),
+  );
+  const buildInfo = attempt(() => {
+    const path = relativePath(e['build-info'], 'sdist.build-info', 'a .py file inside sdist.project');
+    if (!path.endsWith('.py'))
+      throw invalid('sdist.build-info', path, 'sdist.build-info must be a .py file inside sdist.project');
+    return path;
+  });
+  const command = attempt(() => {
+    const name = e['command'];
+    if (typeof name !== 'string' || !COMMAND_NAME.test(name))
+      throw invalid('sdist.command', name, 'sdist.command must be the name of a console script');
+    return name;
+  });
+  if (project === undefined || buildInfo === undefined || command === undefined) return undefined;
   return { project, buildInfo, command };
 }
 

@@ -107,6 +107,24 @@ describe('release.yaml wheels: and sdist:', () => {
     },
   );
 
+  it('names every problem at once, the first one as the field', async () => {
+    const error = await refusal(
+      HEAD.replace('toml: package.version', 'tomll: package.version') +
+        WHEELS.replace('[yd]', '[bin/yd]').replace('linux-arm64,', 'linux-riscv,') +
+        SDIST.replace('command: ydemo', 'command: "a b"'),
+    );
+    expect(error.field).toBe('places[0]');
+    expect(error.message).toBe(
+      [
+        '4 problems:',
+        '  places[0] must have exactly one of toml, pin, python, rust',
+        '  wheels.platforms[1] is not a platform packyard builds',
+        '  wheels.binaries[0] must be a file name, not a path',
+        '  sdist.command must be the name of a console script',
+      ].join('\n'),
+    );
+  });
+
   it('bump keeps both sections as written', async () => {
     await writeFile(join(root, 'release.yaml'), HEAD + WHEELS + SDIST);
     await mkdir(join(root, 'a'));

@@ -189,7 +189,7 @@ export async function publishRelease(input: PublishReleaseInput): Promise<Publis
   });
   for (const [n, file] of plan.upload.entries()) {
     log(`[${n + 1}/${plan.upload.length}] uploading ${file.filename} to ${repositoryUrl}`);
-    await uploadWithTwine({ twine: twine.commands.twine!.file, file, repositoryUrl, credentials, env });
+    await uploadWithTwine({ twine: twine.commands.twine!.file, file, repositoryUrl, credentials });
     log(`${file.filename}: uploaded`);
   }
   const checked = await readBack(files, readIndex, indexUrl, input.readBackAttempts ?? 5, log);
@@ -384,6 +384,7 @@ export interface TwineUpload {
   file: LocalFile;
   repositoryUrl: string;
   credentials: Pick<ResolvedCredentials, 'username' | 'password'>;
+  /** Added to process.env for twine (e.g. TWINE_CERT); credentials always come from `credentials`. */
   env?: Record<string, string | undefined>;
 }
 
@@ -409,7 +410,8 @@ export async function uploadWithTwine(upload: TwineUpload): Promise<void> {
     ],
     {
       env: {
-        ...(upload.env ?? process.env),
+        ...process.env,
+        ...upload.env,
         TWINE_USERNAME: upload.credentials.username,
         TWINE_PASSWORD: upload.credentials.password,
         TWINE_REPOSITORY: undefined,

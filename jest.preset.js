@@ -15,7 +15,10 @@ export function jestConfig(projectDir) {
     testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
     moduleNameMapper: {
       // Test-support packages live under tools/, libraries under libs/.
-      '^@packyard/(github-emulator|hermit-client|s3-server)$': join(root, 'tools/$1/src/index.ts'),
+      '^@packyard/(github-emulator|hermit-client|s3-server|pypi-server)$': join(
+        root,
+        'tools/$1/src/index.ts',
+      ),
       '^@packyard/([a-z0-9-]+)$': join(root, 'libs/$1/src/index.ts'),
       '^@packyard/([a-z0-9-]+)/testing$': join(root, 'libs/$1/src/testing.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',

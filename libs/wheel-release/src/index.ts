@@ -16,3 +16,24 @@ export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
 export type { WheelsConfig, SdistConfig } from './release.js';
 export { readProjectName } from './release.js';
+export {
+  publishRelease,
+  planPublish,
+  deriveIndexUrl,
+  resolvePublishCredentials,
+  pickCredentialSource,
+  uploadWithTwine,
+  uploadFailure,
+  PYPI_UPLOAD_URL,
+  type PublishReleaseInput,
+  type PublishDestination,
+  type PublishCredentials,
+  type PublishResult,
+  type PublishPlan,
+  type CredentialSource,
+  type ResolvedCredentials,
+  type ResolveCredentialsInput,
+  type LocalFile,
+  type RemoteHashes,
+  type TwineUpload,
+} from './publish.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
-import type { Tools } from '@packyard/pex-builder';
+import type { Tools } from '@packyard/python-tools';
 import type { ServeConfig } from './config.js';
 import type { AddFilesToIndex } from './index-files.js';
 import type { Logger } from './update.js';
@@ -358,7 +358,7 @@ async function runUpdateCommand(parsed: Parsed, io: CliIo, log: Logger): Promise
   const env = io.env ?? process.env;
   const [{ resolveIndexUrl }, { provisionTools }, { runUpdate }, { createGitRunner }] = await Promise.all([
     import('@packyard/pypi-client'),
-    import('@packyard/pex-builder'),
+    import('@packyard/python-tools'),
     import('./update.js'),
     import('./git.js'),
   ]);

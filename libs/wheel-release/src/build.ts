@@ -197,8 +197,10 @@ export interface BuildWheelsInput {
  * Builds one wheel per platform with `maturin build --release` (`--zig` as planned) from this machine:
  * checks first that every platform can be built here (else CONFIG_INVALID naming the platform and the
  * runner that builds it), adds missing Rust targets with rustup, provisions maturin + ziglang, then
- * runs up to `jobs` targets at once, each in its own cargo target directory (cargo locks a shared one
- * for a whole build, which would serialise them). Each wheel is written to a staging directory and
+ * runs up to `jobs` targets at once, each in its own cargo target directory: maturin copies every
+ * target's binary to the same `<target dir>/maturin/<bin>` before zipping it, so two builds sharing one
+ * directory could put one target's binary into the other's wheel (and cargo's lock on a shared
+ * directory would serialise the compiles anyway). Each wheel is written to a staging directory and
  * renamed into `outDir`. Returns the wheel file names, sorted.
  */
 export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {

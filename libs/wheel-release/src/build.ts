@@ -183,9 +183,10 @@ export interface BuildWheelsInput {
   gitSha?: string;
   /** Without `gitSha`, build a crate with uncommitted changes anyway. */
   allowDirty?: boolean;
-  /** Cargo's target directory, kept between builds: one subdirectory per Rust target. */
+  /** Cargo's target directory, kept between builds (with `jobs` > 1, one subdirectory per Rust target). */
   cargoTargetDir: string;
-  /** How many targets build at once; default the number of CPUs, at most the number of targets. */
+  /** How many targets build at once; default half the CPUs (cargo already uses every CPU within one
+   * build; a second build fills the single-threaded stretches), at least 1, at most the targets. */
   jobs?: number;
   /** The host as `probeBuildHost` sees it (tests; a caller that probed already). */
   host?: BuildHost;
@@ -197,11 +198,11 @@ export interface BuildWheelsInput {
  * Builds one wheel per platform with `maturin build --release` (`--zig` as planned) from this machine:
  * checks first that every platform can be built here (else CONFIG_INVALID naming the platform and the
  * runner that builds it), adds missing Rust targets with rustup, provisions maturin + ziglang, then
- * runs up to `jobs` targets at once, each in its own cargo target directory: maturin copies every
- * target's binary to the same `<target dir>/maturin/<bin>` before zipping it, so two builds sharing one
- * directory could put one target's binary into the other's wheel (and cargo's lock on a shared
- * directory would serialise the compiles anyway). Each wheel is written to a staging directory and
- * renamed into `outDir`. Returns the wheel file names, sorted.
+ * runs the targets one after another in `cargoTargetDir` (host build scripts and proc-macros compiled
+ * once), or, with `jobs` > 1, up to `jobs` at once, each in `cargoTargetDir/<target>`: maturin copies
+ * every target's binary to the same `<target dir>/maturin/<bin>` before zipping it, so concurrent builds
+ * sharing one directory could swap binaries between wheels. Each wheel is written to a staging
+ * directory and renamed into `outDir`. Returns the wheel file names, sorted.
  */
 export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   const log = input.log ?? (() => {});
@@ -247,7 +248,7 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
     // zig's compiled libc stubs and compiler-rt are kept with packyard's tools, shared by every build.
     ZIG_GLOBAL_CACHE_DIR: join(tools.home, 'zig-cache'),
   };
-  const jobs = Math.max(1, Math.min(input.jobs ?? availableParallelism(), plan.length));
+  const jobs = Math.max(1, Math.min(input.jobs ?? Math.floor(availableParallelism() / 2), plan.length));
   const steps = plan.filter((step) => step.how === 'cross');
   const failures: unknown[] = [];
   let next = 0;
@@ -255,7 +256,14 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
     while (next < steps.length && failures.length === 0) {
       const step = steps[next++]!;
       try {
-        await buildOne(step, input, maturin, env, log);
+        await buildOne(
+          step,
+          input,
+          maturin,
+          env,
+          jobs === 1 ? input.cargoTargetDir : join(input.cargoTargetDir, step.target),
+          log,
+        );
       } catch (error) {
         failures.push(error);
       }
@@ -271,6 +279,7 @@ async function buildOne(
   input: BuildWheelsInput,
   maturin: { file: string; args: readonly string[] },
   env: Record<string, string>,
+  cargoTargetDir: string,
   log: (line: string) => void,
 ): Promise<void> {
   const staging = join(input.outDir, `.staging-${step.target}`);
@@ -280,7 +289,7 @@ async function buildOne(
   try {
     await runTool(maturin.file, [...maturin.args, ...args, '--out', staging], {
       cwd: input.crateDir,
-      env: { ...env, CARGO_TARGET_DIR: join(input.cargoTargetDir, step.target) },
+      env: { ...env, CARGO_TARGET_DIR: cargoTargetDir },
       tailLines: 30,
     });
     const built = (await readdir(staging)).filter((name) => name.endsWith('.whl'));

@@ -10,6 +10,7 @@ const CRATE = join(import.meta.dirname, '../../../examples/wheel-release/yd-core
 const YDEMO = join(import.meta.dirname, '../../../examples/wheel-release/ydemo');
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const LINUX_X86 = 'yd_core-0.1.0-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl';
+const DARWIN_ARM = 'yd_core-0.1.0-py3-none-macosx_11_0_arm64.whl';
 
 let dir: string;
 let wheels: string[];
@@ -40,7 +41,7 @@ describe('buildWheels (maturin --zig from one Linux runner)', () => {
   it('builds one wheel per platform, tagged for it, and leaves no staging behind', async () => {
     expect(wheels).toEqual([
       'yd_core-0.1.0-py3-none-macosx_10_12_x86_64.whl',
-      'yd_core-0.1.0-py3-none-macosx_11_0_arm64.whl',
+      DARWIN_ARM,
       'yd_core-0.1.0-py3-none-manylinux2014_aarch64.manylinux_2_17_aarch64.whl',
       LINUX_X86,
     ]);
@@ -54,20 +55,25 @@ describe('buildWheels (maturin --zig from one Linux runner)', () => {
     expect((await execa(yd, ['--version'])).stdout).toBe('yd 0.1.0 (01234567)');
   });
 
-  it('builds the same bytes again from a clean target directory, with no rustup step once installed', async () => {
+  it('builds the same bytes again from clean target directories, two at once, with no rustup step', async () => {
     const lines: string[] = [];
     const again = await buildWheels({
       crateDir: CRATE,
-      platforms: ['linux-amd64'],
+      platforms: ['linux-amd64', 'darwin-arm64'],
       outDir: join(dir, 'again'),
       gitSha: SHA,
       cargoTargetDir: join(dir, 'target-again'),
+      jobs: 2,
       log: (line) => lines.push(line),
     });
-    expect(again).toEqual([LINUX_X86]);
-    expect(await readFile(join(dir, 'again', LINUX_X86))).toEqual(
-      await readFile(join(dir, 'out', LINUX_X86)),
-    );
+    expect(again).toEqual([DARWIN_ARM, LINUX_X86]);
+    for (const wheel of again)
+      expect(await readFile(join(dir, 'again', wheel))).toEqual(await readFile(join(dir, 'out', wheel)));
+    // Concurrent builds each get their own cargo target directory.
+    expect((await readdir(join(dir, 'target-again'))).sort()).toEqual([
+      'aarch64-apple-darwin',
+      'x86_64-unknown-linux-gnu',
+    ]);
     expect(lines.filter((line) => line.startsWith('rustup'))).toEqual([]);
   });
 

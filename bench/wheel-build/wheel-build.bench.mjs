@@ -151,7 +151,7 @@ try {
     bench: 'wheel-build',
     rounds,
     cpus: availableParallelism(),
-    jobs: jobs ?? Math.min(availableParallelism(), PLATFORMS.length),
+    jobs: jobs ?? Math.max(1, Math.min(Math.floor(availableParallelism() / 2), PLATFORMS.length)),
     maturin: tools.versions.maturin,
     ziglang: tools.versions.ziglang,
     wheels,

@@ -7,7 +7,7 @@
 // adding one file to the large one.
 //
 // It runs against the COMPILED code, so compile it first:
-//   npx nx run-many -t compile -p wheel-index pex-builder pkg-index && node bench/wheel-index/index.bench.mjs [--rounds 3]
+//   npx nx run-many -t compile -p wheel-index python-tools pkg-index && node bench/wheel-index/index.bench.mjs [--rounds 3]
 //
 // The package list is generated from a fixed seed, so every run and every machine reads the same
 // list; its sha256 is printed as `inputSha256`. Prints one JSON line, then lines for people.
@@ -23,19 +23,19 @@ import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
 
 let wheelIndex;
-let pexBuilder;
+let pythonTools;
 try {
   wheelIndex = await import('@packyard/wheel-index');
-  pexBuilder = await import('@packyard/pex-builder');
+  pythonTools = await import('@packyard/python-tools');
 } catch (error) {
   console.error(
-    `cannot load @packyard/wheel-index or @packyard/pex-builder (${error.message}); ` +
-      'run `npx nx run-many -t compile -p wheel-index pex-builder` first',
+    `cannot load @packyard/wheel-index or @packyard/python-tools (${error.message}); ` +
+      'run `npx nx run-many -t compile -p wheel-index python-tools` first',
   );
   process.exit(2);
 }
 const { addFilesToIndex, writeIndexFromPackageList } = wheelIndex;
-const { provisionTools, toolCacheEnv } = pexBuilder;
+const { provisionTools, toolCacheEnv } = pythonTools;
 
 const DUMB_PYPI = 'dumb-pypi==1.15.0';
 const PKG_INDEX = fileURLToPath(new URL('../../apps/pkg-index/dist/main.js', import.meta.url));

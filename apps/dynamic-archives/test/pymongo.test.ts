@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runTool } from '@packyard/core';
 import { createArchive, Double, findArchive, keyHash, type KeyObject } from '@packyard/archive';
-import { provisionTools, toolCacheEnv } from '@packyard/pex-builder';
+import { provisionTools, toolCacheEnv } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { aDir, aRoot } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError, isPackyardError, runTool, type ErrorCode } from '@packyard/core';
-import { toolCacheEnv, type Tools } from '@packyard/pex-builder';
+import { toolCacheEnv, type Tools } from '@packyard/python-tools';
 import { IMPORT_MODULES, READ_WHEEL_MODULES, planImportModules, type WheelModuleInfo } from './modules.js';
 
 /** The parts of a provisioned tools venv the build and the install test use. */

@@ -10,7 +10,7 @@ import {
   type ErrorCode,
   type ParsedCommandLine,
 } from '@packyard/core';
-import type { Tools } from '@packyard/pex-builder';
+import type { Tools } from '@packyard/python-tools';
 import type { ServeConfig } from './config.js';
 import type { AddFilesToIndex } from './index-files.js';
 import type { Logger } from './update.js';
@@ -325,7 +325,7 @@ async function runUpdateCommand(parsed: Parsed, io: CliIo, log: Logger): Promise
   const env = io.env ?? process.env;
   const [{ resolveIndexUrl }, { provisionTools }, { runUpdate }, { createGitRunner }] = await Promise.all([
     import('@packyard/pypi-client'),
-    import('@packyard/pex-builder'),
+    import('@packyard/python-tools'),
     import('./update.js'),
     import('./git.js'),
   ]);

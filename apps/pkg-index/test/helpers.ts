@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { execa } from 'execa';
-import { defaultPackyardHome, provisionTools, type Tools } from '@packyard/pex-builder';
+import { defaultPackyardHome, provisionTools, type Tools } from '@packyard/python-tools';
 import { main, type CliIo } from '../src/cli.js';
 
 /** A fresh temporary directory. */

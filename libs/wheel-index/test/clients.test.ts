@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '@packyard/core';
-import { provisionTools, type Tools } from '@packyard/pex-builder';
+import { provisionTools, type Tools } from '@packyard/python-tools';
 import { createPypiClient } from '@packyard/pypi-client';
 import { addFilesToIndex } from '@packyard/wheel-index';
 import {

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Parser } from 'htmlparser2';
 import { isPackyardError, runTool, type PackyardError } from '@packyard/core';
-import { provisionTools, toolCacheEnv } from '@packyard/pex-builder';
+import { provisionTools, toolCacheEnv } from '@packyard/python-tools';
 import { parsePackageList, writeIndexFromPackageList } from '@packyard/wheel-index';
 import {
   fileIdentity,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '@packyard/core';
-import { defaultPackyardHome, toolCacheEnv, type Tools } from '@packyard/pex-builder';
+import { defaultPackyardHome, toolCacheEnv, type Tools } from '@packyard/python-tools';
 import yauzl from 'yauzl';
 
 const MAKE_DIST = fileURLToPath(new URL('./fixtures/make_dist.py', import.meta.url));

@@ -1,4 +1,5 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PackyardError, runTool } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
@@ -11,6 +12,166 @@ export const WHEEL_TARGETS: Readonly<Record<string, string>> = Object.freeze({
   'darwin-arm64': 'aarch64-apple-darwin',
 });
 
+/** The GitHub Actions runner label that builds a platform natively (the labels hermit-pex uses). */
+export const NATIVE_RUNNERS: Readonly<Record<string, string>> = Object.freeze({
+  'linux-amd64': 'ubuntu-24.04',
+  'linux-arm64': 'ubuntu-24.04-arm',
+  'darwin-amd64': 'macos-15-intel',
+  'darwin-arm64': 'macos-15',
+});
+
+/** What this machine's toolchain offers, as `probeBuildHost` finds it; the input of `planWheelBuilds`. */
+export interface BuildHost {
+  /** This machine's platform, e.g. `linux-amd64`. */
+  platform: string;
+  /** Rust targets already installed (`rustup target list --installed`, or rustc's host without rustup). */
+  installedTargets: readonly string[];
+  /** Targets `rustup target add` can install for this toolchain; empty without rustup. */
+  addableTargets: readonly string[];
+  /** Whether zig is available to maturin `--zig` (ziglang from PyPI needs a python3). */
+  zig: boolean;
+}
+
+/** How one platform's wheel gets built: here (maturin, `--zig` when `zig`), or on its own CI runner. */
+export type WheelBuildStep =
+  | { platform: string; target: string; how: 'cross'; runner: string; zig: boolean }
+  | { platform: string; target: string; how: 'native'; runner: string; reason: string };
+
+/**
+ * Plans each platform's wheel build: `cross` from this host's runner where the toolchain can reach the
+ * target (installed or addable by rustup, and zig wherever maturin needs it: every Linux target, for
+ * manylinux_2_17 instead of the host's glibc, and macOS targets from a non-macOS host), else `native`
+ * on the platform's own runner, with the reason. Throws CONFIG_INVALID for an unknown platform. Pure.
+ */
+export function planWheelBuilds(platforms: readonly string[], host: BuildHost): WheelBuildStep[] {
+  return platforms.map((platform) => {
+    const target = targetOf(platform);
+    const native = (reason: string): WheelBuildStep => ({
+      platform,
+      target,
+      how: 'native',
+      runner: NATIVE_RUNNERS[platform]!,
+      reason,
+    });
+    if (!host.installedTargets.includes(target) && !host.addableTargets.includes(target)) {
+      return native(
+        host.addableTargets.length === 0
+          ? `Rust target ${target} is not installed and there is no rustup here to add it`
+          : `rustup cannot add Rust target ${target} to this toolchain`,
+      );
+    }
+    const darwinOnDarwin = platform.startsWith('darwin-') && host.platform.startsWith('darwin-');
+    const zig = !darwinOnDarwin;
+    if (zig && !host.zig) {
+      return native(`cross-building ${target} needs zig (ziglang from PyPI), and there is no python3 here`);
+    }
+    return { platform, target, how: 'cross', runner: host.platform, zig };
+  });
+}
+
+/**
+ * The CI build matrix for a plan, in hermit-pex's `runners` shape: one row for this host's runner with
+ * every platform it cross-builds, then one row per platform that needs its own runner. Pure.
+ */
+export function planWheelRunnerMatrix(
+  plan: readonly WheelBuildStep[],
+  host: Pick<BuildHost, 'platform'>,
+): { include: Array<{ runner: string; platforms: string }> } {
+  const here = plan.filter((step) => step.how === 'cross').map((step) => step.platform);
+  const elsewhere = plan.filter((step) => step.how === 'native');
+  return {
+    include: [
+      ...(here.length > 0
+        ? [{ runner: NATIVE_RUNNERS[host.platform] ?? host.platform, platforms: here.join(',') }]
+        : []),
+      ...elsewhere.map((step) => ({ runner: step.runner, platforms: step.platform })),
+    ],
+  };
+}
+
+/** This machine's platform name (`linux-amd64`, `darwin-arm64`, …), from Node's os and arch. */
+export function hostWheelPlatform(): string {
+  const os =
+    process.platform === 'darwin' ? 'darwin' : process.platform === 'linux' ? 'linux' : process.platform;
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : process.arch;
+  return `${os}-${arch}`;
+}
+
+/**
+ * Asks the toolchain what it can build, cheaply and offline: `rustup target list` (installed and
+ * addable targets), else rustc's host target; and whether a python3 exists for ziglang.
+ */
+export async function probeBuildHost(): Promise<BuildHost> {
+  const platform = hostWheelPlatform();
+  let installedTargets: string[] = [];
+  let addableTargets: string[] = [];
+  try {
+    const listed = (await runTool('rustup', ['target', 'list'])).stdout.split('\n');
+    for (const line of listed) {
+      const name = line.trim().split(/\s+/)[0];
+      if (!name) continue;
+      if (/\((installed|default)\)/.test(line)) installedTargets.push(name);
+      addableTargets.push(name);
+    }
+  } catch {
+    // No rustup: a distribution's cargo builds its host target only.
+    const host = await runTool('rustc', ['-vV'])
+      .then((r) => /^host: (\S+)$/m.exec(r.stdout)?.[1])
+      .catch(() => undefined);
+    installedTargets = host === undefined ? [] : [host];
+    addableTargets = [];
+  }
+  const zig = await runTool('python3', ['--version']).then(
+    () => true,
+    () => false,
+  );
+  return { platform, installedTargets, addableTargets, zig };
+}
+
+/**
+ * The commit a build bakes in: `gitSha` when given (8-40 hex), else `git rev-parse HEAD` of the
+ * repository holding `dir`, refusing (CONFIG_INVALID) when `dir` has uncommitted changes, since the
+ * sha would then name a commit the artifact was not built from, unless `allowDirty`.
+ */
+export async function resolveGitSha(options: {
+  dir: string;
+  gitSha?: string | undefined;
+  allowDirty?: boolean | undefined;
+}): Promise<string> {
+  if (options.gitSha !== undefined) {
+    if (!/^[0-9a-f]{8,40}$/.test(options.gitSha)) {
+      throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(options.gitSha)} is not hex`, {
+        field: 'gitSha',
+        value: options.gitSha,
+        hint: 'give 8 to 40 lowercase hex digits, e.g. the output of `git rev-parse HEAD`',
+      });
+    }
+    return options.gitSha;
+  }
+  let sha: string;
+  try {
+    sha = (await runTool('git', ['rev-parse', 'HEAD'], { cwd: options.dir })).stdout.trim();
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `${options.dir} is not in a git repository with a commit`, {
+      file: options.dir,
+      field: 'gitSha',
+      hint: 'build from a git checkout, or give the commit as gitSha',
+      cause: error,
+    });
+  }
+  if (!options.allowDirty) {
+    const status = (await runTool('git', ['status', '--porcelain', '--', '.'], { cwd: options.dir })).stdout;
+    if (status.trim() !== '') {
+      throw new PackyardError('CONFIG_INVALID', `${options.dir} has uncommitted changes`, {
+        file: options.dir,
+        value: status.trim().split('\n')[0],
+        hint: `commit them, or allow a dirty tree (the build would carry ${sha.slice(0, 8)}, which lacks them)`,
+      });
+    }
+  }
+  return sha;
+}
+
 /** What `buildWheels` builds: one maturin crate for the given platforms. */
 export interface BuildWheelsInput {
   /** The directory holding the crate's pyproject.toml (maturin, `bindings = "bin"`). */
@@ -18,32 +179,58 @@ export interface BuildWheelsInput {
   platforms: readonly string[];
   /** Where the wheels go; emptied of *.whl first. */
   outDir: string;
-  /** The commit being built, baked into the binary as PACKYARD_GIT_SHA. */
-  gitSha: string;
-  /** Cargo's target directory, kept between builds. */
+  /** The commit being built, baked into the binary as PACKYARD_GIT_SHA; default `git rev-parse HEAD`. */
+  gitSha?: string;
+  /** Without `gitSha`, build a crate with uncommitted changes anyway. */
+  allowDirty?: boolean;
+  /** Cargo's target directory, kept between builds (with `jobs` > 1, one subdirectory per Rust target). */
   cargoTargetDir: string;
+  /** How many targets build at once; default half the CPUs (cargo already uses every CPU within one
+   * build; a second build fills the single-threaded stretches), at least 1, at most the targets. */
+  jobs?: number;
+  /** The host as `probeBuildHost` sees it (tests; a caller that probed already). */
+  host?: BuildHost;
   home?: string;
   log?: (line: string) => void;
 }
 
 /**
- * Adds the Rust targets with rustup, provisions maturin + ziglang, and builds one wheel per platform
- * with `maturin build --release --zig` from this machine. Returns the wheel file names, sorted.
+ * Builds one wheel per platform with `maturin build --release` (`--zig` as planned) from this machine:
+ * checks first that every platform can be built here (else CONFIG_INVALID naming the platform and the
+ * runner that builds it), adds missing Rust targets with rustup, provisions maturin + ziglang, then
+ * runs the targets one after another in `cargoTargetDir` (host build scripts and proc-macros compiled
+ * once), or, with `jobs` > 1, up to `jobs` at once, each in `cargoTargetDir/<target>`: maturin copies
+ * every target's binary to the same `<target dir>/maturin/<bin>` before zipping it, so concurrent builds
+ * sharing one directory could swap binaries between wheels. Each wheel is written to a staging
+ * directory and renamed into `outDir`. Returns the wheel file names, sorted.
  */
 export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   const log = input.log ?? (() => {});
-  const targets = input.platforms.map((platform) => {
-    const target = WHEEL_TARGETS[platform];
-    if (target === undefined) {
-      throw new PackyardError('CONFIG_INVALID', `unknown platform ${JSON.stringify(platform)}`, {
-        field: 'platforms',
-        value: platform,
-        hint: `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
-      });
-    }
-    return target;
+  for (const platform of input.platforms) targetOf(platform);
+  const gitSha = await resolveGitSha({
+    dir: input.crateDir,
+    gitSha: input.gitSha,
+    allowDirty: input.allowDirty,
   });
-  await runTool('rustup', ['target', 'add', ...targets], { tailLines: 20 });
+  const host = input.host ?? (await probeBuildHost());
+  const plan = planWheelBuilds(input.platforms, host);
+  const elsewhere = plan.filter((step) => step.how === 'native');
+  if (elsewhere.length > 0) {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `cannot build ${elsewhere.map((s) => s.platform).join(', ')} on this machine: ${elsewhere.map((s) => (s.how === 'native' ? s.reason : '')).join('; ')}`,
+      {
+        field: 'platforms',
+        value: elsewhere[0]!.platform,
+        hint: `build it on ${elsewhere.map((s) => `${s.runner} (${s.platform})`).join(', ')}`,
+      },
+    );
+  }
+  const missing = plan.map((step) => step.target).filter((target) => !host.installedTargets.includes(target));
+  if (missing.length > 0) {
+    log(`rustup target add ${missing.join(' ')}`);
+    await runTool('rustup', ['target', 'add', ...missing], { tailLines: 20 });
+  }
   const tools = await provisionPythonTools({
     tools: ['maturin', 'ziglang'],
     ...(input.home ? { home: input.home } : {}),
@@ -56,25 +243,87 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   const env = {
     // maturin --zig runs `python3 -m ziglang`: the venv's python first on PATH.
     PATH: `${dirname(tools.python)}:${process.env['PATH'] ?? ''}`,
-    PACKYARD_GIT_SHA: input.gitSha,
-    CARGO_TARGET_DIR: input.cargoTargetDir,
+    PACKYARD_GIT_SHA: gitSha,
     SOURCE_DATE_EPOCH: process.env['SOURCE_DATE_EPOCH'] ?? '315532800',
+    // zig's compiled libc stubs and compiler-rt are kept with packyard's tools, shared by every build.
+    ZIG_GLOBAL_CACHE_DIR: join(tools.home, 'zig-cache'),
   };
-  for (const target of targets) {
-    log(`maturin build --release --zig --target ${target}`);
-    try {
-      await runTool(
-        maturin.file,
-        [...maturin.args, 'build', '--release', '--zig', '--target', target, '--out', input.outDir],
-        { cwd: input.crateDir, env, tailLines: 30 },
-      );
-    } catch (error) {
-      throw new PackyardError('BUILD_FAILED', `maturin could not build ${input.crateDir} for ${target}`, {
-        file: input.crateDir,
-        value: target,
-        cause: error,
-      });
+  const jobs = Math.max(1, Math.min(input.jobs ?? Math.floor(availableParallelism() / 2), plan.length));
+  const steps = plan.filter((step) => step.how === 'cross');
+  const failures: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < steps.length && failures.length === 0) {
+      const step = steps[next++]!;
+      try {
+        await buildOne(
+          step,
+          input,
+          maturin,
+          env,
+          jobs === 1 ? input.cargoTargetDir : join(input.cargoTargetDir, step.target),
+          log,
+        );
+      } catch (error) {
+        failures.push(error);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  if (failures.length > 0) throw failures[0];
   return (await readdir(input.outDir)).filter((name) => name.endsWith('.whl')).sort();
+}
+
+async function buildOne(
+  step: Extract<WheelBuildStep, { how: 'cross' }>,
+  input: BuildWheelsInput,
+  maturin: { file: string; args: readonly string[] },
+  env: Record<string, string>,
+  cargoTargetDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const staging = join(input.outDir, `.staging-${step.target}`);
+  await rm(staging, { recursive: true, force: true });
+  const args = ['build', '--release', ...(step.zig ? ['--zig'] : []), '--target', step.target];
+  log(`maturin ${args.join(' ')}`);
+  try {
+    await runTool(maturin.file, [...maturin.args, ...args, '--out', staging], {
+      cwd: input.crateDir,
+      env: { ...env, CARGO_TARGET_DIR: cargoTargetDir },
+      tailLines: 30,
+    });
+    const built = (await readdir(staging)).filter((name) => name.endsWith('.whl'));
+    if (built.length !== 1) {
+      throw new PackyardError(
+        'BUILD_FAILED',
+        `maturin wrote ${built.length} wheels for ${step.target}, not one`,
+        {
+          file: staging,
+          value: built.join(', '),
+        },
+      );
+    }
+    await rename(join(staging, built[0]!), join(input.outDir, built[0]!));
+  } catch (error) {
+    if (error instanceof PackyardError && error.code === 'BUILD_FAILED') throw error;
+    throw new PackyardError('BUILD_FAILED', `maturin could not build ${input.crateDir} for ${step.target}`, {
+      file: input.crateDir,
+      value: step.target,
+      cause: error,
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+function targetOf(platform: string): string {
+  const target = WHEEL_TARGETS[platform];
+  if (target === undefined) {
+    throw new PackyardError('CONFIG_INVALID', `unknown platform ${JSON.stringify(platform)}`, {
+      field: 'platforms',
+      value: platform,
+      hint: `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
+    });
+  }
+  return target;
 }

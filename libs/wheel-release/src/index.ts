@@ -12,7 +12,19 @@ export {
   type ReleaseConfig,
   type Disagreement,
 } from './release.js';
-export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
+export {
+  buildWheels,
+  planWheelBuilds,
+  planWheelRunnerMatrix,
+  probeBuildHost,
+  hostWheelPlatform,
+  resolveGitSha,
+  WHEEL_TARGETS,
+  NATIVE_RUNNERS,
+  type BuildWheelsInput,
+  type BuildHost,
+  type WheelBuildStep,
+} from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
 export type { WheelsConfig, SdistConfig } from './release.js';
 export { readProjectName } from './release.js';

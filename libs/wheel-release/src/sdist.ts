@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
+import { resolveGitSha } from './build.js';
 
 /** What `buildSdist` builds: a pure-Python project, with the commit baked into a generated module. */
 export interface BuildSdistInput {
@@ -10,8 +11,11 @@ export interface BuildSdistInput {
   projectDir: string;
   /** Where the sdist goes; emptied of *.tar.gz first. */
   outDir: string;
-  /** The commit being built; its first 8 hex digits become `GIT_SHA` in `buildInfoFile`. */
-  gitSha: string;
+  /** The commit being built; its first 8 hex digits become `GIT_SHA` in `buildInfoFile`. Default
+   * `git rev-parse HEAD` of the project's repository (a dirty project refused unless `allowDirty`). */
+  gitSha?: string;
+  /** Without `gitSha`, build a project with uncommitted changes anyway. */
+  allowDirty?: boolean;
   /** The module generated before the build, relative to `projectDir` (e.g. `src/ydemo/_build_info.py`). */
   buildInfoFile: string;
   home?: string;
@@ -21,15 +25,15 @@ export interface BuildSdistInput {
 /**
  * Copies the project to a staging directory (so the source tree stays clean: no egg-info, no generated
  * module), writes `buildInfoFile` there with `GIT_SHA`, and builds the sdist with the pinned
- * `python -m build --sdist`. Returns the sdist's file name.
+ * `python -m build --sdist`. The sdist carries the module, so a wheel pip or uv builds from it later,
+ * outside git, still reports the sha. Returns the sdist's file name.
  */
 export async function buildSdist(input: BuildSdistInput): Promise<string> {
-  if (!/^[0-9a-f]{8,40}$/.test(input.gitSha)) {
-    throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(input.gitSha)} is not hex`, {
-      field: 'gitSha',
-      value: input.gitSha,
-    });
-  }
+  const gitSha = await resolveGitSha({
+    dir: input.projectDir,
+    gitSha: input.gitSha,
+    allowDirty: input.allowDirty,
+  });
   const tools = await provisionPythonTools({
     tools: ['build'],
     ...(input.home ? { home: input.home } : {}),
@@ -44,7 +48,7 @@ export async function buildSdist(input: BuildSdistInput): Promise<string> {
   });
   await writeFileAtomically(
     join(project, input.buildInfoFile),
-    `# Generated at build time by wheel-release; not in git.\nGIT_SHA = "${input.gitSha.slice(0, 8)}"\n`,
+    `# Generated at build time by wheel-release; not in git.\nGIT_SHA = "${gitSha.slice(0, 8)}"\n`,
   );
   await mkdir(input.outDir, { recursive: true });
   for (const name of await readdir(input.outDir))

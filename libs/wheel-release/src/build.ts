@@ -69,24 +69,46 @@ export function planWheelBuilds(platforms: readonly string[], host: BuildHost): 
   });
 }
 
+/** One entry of the CI build matrix: a runner, the platforms it builds (comma-separated), and how. */
+export interface WheelRunnerEntry {
+  runner: string;
+  platforms: string;
+  how: 'cross' | 'native';
+  /** Whether this entry also builds the sdist: exactly one does (the cross-building runner if any). */
+  sdist: boolean;
+}
+
 /**
- * The CI build matrix for a plan, in hermit-pex's `runners` shape: one row for this host's runner with
- * every platform it cross-builds, then one row per platform that needs its own runner. Pure.
+ * The CI build matrix for a plan, in hermit-pex's `runners` shape (`{"include":[{runner, platforms}]}`,
+ * plus `how` and `sdist`): one entry for this host's runner with every platform it cross-builds, then
+ * one per platform that needs its own runner. Pure.
  */
 export function planWheelRunnerMatrix(
   plan: readonly WheelBuildStep[],
   host: Pick<BuildHost, 'platform'>,
-): { include: Array<{ runner: string; platforms: string }> } {
+): { include: WheelRunnerEntry[] } {
   const here = plan.filter((step) => step.how === 'cross').map((step) => step.platform);
   const elsewhere = plan.filter((step) => step.how === 'native');
-  return {
-    include: [
-      ...(here.length > 0
-        ? [{ runner: NATIVE_RUNNERS[host.platform] ?? host.platform, platforms: here.join(',') }]
-        : []),
-      ...elsewhere.map((step) => ({ runner: step.runner, platforms: step.platform })),
-    ],
-  };
+  const include: WheelRunnerEntry[] = [
+    ...(here.length > 0
+      ? [
+          {
+            runner: NATIVE_RUNNERS[host.platform] ?? host.platform,
+            platforms: here.join(','),
+            how: 'cross' as const,
+            sdist: false,
+          },
+        ]
+      : []),
+    ...elsewhere.map((step) => ({
+      runner: step.runner,
+      platforms: step.platform,
+      how: 'native' as const,
+      sdist: false,
+    })),
+  ];
+  if (include[0]) include[0].sdist = true;
+  return { include };
 }
 
 /** This machine's platform name (`linux-amd64`, `darwin-arm64`, …), from Node's os and arch. */

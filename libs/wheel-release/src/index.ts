@@ -24,6 +24,7 @@ export {
   type BuildWheelsInput,
   type BuildHost,
   type WheelBuildStep,
+  type WheelRunnerEntry,
 } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
 export type { WheelsConfig, SdistConfig } from './release.js';

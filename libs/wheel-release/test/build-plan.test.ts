@@ -39,7 +39,14 @@ describe('planWheelBuilds', () => {
       })),
     );
     expect(planWheelRunnerMatrix(plan, aHost())).toEqual({
-      include: [{ runner: 'ubuntu-24.04', platforms: 'linux-amd64,linux-arm64,darwin-amd64,darwin-arm64' }],
+      include: [
+        {
+          runner: 'ubuntu-24.04',
+          platforms: 'linux-amd64,linux-arm64,darwin-amd64,darwin-arm64',
+          how: 'cross',
+          sdist: true,
+        },
+      ],
     });
   });
 
@@ -55,10 +62,10 @@ describe('planWheelBuilds', () => {
     expect(plan[1]).toMatchObject({ reason: expect.stringContaining('no rustup') });
     expect(planWheelRunnerMatrix(plan, host)).toEqual({
       include: [
-        { runner: 'ubuntu-24.04', platforms: 'linux-amd64' },
-        { runner: 'ubuntu-24.04-arm', platforms: 'linux-arm64' },
-        { runner: 'macos-15-intel', platforms: 'darwin-amd64' },
-        { runner: 'macos-15', platforms: 'darwin-arm64' },
+        { runner: 'ubuntu-24.04', platforms: 'linux-amd64', how: 'cross', sdist: true },
+        { runner: 'ubuntu-24.04-arm', platforms: 'linux-arm64', how: 'native', sdist: false },
+        { runner: 'macos-15-intel', platforms: 'darwin-amd64', how: 'native', sdist: false },
+        { runner: 'macos-15', platforms: 'darwin-arm64', how: 'native', sdist: false },
       ],
     });
   });

@@ -14,3 +14,14 @@ export {
 } from './release.js';
 export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
+export {
+  verifyRelease,
+  assertVerified,
+  type VerifyInput,
+  type VerifyProblem,
+  type VerifyResult,
+} from './verify.js';
+export { hostPlatform } from './verify-tools.js';
+export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';
+export { readMachO, type MachOSlice } from './inspect/macho.js';
+export { parsePlatformTag, type PlatformClaim } from './inspect/tags.js';

@@ -40,7 +40,9 @@ export async function readZipArchive(
   keep: (name: string) => boolean,
 ): Promise<ArchiveContents> {
   const yauzl = (await import('yauzl')).default;
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
+  // With decodeStrings, yauzl refuses the whole archive at an escaping name; names are decoded here
+  // instead (the wheel spec makes them UTF-8), so that is reported as one problem and reading goes on.
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
   const out: ArchiveContents = { members: [], escaping: [], duplicates: [] };
   const seen = new Set<string>();
   try {
@@ -61,7 +63,7 @@ export async function readZipArchive(
   return out;
 
   async function readEntry(entry: Entry): Promise<void> {
-    const name = entry.fileName;
+    const name = (entry.fileName as unknown as Buffer).toString('utf8');
     if (escapes(name)) out.escaping.push(name);
     if (name.endsWith('/')) return;
     if (seen.has(name)) out.duplicates.push(name);

@@ -16,6 +16,7 @@ export { buildWheels, WHEEL_TARGETS, type BuildWheelsInput } from './build.js';
 export { buildSdist, type BuildSdistInput } from './sdist.js';
 export {
   verifyRelease,
+  verifyReleases,
   assertVerified,
   type VerifyInput,
   type VerifyProblem,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pep440 from '@renovatebot/pep440';
 import { PackyardError, runTool, tailLines } from '@packyard/core';
-import { provisionPythonTools, provisionTools, toolEnv } from '@packyard/python-tools';
+import { provisionPythonTools, provisionTools, toolEnv, type PythonToolSet } from '@packyard/python-tools';
 import type { ArchiveMember } from './inspect/archive.js';
 import type { VerifyInput, VerifyProblem } from './verify.js';
 
@@ -12,79 +12,25 @@ interface ToolOptions {
   log?: ((line: string) => void) | undefined;
 }
 
-async function twineTools(options: ToolOptions) {
-  return provisionPythonTools({
-    tools: ['twine'],
-    ...(options.home ? { home: options.home } : {}),
-    ...(options.log ? { log: options.log } : {}),
-  });
-}
+// One provisioning per packyard home and process: the venv is checked once (an interpreter probe and
+// the marker, about 0.3 s), not on every release verified.
+const twineByHome = new Map<string, Promise<PythonToolSet>>();
 
-// Rich (twine's console) wraps at the terminal width and colours its verdicts.
-const PLAIN_OUTPUT = { COLUMNS: '100000', NO_COLOR: '1', TERM: 'dumb', FORCE_COLOR: undefined };
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/**
- * Runs the pinned `twine check --strict` over `names` (in `dir`) and returns its findings per file.
- * twine stops at the first file it cannot read at all, so the run resumes after that file.
- */
-export async function runTwineCheck(
-  dir: string,
-  names: readonly string[],
-  options: ToolOptions,
-): Promise<{ file: string; message: string }[]> {
-  const tools = await twineTools(options);
-  const twine = tools.commands.twine!;
-  const { execa } = await import('execa');
-  const findings: { file: string; message: string }[] = [];
-  let remaining = [...names];
-  while (remaining.length > 0) {
-    const result = await execa(twine.file, [...twine.args, 'check', '--strict', ...remaining], {
-      cwd: dir,
-      env: PLAIN_OUTPUT,
-      reject: false,
-      stdin: 'ignore',
-      all: true,
+/** Provisions the pinned twine (its venv also holds `packaging`, for requirement parsing), once per home. */
+export function provisionTwine(options: ToolOptions): Promise<PythonToolSet> {
+  const key = options.home ?? '';
+  let tools = twineByHome.get(key);
+  if (tools === undefined) {
+    tools = provisionPythonTools({
+      tools: ['twine'],
+      ...(options.home ? { home: options.home } : {}),
+      ...(options.log ? { log: options.log } : {}),
     });
-    const output = String(result.all ?? '').replace(ANSI, '');
-    const sections = parseTwineOutput(output);
-    let resumeAfter = -1;
-    for (const section of sections) {
-      const index = remaining.indexOf(section.file);
-      if (index < 0) continue;
-      resumeAfter = Math.max(resumeAfter, index);
-      if (section.verdict === 'PASSED') continue;
-      const message = section.lines.join(' ').replace(/\s+/g, ' ').trim();
-      findings.push({ file: section.file, message: message || section.verdict });
-    }
-    if (result.exitCode !== 0 && (sections.length === 0 || sections.at(-1)!.verdict === 'PASSED')) {
-      throw new PackyardError('TOOL_FAILED', `twine check exited with code ${result.exitCode}`, {
-        file: dir,
-        value: tailLines(output.trim(), 15),
-      });
-    }
-    if (resumeAfter < 0) break;
-    remaining = remaining.slice(resumeAfter + 1);
-    // Every file was reported: one run was enough.
-    if (sections.length > 0 && sections.at(-1)!.verdict !== 'ERROR') break;
+    // A failed provisioning is not kept: the next call tries again.
+    tools.catch(() => twineByHome.delete(key));
+    twineByHome.set(key, tools);
   }
-  return findings;
-}
-
-/** twine's report taken apart: `Checking <file>: PASSED|FAILED|ERROR …`, then the finding lines. */
-function parseTwineOutput(output: string): { file: string; verdict: string; lines: string[] }[] {
-  const sections: { file: string; verdict: string; lines: string[] }[] = [];
-  for (const raw of output.split('\n')) {
-    const line = raw.trimEnd();
-    const m = /^Checking (.+?): (PASSED with warnings|PASSED|FAILED|ERROR)\s*(.*)$/.exec(line);
-    if (m) {
-      sections.push({ file: m[1]!, verdict: m[2]!, lines: m[3] ? [m[3]] : [] });
-    } else if (sections.length > 0 && line.trim() !== '') {
-      sections.at(-1)!.lines.push(line.trim());
-    }
-  }
-  return sections;
+  return tools;
 }
 
 /** One Requires-Dist as `packaging` parsed it, or why it could not. */
@@ -92,12 +38,25 @@ export type PackagingRequirement =
   | { text: string; name: string; specifiers: { operator: string; version: string }[]; marker?: string }
   | { text: string; error: string };
 
-// Reads a JSON list of requirement strings from argv[1]; prints one answer per string.
-const PARSE_REQUIREMENTS = `
+/** What the Python side found: twine's findings by file path, and each requirement parsed. */
+export interface PythonCheckResult {
+  twine: Map<string, string>;
+  requirements: PackagingRequirement[];
+}
+
+// Runs in the twine venv. argv[1] is {"files": [...], "requirements": [...]}. Parses each
+// requirement with packaging (pip's own parser), then runs twine's own check (what `twine check
+// --strict` runs) on each file in turn, so one unreadable file does not stop the others and one
+// process serves a whole release set. Each part is introduced by a line starting with \x1e (after a
+// newline: twine's "Checking <file>: " has none).
+const PYTHON_CHECKS = `
 import json, sys
 from packaging.requirements import InvalidRequirement, Requirement
+from twine import cli, exceptions
+from twine.commands import check as twine_check
+request = json.loads(sys.argv[1])
 out = []
-for text in json.loads(sys.argv[1]):
+for text in request["requirements"]:
     try:
         r = Requirement(text)
     except InvalidRequirement as error:
@@ -105,31 +64,92 @@ for text in json.loads(sys.argv[1]):
         continue
     out.append({"text": text, "name": r.name, "marker": str(r.marker) if r.marker else None,
                 "specifiers": [{"operator": s.operator, "version": s.version} for s in r.specifier]})
-print(json.dumps(out))
+def mark(kind, value):
+    sys.stdout.flush()
+    sys.stdout.write("\\n\\x1e" + kind + " " + json.dumps(value) + "\\n")
+    sys.stdout.flush()
+mark("requirements", out)
+cli.configure_output()
+for path in request["files"]:
+    mark("file", path)
+    try:
+        failed = twine_check.check([path], strict=True)
+        mark("result", "failed" if failed else "ok")
+    except exceptions.TwineException as error:
+        mark("error", type(error).__name__ + ": " + str(error))
+    except Exception as error:
+        mark("error", "twine cannot read it: " + type(error).__name__ + ": " + str(error))
 `;
 
+// Rich (twine's console) wraps at the terminal width and colours its verdicts.
+const PLAIN_OUTPUT = { COLUMNS: '100000', NO_COLOR: '1', TERM: 'dumb' };
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
 /**
- * Parses PEP 508 requirement strings with `packaging` (pip's own parser), from the pinned twine's
- * venv, which depends on it: no network. Returns one answer per input, in order.
+ * Runs `twine check --strict`'s check (the pinned twine) on each of `files` and parses each of
+ * `requirements` with `packaging` from the same venv, in one Python process: no network.
  */
-export async function parseRequirementsWithPackaging(
+export async function runPythonChecks(
+  tools: PythonToolSet,
+  files: readonly string[],
   requirements: readonly string[],
-  options: ToolOptions,
-): Promise<PackagingRequirement[]> {
-  if (requirements.length === 0) return [];
-  const tools = await twineTools(options);
-  const { stdout } = await runTool(tools.python, ['-c', PARSE_REQUIREMENTS, JSON.stringify(requirements)]);
-  const answers = JSON.parse(stdout.trim()) as Array<Record<string, unknown>>;
-  return answers.map((a, index) => {
-    const text = requirements[index]!;
-    if (typeof a['error'] === 'string') return { text, error: a['error'] };
-    return {
-      text,
-      name: String(a['name']),
-      specifiers: a['specifiers'] as { operator: string; version: string }[],
-      ...(typeof a['marker'] === 'string' ? { marker: a['marker'] } : {}),
-    };
-  });
+): Promise<PythonCheckResult> {
+  const { stdout } = await runTool(
+    tools.python,
+    ['-c', PYTHON_CHECKS, JSON.stringify({ files, requirements })],
+    {
+      env: PLAIN_OUTPUT,
+      tailLines: 20,
+    },
+  );
+  const twine = new Map<string, string>();
+  let parsed: Array<Record<string, unknown>> | undefined;
+  let file: string | undefined;
+  let lines: string[] = [];
+  for (const raw of stdout.replace(ANSI, '').split('\n')) {
+    if (!raw.startsWith('\u001e')) {
+      const line = raw.trim();
+      // twine's own "Checking <file>: PASSED" line is the verdict, already read from `result`.
+      if (line !== '') lines.push(line);
+      continue;
+    }
+    const space = raw.indexOf(' ');
+    const kind = raw.slice(1, space);
+    const value = JSON.parse(raw.slice(space + 1)) as unknown;
+    if (kind === 'requirements') parsed = value as Array<Record<string, unknown>>;
+    else if (kind === 'file') {
+      file = String(value);
+      lines = [];
+    } else if (file !== undefined && (kind === 'result' || kind === 'error')) {
+      if (kind === 'error') twine.set(file, String(value));
+      else if (value === 'failed') {
+        // Rich may wrap twine's "Checking <file>: FAILED" line; what follows the verdict is the finding.
+        const text = lines.join(' ').replace(/\s+/g, ' ').trim();
+        const finding = text.replace(/^Checking [\s\S]*?: (?=FAILED)/, '').replace(/^FAILED(?! due)\s*/, '');
+        twine.set(file, finding || 'FAILED');
+      }
+      file = undefined;
+    }
+  }
+  if (parsed === undefined || parsed.length !== requirements.length) {
+    throw new PackyardError('INTERNAL', 'the twine / packaging checks returned an unexpected answer', {
+      value: tailLines(stdout, 10),
+    });
+  }
+  return {
+    twine,
+    requirements: parsed.map((a, index) => {
+      const text = requirements[index]!;
+      if (typeof a['error'] === 'string') return { text, error: a['error'] };
+      return {
+        text,
+        name: String(a['name']),
+        specifiers: a['specifiers'] as { operator: string; version: string }[],
+        ...(typeof a['marker'] === 'string' ? { marker: a['marker'] } : {}),
+      };
+    }),
+  };
 }
 
 /** The WHEEL_TARGETS key of the machine this runs on, or undefined. */

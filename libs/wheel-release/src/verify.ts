@@ -21,7 +21,12 @@ import {
 } from './inspect/elf.js';
 import { MACHO_CPU, isMachO, readMachO } from './inspect/macho.js';
 import { DARWIN_CPU, LINUX_MACHINE, parsePlatformTag, type PlatformClaim } from './inspect/tags.js';
-import { parseRequirementsWithPackaging, runInstallTest, runTwineCheck } from './verify-tools.js';
+import {
+  provisionTwine,
+  runInstallTest,
+  runPythonChecks,
+  type PackagingRequirement,
+} from './verify-tools.js';
 
 /** What `verifyRelease` checks: the release directory and what the release is configured to hold. */
 export interface VerifyInput {
@@ -74,7 +79,62 @@ interface WheelFile {
  * throws a PackyardError only when it cannot run (no directory, bad input, a tool that fails).
  */
 export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
-  const log = input.log ?? (() => {});
+  return (await verifyReleases([input]))[0]!;
+}
+
+/**
+ * Verifies several release directories (e.g. a release set, one version per directory) like
+ * `verifyRelease`, with one Python process for all their twine checks and requirement parsing.
+ * Tools are provisioned under the first input's `home`. Results are in the order of `inputs`.
+ */
+export async function verifyReleases(inputs: readonly VerifyInput[]): Promise<VerifyResult[]> {
+  const passes: ReleasePass[] = [];
+  for (const input of inputs) passes.push(await readRelease(input));
+  if (passes.length === 0) return [];
+  const first = inputs[0]!;
+  const tools = await provisionTwine({ home: first.home, log: first.log });
+  const requirements = passes.flatMap((p) => p.pins.flatMap((pin) => pin.requirements));
+  const python = await runPythonChecks(
+    tools,
+    passes.flatMap((p) => p.readable.map((name) => join(p.input.dir, name))),
+    requirements,
+  );
+  let next = 0;
+  const results: VerifyResult[] = [];
+  for (const pass of passes) {
+    const problem: Report = (file, check, message) => pass.problems.push({ file, check, message });
+    for (const pin of pass.pins) {
+      const parsed = python.requirements.slice(next, next + pin.requirements.length);
+      next += pin.requirements.length;
+      checkPin(pin.file, parsed, pass.input, pass.release, problem);
+    }
+    pass.checks.push('twine-check');
+    for (const name of pass.readable) {
+      const found = python.twine.get(join(pass.input.dir, name));
+      if (found !== undefined) problem(name, 'twine', found);
+    }
+    results.push(await finishRelease(pass));
+  }
+  return results;
+}
+
+/** One release as read so far: its problems, and what the later steps need. */
+interface ReleasePass {
+  input: VerifyInput;
+  release: string;
+  problems: VerifyProblem[];
+  checks: string[];
+  files: VerifyResult['files'];
+  wheels: WheelFile[];
+  /** Files whose archive reads back: twine checks these. */
+  readable: string[];
+  /** The sdist, when there is exactly one and it reads back. */
+  sdistOk: string | undefined;
+  /** Each readable sdist's Requires-Dist values. */
+  pins: { file: string; requirements: string[] }[];
+}
+
+async function readRelease(input: VerifyInput): Promise<ReleasePass> {
   const release = validateInput(input);
   let names: string[];
   try {
@@ -94,6 +154,7 @@ export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
   const wheelNames = names.filter((name) => name.endsWith('.whl'));
   const sdistNames = names.filter((name) => name.endsWith('.tar.gz'));
   const files: VerifyResult['files'] = [];
+  const pins: ReleasePass['pins'] = [];
   const wheels: WheelFile[] = [];
   const wheelProject = normalizeProjectName(input.wheels.project);
   const sdistProject = normalizeProjectName(input.sdist.project);
@@ -204,17 +265,15 @@ export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
     }
     const text = pkgInfo.toString('utf8');
     checkMetadata(name, 'PKG-INFO', text, input.sdist.project, sdistProject, release, problem);
-    await checkPin(name, text, input, wheelProject, release, problem);
+    pins.push({ file: name, requirements: headerValues(text, 'requires-dist') });
     if (sdistNames.length === 1) sdistOk = name;
   }
+  return { input, release, problems, checks, files, wheels, readable, sdistOk, pins };
+}
 
-  if (readable.length > 0) {
-    checks.push('twine-check');
-    for (const found of await runTwineCheck(input.dir, readable, { home: input.home, log })) {
-      problem(found.file, 'twine', found.message);
-    }
-  }
-
+async function finishRelease(pass: ReleasePass): Promise<VerifyResult> {
+  const { input, release, problems, checks, files, wheels, sdistOk } = pass;
+  const log = input.log ?? (() => {});
   if (input.installTest ?? true) {
     const ran = await runInstallTest({
       dir: input.dir,
@@ -519,16 +578,14 @@ function checkMetadata(
     problem(file, 'metadata-requires-python', `${where} has no Requires-Python`);
 }
 
-async function checkPin(
+function checkPin(
   file: string,
-  pkgInfo: string,
+  parsed: readonly PackagingRequirement[],
   input: VerifyInput,
-  wheelProject: string,
   release: string,
   problem: Report,
-): Promise<void> {
-  const requirements = headerValues(pkgInfo, 'requires-dist');
-  const parsed = await parseRequirementsWithPackaging(requirements, { home: input.home, log: input.log });
+): void {
+  const wheelProject = normalizeProjectName(input.wheels.project);
   const pins = [];
   for (const r of parsed) {
     if ('error' in r) {

@@ -256,6 +256,26 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
     ]);
   });
 
+  it("twine check --strict's findings are problems: a README that PyPI cannot render", async () => {
+    const dir = await copyOfGood([MAC_ARM]);
+    await rewrite(join(good, MAC_ARM), join(dir, MAC_ARM), {
+      [META]: [
+        ['text/markdown; charset=UTF-8; variant=GFM', 'text/x-rst'],
+        ['# yd-core', '`yd-core\n\n.. image::'],
+      ],
+    });
+    const { problems } = await verifyRelease(input(dir));
+    expect(problems).toEqual([
+      {
+        file: MAC_ARM,
+        check: 'twine',
+        message: expect.stringMatching(
+          /^ERROR `long_description` has syntax errors in markup and would not be rendered on PyPI\./,
+        ) as string,
+      },
+    ]);
+  });
+
   it('a corrupt (truncated) zip is a problem naming the file, and the rest is still checked', async () => {
     const dir = await copyOfGood();
     await truncate(join(dir, MAC_X86), 50_000);

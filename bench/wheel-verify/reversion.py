@@ -7,6 +7,7 @@ a sound distribution of version NEW. Each member keeps its ZipInfo / TarInfo (da
 
 import base64
 import csv
+import gzip
 import hashlib
 import io
 import re
@@ -49,7 +50,10 @@ if src.endswith(".whl"):
         for info, data in members:
             z.writestr(info, out.getvalue().encode() if info.filename == record else data)
 else:
-    with tarfile.open(src, "r:gz") as tar, tarfile.open(dst, "w:gz", format=tarfile.PAX_FORMAT) as out:
+    # gzip's header holds a timestamp: fixed, so every run re-versions to the same bytes.
+    with tarfile.open(src, "r:gz") as tar, gzip.GzipFile(dst, "wb", mtime=0) as gz, tarfile.open(
+        fileobj=gz, mode="w", format=tarfile.PAX_FORMAT
+    ) as out:
         for info in tar.getmembers():
             data = edit(info.name, tar.extractfile(info).read()) if info.isfile() else None
             info.name = moved(info.name)

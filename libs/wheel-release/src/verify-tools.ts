@@ -52,8 +52,6 @@ export interface PythonCheckResult {
 const PYTHON_CHECKS = `
 import json, sys
 from packaging.requirements import InvalidRequirement, Requirement
-from twine import cli, exceptions
-from twine.commands import check as twine_check
 request = json.loads(sys.argv[1])
 out = []
 for text in request["requirements"]:
@@ -69,7 +67,10 @@ def mark(kind, value):
     sys.stdout.write("\\n\\x1e" + kind + " " + json.dumps(value) + "\\n")
     sys.stdout.flush()
 mark("requirements", out)
-cli.configure_output()
+if request["files"]:
+    from twine import cli, exceptions
+    from twine.commands import check as twine_check
+    cli.configure_output()
 for path in request["files"]:
     mark("file", path)
     try:
@@ -95,6 +96,7 @@ export async function runPythonChecks(
   files: readonly string[],
   requirements: readonly string[],
 ): Promise<PythonCheckResult> {
+  if (files.length === 0 && requirements.length === 0) return { twine: new Map(), requirements: [] };
   const { stdout } = await runTool(
     tools.python,
     ['-c', PYTHON_CHECKS, JSON.stringify({ files, requirements })],

@@ -84,33 +84,39 @@ export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
 
 /**
  * Verifies several release directories (e.g. a release set, one version per directory) like
- * `verifyRelease`, with one Python process for all their twine checks and requirement parsing.
+ * `verifyRelease`, with one Python process for all their twine checks (run beside the reading) and
+ * one for all their requirement parsing.
  * Tools are provisioned under the first input's `home`. Results are in the order of `inputs`.
  */
 export async function verifyReleases(inputs: readonly VerifyInput[]): Promise<VerifyResult[]> {
-  const passes: ReleasePass[] = [];
-  for (const input of inputs) passes.push(await readRelease(input));
-  if (passes.length === 0) return [];
+  const listed: Awaited<ReturnType<typeof listRelease>>[] = [];
+  for (const input of inputs) listed.push(await listRelease(input));
+  if (listed.length === 0) return [];
   const first = inputs[0]!;
   const tools = await provisionTwine({ home: first.home, log: first.log });
-  const requirements = passes.flatMap((p) => p.pins.flatMap((pin) => pin.requirements));
-  const python = await runPythonChecks(
-    tools,
-    passes.flatMap((p) => p.readable.map((name) => join(p.input.dir, name))),
-    requirements,
+  // twine's check runs beside the reading below (the machine's other core); its findings on files
+  // that turn out unreadable are dropped, since those are problems already.
+  const candidates = listed.flatMap((l) =>
+    l.names.filter((n) => n.endsWith('.whl') || n.endsWith('.tar.gz')).map((n) => join(l.input.dir, n)),
   );
+  const twineRun = runPythonChecks(tools, candidates, []);
+  twineRun.catch(() => {});
+  const passes = await Promise.all(listed.map(readRelease));
+  const requirements = passes.flatMap((p) => p.pins.flatMap((pin) => pin.requirements));
+  const parsedRequirements = (await runPythonChecks(tools, [], requirements)).requirements;
+  const twineFindings = (await twineRun).twine;
   let next = 0;
   const results: VerifyResult[] = [];
   for (const pass of passes) {
     const problem: Report = (file, check, message) => pass.problems.push({ file, check, message });
     for (const pin of pass.pins) {
-      const parsed = python.requirements.slice(next, next + pin.requirements.length);
+      const parsed = parsedRequirements.slice(next, next + pin.requirements.length);
       next += pin.requirements.length;
       checkPin(pin.file, parsed, pass.input, pass.release, problem);
     }
     pass.checks.push('twine-check');
     for (const name of pass.readable) {
-      const found = python.twine.get(join(pass.input.dir, name));
+      const found = twineFindings.get(join(pass.input.dir, name));
       if (found !== undefined) problem(name, 'twine', found);
     }
     results.push(await finishRelease(pass));
@@ -134,11 +140,12 @@ interface ReleasePass {
   pins: { file: string; requirements: string[] }[];
 }
 
-async function readRelease(input: VerifyInput): Promise<ReleasePass> {
+async function listRelease(
+  input: VerifyInput,
+): Promise<{ input: VerifyInput; release: string; names: string[] }> {
   const release = validateInput(input);
-  let names: string[];
   try {
-    names = (await readdir(input.dir)).sort();
+    return { input, release, names: (await readdir(input.dir)).sort() };
   } catch (error) {
     throw new PackyardError('CONFIG_MISSING', `cannot read the release directory ${input.dir}`, {
       file: input.dir,
@@ -146,6 +153,17 @@ async function readRelease(input: VerifyInput): Promise<ReleasePass> {
       cause: error,
     });
   }
+}
+
+async function readRelease({
+  input,
+  release,
+  names,
+}: {
+  input: VerifyInput;
+  release: string;
+  names: string[];
+}): Promise<ReleasePass> {
   const problems: VerifyProblem[] = [];
   const problem = (file: string, check: string, message: string): void => {
     problems.push({ file, check, message });
@@ -160,6 +178,16 @@ async function readRelease(input: VerifyInput): Promise<ReleasePass> {
   const sdistProject = normalizeProjectName(input.sdist.project);
 
   checks.push('names', 'zip', 'record', 'wheel-file', 'metadata', 'binary');
+  // Every wheel is read at once: inflating runs on libuv's thread pool, so the reads overlap.
+  const reads = new Map(
+    wheelNames.map((name) => [
+      name,
+      readZipArchive(join(input.dir, name), (member) => keepWheelMember(member, input.wheels.binaries)).then(
+        (contents) => ({ contents }),
+        (error: unknown) => ({ error: error as Error }),
+      ),
+    ]),
+  );
   for (const name of wheelNames) {
     const path = join(input.dir, name);
     const wheel: WheelFile = {
@@ -186,12 +214,12 @@ async function readRelease(input: VerifyInput): Promise<ReleasePass> {
       sha256: await sha256File(path),
       size,
     });
-    try {
-      wheel.contents = await readZipArchive(path, (member) => keepWheelMember(member, input.wheels.binaries));
-    } catch (error) {
-      problem(name, 'zip', `not a readable zip archive: ${(error as Error).message}`);
+    const read = await reads.get(name)!;
+    if ('error' in read) {
+      problem(name, 'zip', `not a readable zip archive: ${read.error.message}`);
       continue;
     }
+    wheel.contents = read.contents;
     checkPaths(name, wheel.contents, problem);
     if (wheel.parsed) checkWheelContents(wheel, input, release, problem);
   }

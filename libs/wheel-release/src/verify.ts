@@ -67,7 +67,10 @@ interface WheelFile {
   path: string;
   parsed: DistributionFilename | undefined;
   claims: PlatformClaim[];
+  /** The platform whose binary checks apply (for universal2, the Mach-O check covers both). */
   platform: string | undefined;
+  /** Every configured platform this wheel stands for: one, or both macOS ones for universal2. */
+  platforms: string[];
   contents: ArchiveContents | undefined;
 }
 
@@ -196,6 +199,7 @@ async function readRelease({
       parsed: undefined,
       claims: [],
       platform: undefined,
+      platforms: [],
       contents: undefined,
     };
     wheels.push(wheel);
@@ -210,7 +214,7 @@ async function readRelease({
     const { size } = await stat(path);
     files.push({
       name,
-      ...(wheel.platform ? { platform: wheel.platform } : {}),
+      ...(wheel.platforms.length > 0 ? { platform: wheel.platforms.join('+') } : {}),
       sha256: await sha256File(path),
       size,
     });
@@ -226,7 +230,7 @@ async function readRelease({
 
   checks.push('complete');
   for (const platform of input.wheels.platforms) {
-    const found = wheels.filter((w) => w.platform === platform);
+    const found = wheels.filter((w) => w.platforms.includes(platform));
     if (found.length === 0) {
       problem(
         input.dir,
@@ -306,8 +310,10 @@ async function finishRelease(pass: ReleasePass): Promise<VerifyResult> {
     const ran = await runInstallTest({
       dir: input.dir,
       wheels: wheels
-        .filter((w) => w.platform !== undefined && w.contents !== undefined)
-        .map((w) => ({ name: w.name, platform: w.platform!, members: w.contents!.members })),
+        .filter((w) => w.platforms.length > 0 && w.contents !== undefined)
+        .flatMap((w) =>
+          w.platforms.map((platform) => ({ name: w.name, platform, members: w.contents!.members })),
+        ),
       sdist: sdistOk,
       input,
       release,
@@ -416,9 +422,11 @@ function checkTags(wheel: WheelFile, configured: readonly string[], problem: Rep
     }
   }
   if (platforms.size === 0) return;
-  // A universal2 wheel stands for both macOS platforms; any other mix of platforms is a mistake.
   const sorted = [...platforms].sort();
-  if (sorted.length > 1) {
+  // A universal2 wheel stands for both macOS platforms; any other mix of platforms is a mistake.
+  const universal =
+    wheel.claims.every((c) => c.family === 'macosx') && sorted.every((p) => p.startsWith('darwin-'));
+  if (sorted.length > 1 && !universal) {
     problem(
       wheel.name,
       'tag-platform',
@@ -426,15 +434,16 @@ function checkTags(wheel: WheelFile, configured: readonly string[], problem: Rep
     );
     return;
   }
-  wheel.platform = sorted[0]!;
-  if (!configured.includes(wheel.platform)) {
+  const unconfigured = sorted.filter((p) => !configured.includes(p));
+  for (const p of unconfigured) {
     problem(
       wheel.name,
       'platform-unconfigured',
-      `platform ${wheel.platform} is not configured (${configured.join(', ')})`,
+      `platform ${p} is not configured (${configured.join(', ')})`,
     );
-    wheel.platform = undefined;
   }
+  wheel.platforms = sorted.filter((p) => configured.includes(p));
+  wheel.platform = wheel.platforms[0];
 }
 
 function keepWheelMember(name: string, binaries: readonly string[]): boolean {

@@ -60,8 +60,49 @@ async function rewrite(
   edits: Record<string, [string, string][]>,
   fixRecord = true,
   add: Record<string, string> = {},
+  replaceWithFile: Record<string, string> = {},
 ): Promise<void> {
-  await execa('python3', [REWRITE, JSON.stringify({ src, dst, edits, fix_record: fixRecord, add })]);
+  await execa('python3', [
+    REWRITE,
+    JSON.stringify({ src, dst, edits, fix_record: fixRecord, add, replace_with_file: replaceWithFile }),
+  ]);
+}
+
+/** The yd binary inside one of the good wheels, read with Python's zipfile. */
+async function binaryOf(wheel: string): Promise<Buffer> {
+  const { stdout } = await execa(
+    'python3',
+    [
+      '-c',
+      'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))',
+      join(good, wheel),
+      BIN,
+    ],
+    { encoding: 'buffer' },
+  );
+  return Buffer.from(stdout);
+}
+
+/** A fat (universal) Mach-O of thin slices, as lipo lays it out (<mach-o/fat.h>, big-endian, 2^14 alignment). */
+function fatMachO(slices: Buffer[]): Buffer {
+  const align = 1 << 14;
+  const header = Buffer.alloc(8 + 20 * slices.length);
+  header.writeUInt32BE(0xcafebabe, 0);
+  header.writeUInt32BE(slices.length, 4);
+  const parts: Buffer[] = [header];
+  let offset = align;
+  slices.forEach((slice, i) => {
+    const at = 8 + 20 * i;
+    header.writeUInt32BE(slice.readUInt32LE(4), at); // cputype
+    header.writeUInt32BE(slice.readUInt32LE(8), at + 4); // cpusubtype
+    header.writeUInt32BE(offset, at + 8);
+    header.writeUInt32BE(slice.length, at + 12);
+    header.writeUInt32BE(14, at + 16);
+    const used = parts.reduce((n, p) => n + p.length, 0);
+    parts.push(Buffer.alloc(offset - used), slice);
+    offset = Math.ceil((offset + slice.length) / align) * align;
+  });
+  return Buffer.concat(parts);
 }
 
 beforeAll(async () => {
@@ -364,6 +405,37 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
       ].join('\n'),
     );
     expect(() => assertVerified({ files: [], problems: [], checks: [] })).not.toThrow();
+  });
+
+  it('a universal2 wheel with a fat Mach-O stands for both macOS platforms; a thin binary under it does not', async () => {
+    const universal = 'yd_core-0.1.0-py3-none-macosx_11_0_universal2.whl';
+    const tag = [[WHEEL, 'macosx_11_0_arm64', 'macosx_11_0_universal2']] as const;
+    const fat = join(root, 'yd-universal');
+    await writeFile(fat, fatMachO([await binaryOf(MAC_X86), await binaryOf(MAC_ARM)]));
+    const dir = await copyOfGood([MAC_X86, MAC_ARM]);
+    await rewrite(
+      join(good, MAC_ARM),
+      join(dir, universal),
+      { [WHEEL]: [[tag[0][1], tag[0][2]]] },
+      true,
+      {},
+      {
+        [BIN]: fat,
+      },
+    );
+    const result = await verifyRelease(input(dir));
+    expect(result.problems).toEqual([]);
+    expect(result.files.find((f) => f.name === universal)?.platform).toBe('darwin-amd64+darwin-arm64');
+
+    const thin = await copyOfGood([MAC_X86, MAC_ARM]);
+    await rewrite(join(good, MAC_ARM), join(thin, universal), { [WHEEL]: [[tag[0][1], tag[0][2]]] });
+    expect((await verifyRelease(input(thin))).problems).toEqual([
+      {
+        file: universal,
+        check: 'binary-arch',
+        message: `${BIN}: the binary is Mach-O arm64, but the platform tag says x86_64`,
+      },
+    ]);
   });
 
   it('throws only when it cannot run: no directory, or a release version that is not PEP 440', async () => {

@@ -48,7 +48,7 @@ export interface PythonCheckResult {
 // requirement with packaging (pip's own parser), then runs twine's own check (what `twine check
 // --strict` runs) on each file in turn, so one unreadable file does not stop the others and one
 // process serves a whole release set. Each part is introduced by a line starting with \x1e (after a
-// newline: twine's "Checking <file>: " has none).
+// newline: twine's "Checking <file>: " has none). twine is imported only when there are files.
 const PYTHON_CHECKS = `
 import json, sys
 from packaging.requirements import InvalidRequirement, Requirement

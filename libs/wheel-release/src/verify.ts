@@ -337,7 +337,7 @@ export function assertVerified(result: VerifyResult): void {
     {
       file: result.problems[0]!.file,
       value: result.problems,
-      hint: 'nothing was published; rebuild the files named above and verify again',
+      hint: 'publish nothing from this set; rebuild the files named above and verify again',
     },
   );
 }

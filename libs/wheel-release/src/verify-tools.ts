@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pep440 from '@renovatebot/pep440';
 import { PackyardError, runTool, tailLines } from '@packyard/core';
+import { resolveIndexUrl } from '@packyard/pypi-client';
 import { provisionPythonTools, provisionTools, toolEnv, type PythonToolSet } from '@packyard/python-tools';
 import type { ArchiveMember } from './inspect/archive.js';
 import type { VerifyInput, VerifyProblem } from './verify.js';
@@ -199,7 +200,10 @@ export async function runInstallTest(
     } else {
       const wheel = native[0]!;
       const tools = await provisionTools({ ...(input.home ? { home: input.home } : {}), log });
-      const env = { ...toolEnv(tools), VIRTUAL_ENV: undefined };
+      // The sdist's build backend (and only it) comes from an index: the one pip is configured with,
+      // passed through the environment so no credentials in it reach an argument list or a message.
+      const index = input.indexUrl ?? (await resolveIndexUrl()).url;
+      const env = { ...toolEnv(tools), VIRTUAL_ENV: undefined, UV_DEFAULT_INDEX: index };
       const venv = join(scratch, 'venv');
       const python = join(venv, 'bin', 'python');
       await runTool(tools.uv, ['venv', '--no-config', '--quiet', '--python', tools.python, venv], { env });

@@ -42,6 +42,8 @@ export interface VerifyInput {
   installTest?: boolean;
   /** When given, every `--version` output must show its first 8 hex digits. */
   gitSha?: string;
+  /** Where the install test gets the sdist's build backend; default the index pip is configured with. */
+  indexUrl?: string;
   home?: string;
   log?: (line: string) => void;
 }

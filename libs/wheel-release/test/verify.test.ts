@@ -363,6 +363,27 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
     ]);
   });
 
+  it('a glibc binary under a musllinux tag', async () => {
+    const dir = await copyOfGood([X86]);
+    const musl = 'yd_core-0.1.0-py3-none-musllinux_1_2_x86_64.whl';
+    await rewrite(join(good, X86), join(dir, musl), {
+      [WHEEL]: [
+        [
+          'Tag: py3-none-manylinux2014_x86_64\nTag: py3-none-manylinux_2_17_x86_64',
+          'Tag: py3-none-musllinux_1_2_x86_64',
+        ],
+      ],
+    });
+    const { problems } = await verifyRelease(input(dir));
+    expect(problems).toEqual([
+      {
+        file: musl,
+        check: 'libc',
+        message: `${BIN}: the binary is linked against glibc (/lib64/ld-linux-x86-64.so.2), but musllinux_1_2_x86_64 promises musl`,
+      },
+    ]);
+  });
+
   it("a macOS tag lower than the binary's minimum", async () => {
     const dir = await copyOfGood([MAC_ARM]);
     const low = 'yd_core-0.1.0-py3-none-macosx_10_9_arm64.whl';

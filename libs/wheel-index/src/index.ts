@@ -22,9 +22,10 @@ export {
 export {
   parseDistributionFilename,
   explainDistributionFilename,
+  normalizeProjectName,
   type DistributionFilename,
 } from './filename.js';
-export { parseCoreMetadata, readDistributionMetadata, type CoreMetadata } from './metadata.js';
+export { parseCoreMetadata, readDistributionMetadata, parseCsv, type CoreMetadata } from './metadata.js';
 export {
   inspectDistribution,
   explainIndexFilename,

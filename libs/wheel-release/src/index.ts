@@ -50,3 +50,15 @@ export {
   type RemoteHashes,
   type TwineUpload,
 } from './publish.js';
+export {
+  verifyRelease,
+  verifyReleases,
+  assertVerified,
+  type VerifyInput,
+  type VerifyProblem,
+  type VerifyResult,
+} from './verify.js';
+export { hostPlatform } from './verify-tools.js';
+export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';
+export { readMachO, type MachOSlice } from './inspect/macho.js';
+export { parsePlatformTag, type PlatformClaim } from './inspect/tags.js';

@@ -1,0 +1,769 @@
+import { stat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as pep440 from '@renovatebot/pep440';
+import { PackyardError, sha256File } from '@packyard/core';
+import {
+  explainDistributionFilename,
+  normalizeProjectName,
+  parseCoreMetadata,
+  parseCsv,
+  type DistributionFilename,
+} from '@packyard/wheel-index';
+import { WHEEL_TARGETS } from './build.js';
+import { readTarGzArchive, readZipArchive, type ArchiveContents } from './inspect/archive.js';
+import {
+  ELF_MACHINE,
+  isElf,
+  isMuslInterpreter,
+  maxGlibcVersion,
+  readElf,
+  compareVersionParts,
+} from './inspect/elf.js';
+import { MACHO_CPU, isMachO, readMachO } from './inspect/macho.js';
+import { DARWIN_CPU, LINUX_MACHINE, parsePlatformTag, type PlatformClaim } from './inspect/tags.js';
+import {
+  provisionTwine,
+  runInstallTest,
+  runPythonChecks,
+  type PackagingRequirement,
+} from './verify-tools.js';
+
+/** What `verifyRelease` checks: the release directory and what the release is configured to hold. */
+export interface VerifyInput {
+  /** The release files: every *.whl plus the sdist *.tar.gz (nothing else is counted). */
+  dir: string;
+  /** The release version (PEP 440; a Cargo semver spelling of it is accepted where binaries print it). */
+  version: string;
+  /** The platform-wheel project: its distribution name, its platforms (WHEEL_TARGETS keys), the binaries in each wheel. */
+  wheels: { project: string; platforms: readonly string[]; binaries: readonly string[] };
+  /** The pure-Python project: its distribution name and the console script the install test runs. */
+  sdist: { project: string; command?: string };
+  /** Install the host's wheel and the sdist into a fresh venv and run `--version` (default true). */
+  installTest?: boolean;
+  /** When given, every `--version` output must show its first 8 hex digits. */
+  gitSha?: string;
+  /** Where the install test gets the sdist's build backend; default the index pip is configured with. */
+  indexUrl?: string;
+  home?: string;
+  log?: (line: string) => void;
+}
+
+/** One thing wrong with one file; `check` is a stable id (e.g. `binary-arch`). */
+export interface VerifyProblem {
+  file: string;
+  check: string;
+  message: string;
+}
+
+/** What `verifyRelease` found: every file's digest, every problem, and which checks ran. */
+export interface VerifyResult {
+  files: { name: string; platform?: string; sha256: string; size: number }[];
+  problems: VerifyProblem[];
+  /** The checks that ran, and `<check>: not run: <why>` for the ones that could not. */
+  checks: string[];
+}
+
+/** A wheel as read for verification. */
+interface WheelFile {
+  name: string;
+  path: string;
+  parsed: DistributionFilename | undefined;
+  claims: PlatformClaim[];
+  /** The platform whose binary checks apply (for universal2, the Mach-O check covers both). */
+  platform: string | undefined;
+  /** Every configured platform this wheel stands for: one, or both macOS ones for universal2. */
+  platforms: string[];
+  contents: ArchiveContents | undefined;
+}
+
+/**
+ * Verifies a release directory before anything is published: file names and tags (PEP 427/425), the
+ * binary in each wheel against its platform tag (ELF machine, glibc level, musl; Mach-O cputype and
+ * minimum macOS), one wheel per configured platform plus one sdist, METADATA / PKG-INFO, RECORD and
+ * WHEEL, zip sanity, `twine check --strict`, and a native install test. Collects every problem;
+ * throws a PackyardError only when it cannot run (no directory, bad input, a tool that fails).
+ */
+export async function verifyRelease(input: VerifyInput): Promise<VerifyResult> {
+  return (await verifyReleases([input]))[0]!;
+}
+
+/**
+ * Verifies several release directories (e.g. a release set, one version per directory) like
+ * `verifyRelease`, with one Python process for all their twine checks (run beside the reading) and
+ * one for all their requirement parsing.
+ * Tools are provisioned under the first input's `home`. Results are in the order of `inputs`.
+ */
+export async function verifyReleases(inputs: readonly VerifyInput[]): Promise<VerifyResult[]> {
+  const listed: Awaited<ReturnType<typeof listRelease>>[] = [];
+  for (const input of inputs) listed.push(await listRelease(input));
+  if (listed.length === 0) return [];
+  const first = inputs[0]!;
+  const tools = await provisionTwine({ home: first.home, log: first.log });
+  // twine's check runs beside the reading below (the machine's other core); its findings on files
+  // that turn out unreadable are dropped, since those are problems already.
+  const candidates = listed.flatMap((l) =>
+    l.names.filter((n) => n.endsWith('.whl') || n.endsWith('.tar.gz')).map((n) => join(l.input.dir, n)),
+  );
+  const twineRun = runPythonChecks(tools, candidates, []);
+  twineRun.catch(() => {});
+  const passes = await Promise.all(listed.map(readRelease));
+  const requirements = passes.flatMap((p) => p.pins.flatMap((pin) => pin.requirements));
+  const parsedRequirements = (await runPythonChecks(tools, [], requirements)).requirements;
+  const twineFindings = (await twineRun).twine;
+  let next = 0;
+  const results: VerifyResult[] = [];
+  for (const pass of passes) {
+    const problem: Report = (file, check, message) => pass.problems.push({ file, check, message });
+    for (const pin of pass.pins) {
+      const parsed = parsedRequirements.slice(next, next + pin.requirements.length);
+      next += pin.requirements.length;
+      checkPin(pin.file, parsed, pass.input, pass.release, problem);
+    }
+    pass.checks.push('twine-check');
+    for (const name of pass.readable) {
+      const found = twineFindings.get(join(pass.input.dir, name));
+      if (found !== undefined) problem(name, 'twine', found);
+    }
+    results.push(await finishRelease(pass));
+  }
+  return results;
+}
+
+/** One release as read so far: its problems, and what the later steps need. */
+interface ReleasePass {
+  input: VerifyInput;
+  release: string;
+  problems: VerifyProblem[];
+  checks: string[];
+  files: VerifyResult['files'];
+  wheels: WheelFile[];
+  /** Files whose archive reads back: twine checks these. */
+  readable: string[];
+  /** The sdist, when there is exactly one and it reads back. */
+  sdistOk: string | undefined;
+  /** Each readable sdist's Requires-Dist values. */
+  pins: { file: string; requirements: string[] }[];
+}
+
+async function listRelease(
+  input: VerifyInput,
+): Promise<{ input: VerifyInput; release: string; names: string[] }> {
+  const release = validateInput(input);
+  try {
+    return { input, release, names: (await readdir(input.dir)).sort() };
+  } catch (error) {
+    throw new PackyardError('CONFIG_MISSING', `cannot read the release directory ${input.dir}`, {
+      file: input.dir,
+      hint: 'build the wheels and the sdist first',
+      cause: error,
+    });
+  }
+}
+
+async function readRelease({
+  input,
+  release,
+  names,
+}: {
+  input: VerifyInput;
+  release: string;
+  names: string[];
+}): Promise<ReleasePass> {
+  const problems: VerifyProblem[] = [];
+  const problem = (file: string, check: string, message: string): void => {
+    problems.push({ file, check, message });
+  };
+  const checks: string[] = [];
+  const wheelNames = names.filter((name) => name.endsWith('.whl'));
+  const sdistNames = names.filter((name) => name.endsWith('.tar.gz'));
+  const files: VerifyResult['files'] = [];
+  const pins: ReleasePass['pins'] = [];
+  const wheels: WheelFile[] = [];
+  const wheelProject = normalizeProjectName(input.wheels.project);
+  const sdistProject = normalizeProjectName(input.sdist.project);
+
+  checks.push('names', 'zip', 'record', 'wheel-file', 'metadata', 'binary');
+  // Every wheel is read at once: inflating runs on libuv's thread pool, so the reads overlap.
+  const reads = new Map(
+    wheelNames.map((name) => [
+      name,
+      readZipArchive(join(input.dir, name), (member) => keepWheelMember(member, input.wheels.binaries)).then(
+        (contents) => ({ contents }),
+        (error: unknown) => ({ error: error as Error }),
+      ),
+    ]),
+  );
+  for (const name of wheelNames) {
+    const path = join(input.dir, name);
+    const wheel: WheelFile = {
+      name,
+      path,
+      parsed: undefined,
+      claims: [],
+      platform: undefined,
+      platforms: [],
+      contents: undefined,
+    };
+    wheels.push(wheel);
+    const explained = explainDistributionFilename(name);
+    if (typeof explained === 'string') {
+      problem(name, 'filename', `not a valid wheel file name (PEP 427): ${explained}`);
+    } else {
+      wheel.parsed = explained;
+      checkNameAndVersion(name, explained, wheelProject, input.wheels.project, release, problem);
+      checkTags(wheel, input.wheels.platforms, problem);
+    }
+    const { size } = await stat(path);
+    files.push({
+      name,
+      ...(wheel.platforms.length > 0 ? { platform: wheel.platforms.join('+') } : {}),
+      sha256: await sha256File(path),
+      size,
+    });
+    const read = await reads.get(name)!;
+    if ('error' in read) {
+      problem(name, 'zip', `not a readable zip archive: ${read.error.message}`);
+      continue;
+    }
+    wheel.contents = read.contents;
+    checkPaths(name, wheel.contents, problem);
+    if (wheel.parsed) checkWheelContents(wheel, input, release, problem);
+  }
+
+  checks.push('complete');
+  for (const platform of input.wheels.platforms) {
+    const found = wheels.filter((w) => w.platforms.includes(platform));
+    if (found.length === 0) {
+      problem(
+        input.dir,
+        'platform-missing',
+        `no wheel for platform ${platform} (${WHEEL_TARGETS[platform]})`,
+      );
+    } else if (found.length > 1) {
+      for (const w of found) {
+        problem(
+          w.name,
+          'platform-duplicate',
+          `one of ${found.length} wheels for platform ${platform}: ${found.map((f) => f.name).join(', ')}`,
+        );
+      }
+    }
+  }
+  if (sdistNames.length === 0)
+    problem(input.dir, 'sdist-missing', `no sdist (*.tar.gz) of ${input.sdist.project}`);
+  if (sdistNames.length > 1) {
+    for (const name of sdistNames)
+      problem(name, 'sdist-duplicate', `one of ${sdistNames.length} sdists: ${sdistNames.join(', ')}`);
+  }
+
+  checks.push('sdist');
+  const readable: string[] = wheels.filter((w) => w.contents !== undefined).map((w) => w.name);
+  let sdistOk: string | undefined;
+  for (const name of sdistNames) {
+    const path = join(input.dir, name);
+    const { size } = await stat(path);
+    files.push({ name, sha256: await sha256File(path), size });
+    const explained = explainDistributionFilename(name);
+    if (typeof explained === 'string') {
+      problem(name, 'filename', `not a valid sdist file name (PEP 625): ${explained}`);
+      continue;
+    }
+    checkNameAndVersion(name, explained, sdistProject, input.sdist.project, release, problem);
+    let contents: ArchiveContents;
+    try {
+      contents = await readTarGzArchive(path, (member) =>
+        /^[^/]+\/PKG-INFO$/.test(member.replace(/^\.\//, '')),
+      );
+    } catch (error) {
+      problem(name, 'archive', `not a readable gzip-compressed tar: ${(error as Error).message}`);
+      continue;
+    }
+    readable.push(name);
+    checkPaths(name, contents, problem);
+    const top = `${explained.name}-${explained.version}/`;
+    const foreign = contents.members.filter((m) => !m.name.replace(/^\.\//, '').startsWith(top));
+    if (foreign.length > 0) {
+      problem(
+        name,
+        'sdist-layout',
+        `members outside ${top}: ${foreign
+          .slice(0, 5)
+          .map((m) => m.name)
+          .join(', ')}`,
+      );
+    }
+    const pkgInfo = contents.members.find((m) => m.name.replace(/^\.\//, '') === `${top}PKG-INFO`)?.bytes;
+    if (pkgInfo === undefined) {
+      problem(name, 'metadata-missing', `no ${top}PKG-INFO`);
+      continue;
+    }
+    const text = pkgInfo.toString('utf8');
+    checkMetadata(name, 'PKG-INFO', text, input.sdist.project, sdistProject, release, problem);
+    pins.push({ file: name, requirements: headerValues(text, 'requires-dist') });
+    if (sdistNames.length === 1) sdistOk = name;
+  }
+  return { input, release, problems, checks, files, wheels, readable, sdistOk, pins };
+}
+
+async function finishRelease(pass: ReleasePass): Promise<VerifyResult> {
+  const { input, release, problems, checks, files, wheels, sdistOk } = pass;
+  const log = input.log ?? (() => {});
+  if (input.installTest ?? true) {
+    const ran = await runInstallTest({
+      dir: input.dir,
+      wheels: wheels
+        .filter((w) => w.platforms.length > 0 && w.contents !== undefined)
+        .flatMap((w) =>
+          w.platforms.map((platform) => ({ name: w.name, platform, members: w.contents!.members })),
+        ),
+      sdist: sdistOk,
+      input,
+      release,
+      log,
+    });
+    checks.push(...ran.checks);
+    for (const p of ran.problems) problems.push(p);
+  } else {
+    checks.push('install: not run: installTest is false');
+  }
+  return { files, problems, checks };
+}
+
+/** Throws VERIFY_FAILED listing every problem with its file, when there is any. */
+export function assertVerified(result: VerifyResult): void {
+  if (result.problems.length === 0) return;
+  const lines = result.problems.map((p) => `  ${p.file}: ${p.check}: ${p.message}`);
+  throw new PackyardError(
+    'VERIFY_FAILED',
+    `the release failed verification (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    {
+      file: result.problems[0]!.file,
+      value: result.problems,
+      hint: 'publish nothing from this set; rebuild the files named above and verify again',
+    },
+  );
+}
+
+function validateInput(input: VerifyInput): string {
+  const release = pep440.clean(input.version);
+  if (release === null || release === undefined) {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `release version ${JSON.stringify(input.version)} is not PEP 440`,
+      {
+        field: 'version',
+        value: input.version,
+      },
+    );
+  }
+  for (const platform of input.wheels.platforms) {
+    if (!Object.hasOwn(WHEEL_TARGETS, platform)) {
+      throw new PackyardError('CONFIG_INVALID', `unknown platform ${JSON.stringify(platform)}`, {
+        field: 'wheels.platforms',
+        value: platform,
+        hint: `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
+      });
+    }
+  }
+  if (input.gitSha !== undefined && !/^[0-9a-f]{8,40}$/.test(input.gitSha)) {
+    throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(input.gitSha)} is not hex`, {
+      field: 'gitSha',
+      value: input.gitSha,
+    });
+  }
+  return release;
+}
+
+type Report = (file: string, check: string, message: string) => void;
+
+function checkNameAndVersion(
+  file: string,
+  parsed: DistributionFilename,
+  normalized: string,
+  project: string,
+  release: string,
+  problem: Report,
+): void {
+  if (parsed.normalizedName !== normalized) {
+    problem(file, 'project-name', `the file name's project ${JSON.stringify(parsed.name)} is not ${project}`);
+  } else if (parsed.kind === 'wheel' && parsed.name !== normalized.replace(/-/g, '_')) {
+    // https://packaging.python.org/en/latest/specifications/binary-distribution-format/#escaping-and-unicode
+    problem(
+      file,
+      'project-name',
+      `the file name spells the project ${JSON.stringify(parsed.name)}; a wheel name uses ${JSON.stringify(normalized.replace(/-/g, '_'))}`,
+    );
+  }
+  if (parsed.normalizedVersion !== release) {
+    problem(
+      file,
+      'version',
+      `the file name's version ${parsed.version} is not the release version ${release}`,
+    );
+  }
+}
+
+function checkTags(wheel: WheelFile, configured: readonly string[], problem: Report): void {
+  const tags = wheel.parsed!.tags ?? [];
+  const platformTags = [...new Set(tags.map((t) => t.split('-')[2]!))];
+  wheel.claims = platformTags.map(parsePlatformTag);
+  const platforms = new Set(wheel.claims.flatMap((c) => c.platforms));
+  for (const claim of wheel.claims) {
+    if (claim.family === 'linux') {
+      problem(
+        wheel.name,
+        'tag-platform',
+        `platform tag ${claim.tag} is refused by PyPI: use a manylinux or musllinux tag`,
+      );
+    } else if (claim.platforms.length === 0) {
+      problem(
+        wheel.name,
+        'tag-platform',
+        `platform tag ${claim.tag} is none of ${Object.keys(WHEEL_TARGETS).join(', ')}`,
+      );
+    }
+  }
+  if (platforms.size === 0) return;
+  const sorted = [...platforms].sort();
+  // A universal2 wheel stands for both macOS platforms; any other mix of platforms is a mistake.
+  const universal =
+    wheel.claims.every((c) => c.family === 'macosx') && sorted.every((p) => p.startsWith('darwin-'));
+  if (sorted.length > 1 && !universal) {
+    problem(
+      wheel.name,
+      'tag-platform',
+      `its platform tags name more than one platform: ${sorted.join(', ')}`,
+    );
+    return;
+  }
+  const unconfigured = sorted.filter((p) => !configured.includes(p));
+  for (const p of unconfigured) {
+    problem(
+      wheel.name,
+      'platform-unconfigured',
+      `platform ${p} is not configured (${configured.join(', ')})`,
+    );
+  }
+  wheel.platforms = sorted.filter((p) => configured.includes(p));
+  wheel.platform = wheel.platforms[0];
+}
+
+function keepWheelMember(name: string, binaries: readonly string[]): boolean {
+  const parts = name.split('/');
+  if (parts.length === 2 && parts[0]!.endsWith('.dist-info'))
+    return ['METADATA', 'RECORD', 'WHEEL'].includes(parts[1]!);
+  return (
+    parts.length === 3 &&
+    parts[0]!.endsWith('.data') &&
+    parts[1] === 'scripts' &&
+    binaries.includes(parts[2]!.replace(/\.exe$/, ''))
+  );
+}
+
+function checkPaths(file: string, contents: ArchiveContents, problem: Report): void {
+  for (const name of contents.escaping)
+    problem(file, 'archive-path', `member ${name} is absolute or holds ".."`);
+  for (const name of contents.duplicates)
+    problem(file, 'archive-duplicate', `member ${name} is stored twice`);
+}
+
+function checkWheelContents(wheel: WheelFile, input: VerifyInput, release: string, problem: Report): void {
+  const parsed = wheel.parsed!;
+  const members = wheel.contents!.members;
+  const distInfo = `${parsed.name}-${parsed.version}.dist-info`;
+  const dataDir = `${parsed.name}-${parsed.version}.data`;
+  const member = (name: string) => members.find((m) => m.name === name);
+
+  // RECORD: https://packaging.python.org/en/latest/specifications/recording-installed-packages/#the-record-file
+  const recordName = `${distInfo}/RECORD`;
+  const record = member(recordName);
+  if (record?.bytes === undefined) {
+    problem(wheel.name, 'record', `no ${recordName}`);
+  } else {
+    let rows: string[][] = [];
+    try {
+      rows = parseCsv(record.bytes.toString('utf8'));
+    } catch (error) {
+      problem(wheel.name, 'record', `${recordName} is not CSV: ${(error as Error).message}`);
+    }
+    const listed = new Set<string>();
+    for (const [index, row] of rows.entries()) {
+      const [name = '', hash = '', size = ''] = row;
+      if (name === '') continue;
+      const where = `${recordName} line ${index + 1}`;
+      if (listed.has(name)) problem(wheel.name, 'record', `${where} lists ${name} a second time`);
+      listed.add(name);
+      if (name === recordName) {
+        if (hash !== '' || size !== '')
+          problem(
+            wheel.name,
+            'record',
+            `${where} gives RECORD itself a hash or size; it must list it as "${recordName},,"`,
+          );
+        continue;
+      }
+      const found = member(name);
+      if (found === undefined) {
+        problem(wheel.name, 'record', `${where} lists ${name}, which the wheel does not hold`);
+        continue;
+      }
+      if (!hash.startsWith('sha256=')) {
+        problem(
+          wheel.name,
+          'record',
+          `${where} gives ${name} the hash ${JSON.stringify(hash)}; expected sha256=<urlsafe base64>`,
+        );
+      } else if (hash.slice('sha256='.length) !== found.sha256) {
+        problem(
+          wheel.name,
+          'record',
+          `${name} has sha256 ${found.sha256}, but ${where} says ${hash.slice('sha256='.length)}`,
+        );
+      }
+      if (size !== String(found.size)) {
+        problem(
+          wheel.name,
+          'record',
+          `${name} is ${found.size} bytes, but ${where} says ${JSON.stringify(size)}`,
+        );
+      }
+    }
+    if (!listed.has(recordName)) problem(wheel.name, 'record', `${recordName} does not list itself`);
+    for (const m of members) {
+      if (!listed.has(m.name) && !/\.dist-info\/RECORD\.(jws|p7s)$/.test(m.name)) {
+        problem(wheel.name, 'record', `${m.name} is in the wheel but not in ${recordName}`);
+      }
+    }
+  }
+
+  // WHEEL: https://packaging.python.org/en/latest/specifications/binary-distribution-format/#the-dist-info-directory
+  const wheelFile = member(`${distInfo}/WHEEL`)?.bytes?.toString('utf8');
+  if (wheelFile === undefined) {
+    problem(wheel.name, 'wheel-file', `no ${distInfo}/WHEEL`);
+  } else {
+    const lines = wheelFile.replace(/\r\n?/g, '\n').split('\n');
+    const tags = lines
+      .filter((l) => /^Tag:/i.test(l))
+      .map((l) => l.slice(4).trim().toLowerCase())
+      .sort();
+    const expected = [...(parsed.tags ?? [])].sort();
+    if (tags.join(' ') !== expected.join(' ')) {
+      problem(
+        wheel.name,
+        'wheel-tags',
+        `${distInfo}/WHEEL has Tag ${tags.join(', ') || '(none)'}, but the file name says ${expected.join(', ')}`,
+      );
+    }
+    const purelib = lines
+      .find((l) => /^Root-Is-Purelib:/i.test(l))
+      ?.split(':')[1]
+      ?.trim()
+      .toLowerCase();
+    if (purelib !== 'false') {
+      problem(
+        wheel.name,
+        'wheel-purelib',
+        `${distInfo}/WHEEL has Root-Is-Purelib ${purelib ?? '(missing)'}; a platform wheel needs false`,
+      );
+    }
+  }
+
+  const metadata = member(`${distInfo}/METADATA`)?.bytes?.toString('utf8');
+  if (metadata === undefined) problem(wheel.name, 'metadata-missing', `no ${distInfo}/METADATA`);
+  else
+    checkMetadata(
+      wheel.name,
+      `${distInfo}/METADATA`,
+      metadata,
+      input.wheels.project,
+      normalizeProjectName(input.wheels.project),
+      release,
+      problem,
+    );
+
+  for (const binary of input.wheels.binaries) {
+    const path = `${dataDir}/scripts/${binary}`;
+    const found = member(path) ?? member(`${path}.exe`);
+    if (found?.bytes === undefined) {
+      problem(wheel.name, 'binary-missing', `no ${path}`);
+      continue;
+    }
+    if (wheel.platform !== undefined) checkBinary(wheel, found.name, found.bytes, problem);
+  }
+}
+
+function checkMetadata(
+  file: string,
+  where: string,
+  text: string,
+  project: string,
+  normalized: string,
+  release: string,
+  problem: Report,
+): void {
+  const meta = parseCoreMetadata(text);
+  if (meta.name === undefined) problem(file, 'metadata-name', `${where} has no Name`);
+  else if (normalizeProjectName(meta.name) !== normalized)
+    problem(file, 'metadata-name', `${where} has Name ${meta.name}, not ${project}`);
+  if (meta.version === undefined) problem(file, 'metadata-version', `${where} has no Version`);
+  else if (pep440.clean(meta.version) !== release) {
+    problem(
+      file,
+      'metadata-version',
+      `${where} has Version ${meta.version}, not the release version ${release}`,
+    );
+  }
+  if (meta.requiresPython === undefined)
+    problem(file, 'metadata-requires-python', `${where} has no Requires-Python`);
+}
+
+function checkPin(
+  file: string,
+  parsed: readonly PackagingRequirement[],
+  input: VerifyInput,
+  release: string,
+  problem: Report,
+): void {
+  const wheelProject = normalizeProjectName(input.wheels.project);
+  const pins = [];
+  for (const r of parsed) {
+    if ('error' in r) {
+      problem(
+        file,
+        'sdist-requirement',
+        `PKG-INFO has Requires-Dist ${JSON.stringify(r.text)}, which is not PEP 508: ${r.error}`,
+      );
+    } else if (normalizeProjectName(r.name) === wheelProject) {
+      pins.push(r);
+    }
+  }
+  if (pins.length === 0) {
+    problem(
+      file,
+      'sdist-pin',
+      `PKG-INFO has no Requires-Dist on ${input.wheels.project}; expected ${input.wheels.project}==${release}`,
+    );
+    return;
+  }
+  for (const pin of pins) {
+    const exact =
+      pin.specifiers.length === 1 &&
+      (pin.specifiers[0]!.operator === '==' || pin.specifiers[0]!.operator === '===') &&
+      !pin.specifiers[0]!.version.endsWith('.*') &&
+      pep440.clean(pin.specifiers[0]!.version) === release;
+    if (!exact) {
+      problem(
+        file,
+        'sdist-pin',
+        `PKG-INFO has Requires-Dist ${JSON.stringify(pin.text)}; expected ${input.wheels.project}==${release}`,
+      );
+    }
+  }
+}
+
+/** Every value of a multiple-use core metadata field (RFC 822 header lines up to the first blank line). */
+function headerValues(text: string, key: string): string[] {
+  const values: string[] = [];
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    if (line === '') break;
+    const colon = line.indexOf(':');
+    if (colon > 0 && !/^[ \t]/.test(line) && line.slice(0, colon).trim().toLowerCase() === key) {
+      values.push(line.slice(colon + 1).trim());
+    }
+  }
+  return values;
+}
+
+function checkBinary(wheel: WheelFile, member: string, bytes: Buffer, problem: Report): void {
+  const platform = wheel.platform!;
+  const fail = (check: string, message: string): void => problem(wheel.name, check, `${member}: ${message}`);
+  if (platform.startsWith('linux-')) {
+    if (!isElf(bytes)) {
+      fail('binary-format', `not an ELF executable, but the platform tag is ${platform}`);
+      return;
+    }
+    let elf;
+    try {
+      elf = readElf(bytes);
+    } catch (error) {
+      fail('binary-format', `a malformed ELF file: ${(error as Error).message}`);
+      return;
+    }
+    const want = LINUX_MACHINE[platform]!;
+    if (elf.machine !== want.machine || elf.bits !== want.bits) {
+      fail(
+        'binary-arch',
+        `the binary is ELF${elf.bits} ${ELF_MACHINE[elf.machine] ?? `e_machine ${elf.machine}`}, but the platform tag says ${platform} (ELF64 ${ELF_MACHINE[want.machine]})`,
+      );
+    }
+    const glibc = maxGlibcVersion(elf);
+    const musl = elf.interpreter !== undefined && isMuslInterpreter(elf.interpreter);
+    for (const claim of wheel.claims) {
+      if (claim.family === 'manylinux') {
+        if (musl)
+          fail(
+            'libc',
+            `the binary is linked against musl (${elf.interpreter}), but ${claim.tag} promises glibc`,
+          );
+        else if (glibc !== undefined && compareVersionParts(glibc, claim.level!) > 0) {
+          fail(
+            'glibc-level',
+            `the binary needs GLIBC_${glibc.join('.')}, newer than glibc ${claim.level!.join('.')} that ${claim.tag} promises`,
+          );
+        }
+      } else if (claim.family === 'musllinux') {
+        if (!musl && (elf.interpreter !== undefined || glibc !== undefined)) {
+          fail(
+            'libc',
+            `the binary is linked against glibc (${elf.interpreter ?? `GLIBC_${glibc!.join('.')}`}), but ${claim.tag} promises musl`,
+          );
+        }
+      }
+    }
+    return;
+  }
+  if (!isMachO(bytes)) {
+    fail('binary-format', `not a Mach-O executable, but the platform tag is ${platform}`);
+    return;
+  }
+  let slices;
+  try {
+    slices = readMachO(bytes);
+  } catch (error) {
+    fail('binary-format', `a malformed Mach-O file: ${(error as Error).message}`);
+    return;
+  }
+  const universal = wheel.claims.some((c) => c.tag.endsWith('_universal2'));
+  const wanted = universal ? Object.values(DARWIN_CPU) : [DARWIN_CPU[platform]!];
+  const cpuName = (cpu: number): string => MACHO_CPU[cpu] ?? `cputype 0x${cpu.toString(16)}`;
+  for (const cpu of wanted) {
+    if (!slices.some((s) => s.cputype === cpu)) {
+      fail(
+        'binary-arch',
+        `the binary is Mach-O ${slices.map((s) => cpuName(s.cputype)).join(' + ')}, but the platform tag says ${cpuName(cpu)}`,
+      );
+    }
+  }
+  for (const slice of slices) {
+    if (!wanted.includes(slice.cputype)) continue;
+    if (slice.minimumOs === undefined) {
+      fail(
+        'macos-min',
+        `the ${cpuName(slice.cputype)} slice has no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX`,
+      );
+      continue;
+    }
+    for (const claim of wheel.claims) {
+      if (claim.family === 'macosx' && compareVersionParts(slice.minimumOs, claim.level!) > 0) {
+        fail(
+          'macos-min',
+          `the ${cpuName(slice.cputype)} binary needs macOS ${formatMacOs(slice.minimumOs)}, newer than the ${claim.level!.join('.')} that ${claim.tag} promises`,
+        );
+      }
+    }
+  }
+}
+
+function formatMacOs([major, minor, patch]: [number, number, number]): string {
+  return patch === 0 ? `${major}.${minor}` : `${major}.${minor}.${patch}`;
+}

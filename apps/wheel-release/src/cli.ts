@@ -14,6 +14,8 @@ import {
   buildWheels,
   bumpRelease,
   findDisagreements,
+  planWheelRunnerMatrix,
+  resolveGitSha,
   readProjectName,
   readReleaseConfig,
   syncRelease,
@@ -22,7 +24,7 @@ import {
   type SdistConfig,
   type WheelsConfig,
 } from '@packyard/wheel-release';
-import { defaultSteps, type Steps, type VerifyInput, type WheelBuildPlan } from './steps.js';
+import { defaultSteps, type Steps, type VerifyInput, type VerifyResult } from './steps.js';
 
 export const USAGE = `usage: wheel-release <command> [options]
 
@@ -48,16 +50,20 @@ Options:
   --json                 print one JSON document instead of text (all but bump and sync also)
   --tag TAG              check: the tag to compare (v0.2.31 or 0.2.31); default: GITHUB_REF_NAME
                          when the workflow runs for a tag
-  --platforms LIST       build: comma-separated, from release.yaml's wheels.platforms (default all)
+  --platforms LIST       build: comma-separated, from release.yaml's wheels.platforms (default: every
+                         one this machine can cross-build; 'plan' shows which need a native runner)
   --no-sdist             build: the wheels only (a native runner's share)
   --out DIR              build, verify, publish: the release's files (default dist/wheel-release)
   --git-sha SHA          build, verify: the commit baked into --version (default: GITHUB_SHA, else
-                         git rev-parse HEAD in --dir)
+                         git rev-parse HEAD in --dir, refused when --dir has uncommitted changes)
+  --allow-dirty          build, verify: take HEAD's sha even though --dir has uncommitted changes
   --no-install-test      verify: skip installing the wheel and the sdist into a fresh venv
   --repository-url URL   publish: the upload endpoint (default PyPI's); credentials from
                          TWINE_USERNAME/TWINE_PASSWORD, PYPI_TOKEN, or GitHub Actions trusted
                          publishing (id-token: write) when there is no token
   --index-url URL        publish: the index read back to skip files it has and to check digests
+  --repository-dir DIR   publish: a PEP 503/691 static index in DIR instead of an upload (no account,
+                         no token); re-publishing skips identical files, refuses other bytes
   --dry-run              publish: everything except the upload
   -h, --help             show this help
 
@@ -123,11 +129,13 @@ const COMMANDS: Readonly<Record<string, CommandOptions>> = {
     'no-sdist': { type: 'boolean' },
     out: { type: 'string' },
     'git-sha': { type: 'string' },
+    'allow-dirty': { type: 'boolean' },
   },
   verify: {
     ...COMMON,
     out: { type: 'string' },
     'git-sha': { type: 'string' },
+    'allow-dirty': { type: 'boolean' },
     'no-install-test': { type: 'boolean' },
   },
   publish: {
@@ -135,6 +143,7 @@ const COMMANDS: Readonly<Record<string, CommandOptions>> = {
     out: { type: 'string' },
     'repository-url': { type: 'string' },
     'index-url': { type: 'string' },
+    'repository-dir': { type: 'string' },
     'dry-run': { type: 'boolean' },
   },
   runners: COMMON,
@@ -289,15 +298,7 @@ async function gitSha(context: Context, root: string): Promise<string> {
     }
     return given;
   }
-  try {
-    return (await runTool('git', ['rev-parse', 'HEAD'], { cwd: root })).stdout.trim();
-  } catch (error) {
-    throw new PackyardError('CONFIG_INVALID', `cannot read the commit of ${root}`, {
-      file: root,
-      hint: 'build from a git checkout, or give --git-sha',
-      cause: error,
-    });
-  }
+  return resolveGitSha({ dir: root, allowDirty: context.values['allow-dirty'] === true });
 }
 
 function describeVersion(config: ReleaseConfig): string {
@@ -309,7 +310,8 @@ async function runPlan(context: Context): Promise<number> {
   const config = await readReleaseConfig(projectDir(context));
   const disagreements = await findDisagreements(config);
   const wheels = config.wheels;
-  const builds = wheels === undefined ? [] : context.steps.planWheelBuilds(wheels.platforms);
+  const builds =
+    wheels === undefined ? [] : (await context.steps.planWheelBuilds(wheels.platforms)).builds;
   const lines = [
     `version ${describeVersion(config)}: ${config.places.length} places, ${
       disagreements.length === 0 ? 'all agree' : `${disagreements.length} disagree`
@@ -323,7 +325,7 @@ async function runPlan(context: Context): Promise<number> {
           `wheels of ${wheels.project} (binaries ${wheels.binaries.join(', ')}):`,
           ...builds.map(
             (b) =>
-              `  ${b.platform.padEnd(13)} ${b.how.padEnd(6)} on ${b.runner}${b.target ? ` (${b.target})` : ''}${b.reason ? `: ${b.reason}` : ''}`,
+              `  ${b.platform.padEnd(13)} ${b.how.padEnd(6)} on ${b.runner} (${b.target})${b.how === 'native' ? `: ${b.reason}` : ''}`,
           ),
         ]),
     config.sdist === undefined
@@ -405,9 +407,14 @@ function d0Hint(disagreements: readonly { file: string }[]): string {
     : '  hint: run `wheel-release sync` to write the version everywhere';
 }
 
-function selectPlatforms(context: Context, wheels: WheelsConfig): string[] {
+async function selectPlatforms(context: Context, wheels: WheelsConfig): Promise<string[]> {
   const text = optionalString(context.values, 'platforms');
-  if (text === undefined) return [...wheels.platforms];
+  if (text === undefined) {
+    const { builds } = await context.steps.planWheelBuilds(wheels.platforms);
+    for (const b of builds)
+      if (b.how === 'native') context.log(`not built here: ${b.platform} (${b.reason}); its runner: ${b.runner}`);
+    return builds.filter((b) => b.how === 'cross').map((b) => b.platform);
+  }
   const chosen = text.split(',').map((p) => p.trim());
   for (const platform of chosen) {
     if (!wheels.platforms.includes(platform)) {
@@ -426,7 +433,7 @@ async function runBuild(context: Context): Promise<number> {
   const wheels = requireSection(config, 'wheels');
   const withSdist = context.values['no-sdist'] !== true;
   const sdist = withSdist ? requireSection(config, 'sdist') : undefined;
-  const platforms = selectPlatforms(context, wheels);
+  const platforms = await selectPlatforms(context, wheels);
   const out = outDir(context);
   // Everything the build reads is checked before the first file is written: the version, then git.
   const disagreements = await findDisagreements(config);
@@ -489,12 +496,12 @@ async function verifyInput(context: Context, installTest: boolean): Promise<Veri
   };
 }
 
-function renderProblems(result: { files: string[]; problems: { file?: string; message: string }[] }): string {
+function renderProblems(result: VerifyResult): string {
   return result.problems.length === 0
     ? [`verified ${result.files.length} files:`, ...result.files.map((f) => `  ${f}`)].join('\n')
     : [
         `${result.problems.length} problem(s) in ${result.files.length} files; nothing may be published:`,
-        ...result.problems.map((p) => `  ${p.file ? `${p.file}: ` : ''}${p.message}`),
+        ...result.problems.map((p) => `  ${p.file}: ${p.check}: ${p.message}`),
       ].join('\n');
 }
 
@@ -516,11 +523,16 @@ async function runPublish(context: Context): Promise<number> {
   const dryRun = context.values['dry-run'] === true;
   const repositoryUrl = optionalString(context.values, 'repository-url');
   const indexUrl = optionalString(context.values, 'index-url');
+  const repositoryDir = optionalString(context.values, 'repository-dir');
+  if (repositoryDir !== undefined && (repositoryUrl !== undefined || indexUrl !== undefined)) {
+    throw new UsageError(EXIT.usage, '--repository-dir publishes to a directory: give it without --repository-url and --index-url');
+  }
   const result = await context.steps.publishRelease({
     dir: input.dir,
     files: verified.files,
     ...(repositoryUrl === undefined ? {} : { repositoryUrl }),
     ...(indexUrl === undefined ? {} : { indexUrl }),
+    ...(repositoryDir === undefined ? {} : { repositoryDir: resolve(context.io.cwd, repositoryDir) }),
     dryRun,
     log: context.log,
     env: context.env,
@@ -536,33 +548,11 @@ async function runPublish(context: Context): Promise<number> {
   return EXIT.ok;
 }
 
-/** One entry of the CI build matrix: a runner and the platforms it builds (comma-separated). */
-export interface RunnerEntry {
-  runner: string;
-  platforms: string;
-  how: 'cross' | 'native';
-  /** Whether this entry also builds the sdist (exactly one does). */
-  sdist: boolean;
-}
-
-/** The CI matrix from a build plan: one entry per cross-building runner, one per native platform. Pure. */
-export function planRunnerMatrix(builds: readonly WheelBuildPlan[]): { include: RunnerEntry[] } {
-  const include: RunnerEntry[] = [];
-  for (const build of builds) {
-    const shared =
-      build.how === 'cross' ? include.find((e) => e.how === 'cross' && e.runner === build.runner) : undefined;
-    if (shared) shared.platforms = `${shared.platforms},${build.platform}`;
-    else include.push({ runner: build.runner, platforms: build.platform, how: build.how, sdist: false });
-  }
-  const sdistEntry = include.find((e) => e.how === 'cross') ?? include[0];
-  if (sdistEntry) sdistEntry.sdist = true;
-  return { include };
-}
-
 async function runRunners(context: Context): Promise<number> {
   const config = await readReleaseConfig(projectDir(context));
   const wheels = requireSection(config, 'wheels');
-  const matrix = planRunnerMatrix(context.steps.planWheelBuilds(wheels.platforms));
+  const { host, builds } = await context.steps.planWheelBuilds(wheels.platforms);
+  const matrix = planWheelRunnerMatrix(builds, { platform: host });
   context.print(
     matrix,
     matrix.include

@@ -1,7 +1,7 @@
 /** The wheel-release command line: parse, run, report; returns the exit code. */
-export { main, USAGE, EXIT, exitCodeForError, planRunnerMatrix, tagFromEnvironment } from './cli.js';
-/** The CLI's process interface and a CI matrix entry. */
-export type { CliIo, RunnerEntry } from './cli.js';
+export { main, USAGE, EXIT, exitCodeForError, tagFromEnvironment } from './cli.js';
+/** The CLI's process interface. */
+export type { CliIo } from './cli.js';
 /** The release steps the CLI composes, and their inputs and results. */
 export {
   defaultSteps,
@@ -11,5 +11,6 @@ export {
   type VerifyProblem,
   type PublishInput,
   type PublishResult,
-  type WheelBuildPlan,
+  type BuildPlan,
+  type WheelBuildStep,
 } from './steps.js';

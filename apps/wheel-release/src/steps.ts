@@ -1,60 +1,50 @@
-import { PackyardError } from '@packyard/core';
+import { join } from 'node:path';
+import {
+  assertVerified,
+  planWheelBuilds,
+  probeBuildHost,
+  publishRelease,
+  verifyRelease,
+  type PublishResult as LibPublishResult,
+  type VerifyInput,
+  type VerifyProblem,
+  type WheelBuildStep,
+} from '@packyard/wheel-release';
 
-// The steps the CLI composes that live in @packyard/wheel-release's verify, publish and build-plan
-// modules, behind one small interface so the CLI can be tested with any implementation.
+// The steps the CLI composes, from @packyard/wheel-release, behind one small interface so the CLI's
+// argument handling, output and exit codes can be tested with any implementation.
 
-/** What `verifyRelease` checks: the release's files in `dir` against release.yaml. */
-export interface VerifyInput {
-  dir: string;
-  version: string;
-  wheels: { project: string; platforms: string[]; binaries: string[] };
-  sdist: { project: string; command: string };
-  gitSha?: string;
-  installTest?: boolean;
-  home?: string;
-  log?: (line: string) => void;
-}
+export type { VerifyInput, VerifyProblem, WheelBuildStep };
 
-/** One check `verifyRelease` ran, and what it found. */
-export interface VerifyProblem {
-  file?: string;
-  check?: string;
-  message: string;
-}
-
-/** The outcome of `verifyRelease`: the files of the set, what is wrong, what was checked. */
+/** The outcome of verify as the CLI shows it: the file names of the set, what is wrong, what ran. */
 export interface VerifyResult {
   files: string[];
   problems: VerifyProblem[];
-  checks: unknown[];
+  checks: string[];
 }
 
-/** What `publishRelease` uploads, and where (credentials come from `env`). */
+/** What publish uploads (file names in `dir`), and where: an index, or a local directory index. */
 export interface PublishInput {
   dir: string;
   files: string[];
   repositoryUrl?: string;
   indexUrl?: string;
+  /** A PEP 503/691 static index in this directory instead of an upload: needs no account or token. */
+  repositoryDir?: string;
   dryRun?: boolean;
   log?: (line: string) => void;
   home?: string;
   env?: Record<string, string | undefined>;
 }
 
-/** The outcome of `publishRelease`. */
-export interface PublishResult {
-  uploaded: string[];
-  skipped: string[];
-  checked: string[];
-}
+/** The outcome of publish. */
+export type PublishResult = Pick<LibPublishResult, 'uploaded' | 'skipped' | 'checked'> &
+  Partial<Pick<LibPublishResult, 'destination' | 'auth'>>;
 
-/** One row of the build plan: how a platform's wheel gets built, and on which runner. */
-export interface WheelBuildPlan {
-  platform: string;
-  how: 'cross' | 'native';
-  runner: string;
-  target?: string;
-  reason?: string;
+/** The build plan: this machine's platform, and how each platform's wheel gets built. */
+export interface BuildPlan {
+  host: string;
+  builds: WheelBuildStep[];
 }
 
 /** The release steps the CLI calls. */
@@ -62,21 +52,33 @@ export interface Steps {
   verifyRelease(input: VerifyInput): Promise<VerifyResult>;
   assertVerified(result: VerifyResult): void;
   publishRelease(input: PublishInput): Promise<PublishResult>;
-  planWheelBuilds(platforms: readonly string[]): WheelBuildPlan[];
-}
-
-function notWired(step: string): PackyardError {
-  return new PackyardError('INTERNAL', `${step}: not wired`);
+  planWheelBuilds(platforms: readonly string[]): Promise<BuildPlan>;
 }
 
 /** The release steps of @packyard/wheel-release. */
 export const defaultSteps: Steps = {
-  verifyRelease: () => Promise.reject(notWired('verifyRelease')),
-  assertVerified: () => {
-    throw notWired('assertVerified');
+  verifyRelease: async (input) => {
+    const result = await verifyRelease(input);
+    return { files: result.files.map((f) => f.name), problems: result.problems, checks: result.checks };
   },
-  publishRelease: () => Promise.reject(notWired('publishRelease')),
-  planWheelBuilds: () => {
-    throw notWired('planWheelBuilds');
+  assertVerified: (result) => assertVerified({ ...result, files: [] }),
+  publishRelease: (input) =>
+    publishRelease({
+      files: input.files.map((name) => join(input.dir, name)),
+      destination:
+        input.repositoryDir !== undefined
+          ? { directory: input.repositoryDir }
+          : {
+              ...(input.repositoryUrl === undefined ? {} : { repositoryUrl: input.repositoryUrl }),
+              ...(input.indexUrl === undefined ? {} : { indexUrl: input.indexUrl }),
+            },
+      ...(input.dryRun === undefined ? {} : { dryRun: input.dryRun }),
+      ...(input.env === undefined ? {} : { env: input.env }),
+      ...(input.home === undefined ? {} : { home: input.home }),
+      ...(input.log === undefined ? {} : { log: input.log }),
+    }),
+  planWheelBuilds: async (platforms) => {
+    const host = await probeBuildHost();
+    return { host: host.platform, builds: planWheelBuilds(platforms, host) };
   },
 };

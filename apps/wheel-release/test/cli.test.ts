@@ -4,13 +4,12 @@ import { PackyardError } from '@packyard/core';
 import {
   EXIT,
   exitCodeForError,
-  planRunnerMatrix,
   tagFromEnvironment,
   type PublishInput,
   type Steps,
   type VerifyInput,
   type VerifyResult,
-  type WheelBuildPlan,
+  type WheelBuildStep,
 } from '../src/index.js';
 import { git, gitProject, run } from './helpers.js';
 
@@ -170,11 +169,21 @@ function fakeSteps(
       });
     },
     planWheelBuilds: (platforms) =>
-      platforms.map((platform): WheelBuildPlan =>
-        platform === 'darwin-arm64'
-          ? { platform, how: 'native', runner: 'macos-15', reason: 'test: pretend it cannot be cross-built' }
-          : { platform, how: 'cross', runner: 'ubuntu-24.04', target: `${platform}-target` },
-      ),
+      Promise.resolve({
+        host: 'linux-amd64',
+        builds: platforms.map(
+          (platform): WheelBuildStep =>
+            platform === 'darwin-arm64'
+              ? {
+                  platform,
+                  target: `${platform}-target`,
+                  how: 'native',
+                  runner: 'macos-15',
+                  reason: 'test: pretend it cannot be cross-built',
+                }
+              : { platform, target: `${platform}-target`, how: 'cross', runner: 'linux-amd64', zig: true },
+        ),
+      }),
     ...overrides,
   };
   return { steps, calls };
@@ -216,15 +225,17 @@ describe('verify, publish, plan and runners around the release steps', () => {
         Promise.resolve({
           files: ['a.whl'],
           problems: [
-            { file: 'a.whl', message: 'tag says arm64, binary is x86-64' },
-            { message: 'no wheel for darwin-arm64' },
+            { file: 'a.whl', check: 'binary-arch', message: 'tag says arm64, binary is x86-64' },
+            { file: 'dist', check: 'complete', message: 'no wheel for darwin-arm64' },
           ],
           checks: [],
         }),
     });
     const result = await run(['verify', '--no-install-test'], { cwd: root, steps });
     expect(result.code).toBe(EXIT.verify);
-    expect(result.stdout).toContain('a.whl: tag says arm64, binary is x86-64\n  no wheel for darwin-arm64');
+    expect(result.stdout).toContain(
+      'a.whl: binary-arch: tag says arm64, binary is x86-64\n  dist: complete: no wheel for darwin-arm64',
+    );
   });
 
   it('publish uploads exactly the verified files, passing the URLs, --dry-run and the environment', async () => {
@@ -262,7 +273,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
 
   it('publish uploads nothing when verification fails (exit 4)', async () => {
     const { steps, calls } = fakeSteps({
-      verifyRelease: () => Promise.resolve({ files: [], problems: [{ message: 'no sdist' }], checks: [] }),
+      verifyRelease: () => Promise.resolve({ files: [], problems: [{ file: 'dist', check: 'complete', message: 'no sdist' }], checks: [] }),
     });
     const result = await run(['publish'], { cwd: root, steps });
     expect(result.code).toBe(EXIT.verify);
@@ -300,9 +311,6 @@ describe('verify, publish, plan and runners around the release steps', () => {
     expect((await run(['runners'], { cwd: root, steps })).stdout).toContain(
       'macos-15           native darwin-arm64',
     );
-    expect(
-      planRunnerMatrix([{ platform: 'darwin-arm64', how: 'native', runner: 'macos-15' }]).include[0]!.sdist,
-    ).toBe(true);
   });
 
   it('plan shows the version, disagreements and each platform build', async () => {
@@ -314,7 +322,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
       'version 0.2.30: 5 places, 1 disagree\n  core/Cargo.toml: package.version is "0.2.29"',
     );
     expect(result.stdout).toContain(
-      'darwin-arm64  native on macos-15: test: pretend it cannot be cross-built',
+      'darwin-arm64  native on macos-15 (darwin-arm64-target): test: pretend it cannot be cross-built',
     );
     expect(result.stdout).toContain('sdist of app (install test: app --version)');
   });

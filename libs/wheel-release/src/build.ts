@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PackyardError, runTool } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
+import { hostPlatform } from './verify-tools.js';
 
 /** A wheel platform packyard builds, and the Rust target maturin builds it for. */
 export const WHEEL_TARGETS: Readonly<Record<string, string>> = Object.freeze({
@@ -111,20 +112,12 @@ export function planWheelRunnerMatrix(
   return { include };
 }
 
-/** This machine's platform name (`linux-amd64`, `darwin-arm64`, …), from Node's os and arch. */
-export function hostWheelPlatform(): string {
-  const os =
-    process.platform === 'darwin' ? 'darwin' : process.platform === 'linux' ? 'linux' : process.platform;
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch === 'arm64' ? 'arm64' : process.arch;
-  return `${os}-${arch}`;
-}
-
 /**
  * Asks the toolchain what it can build, cheaply and offline: `rustup target list` (installed and
  * addable targets), else rustc's host target; and whether a python3 exists for ziglang.
  */
 export async function probeBuildHost(): Promise<BuildHost> {
-  const platform = hostWheelPlatform();
+  const platform = hostPlatform() ?? `${process.platform}-${process.arch}`;
   let installedTargets: string[] = [];
   let addableTargets: string[] = [];
   try {

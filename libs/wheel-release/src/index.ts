@@ -17,7 +17,6 @@ export {
   planWheelBuilds,
   planWheelRunnerMatrix,
   probeBuildHost,
-  hostWheelPlatform,
   resolveGitSha,
   WHEEL_TARGETS,
   NATIVE_RUNNERS,

@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { readTreeEntries, writeTarGz, defaultMtime } from '@packyard/archive';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
 import { resolveGitSha } from './build.js';
@@ -50,27 +51,39 @@ export async function buildSdist(input: BuildSdistInput): Promise<string> {
     join(project, input.buildInfoFile),
     `# Generated at build time by wheel-release; not in git.\nGIT_SHA = "${gitSha.slice(0, 8)}"\n`,
   );
-  await mkdir(input.outDir, { recursive: true });
-  for (const name of await readdir(input.outDir))
-    if (name.endsWith('.tar.gz')) await rm(join(input.outDir, name));
+  const mtime = defaultMtime();
+  const staged = join(stage, 'out');
   try {
-    await runTool(tools.python, [...build.args, '--sdist', '--outdir', input.outDir, project], {
-      env: { SOURCE_DATE_EPOCH: process.env['SOURCE_DATE_EPOCH'] ?? '315532800' },
-      tailLines: 30,
-    });
-  } catch (error) {
-    throw new PackyardError('BUILD_FAILED', `python -m build --sdist failed for ${input.projectDir}`, {
-      file: input.projectDir,
-      cause: error,
-    });
+    try {
+      await runTool(tools.python, [...build.args, '--sdist', '--outdir', staged, project], {
+        env: { SOURCE_DATE_EPOCH: String(mtime) },
+        tailLines: 30,
+      });
+    } catch (error) {
+      throw new PackyardError('BUILD_FAILED', `python -m build --sdist failed for ${input.projectDir}`, {
+        file: input.projectDir,
+        cause: error,
+      });
+    }
+    const built = (await readdir(staged)).filter((name) => name.endsWith('.tar.gz'));
+    if (built.length !== 1) {
+      throw new PackyardError('BUILD_FAILED', `expected one sdist from ${input.projectDir}, found ${built.length}`, {
+        file: input.projectDir,
+      });
+    }
+    const name = built[0]!;
+    // setuptools stamps the tar members and the gzip header with the build's clock; the same sources
+    // must give the same bytes, so the sdist is rewritten with archive's deterministic tar.gz writer
+    // (sorted members, SOURCE_DATE_EPOCH mtimes, fixed owner and modes, no gzip timestamp).
+    const tree = join(stage, 'tree');
+    await mkdir(tree);
+    await runTool('tar', ['-xzf', join(staged, name), '-C', tree, '--no-same-owner']);
+    await mkdir(input.outDir, { recursive: true });
+    for (const old of await readdir(input.outDir))
+      if (old.endsWith('.tar.gz')) await rm(join(input.outDir, old));
+    await writeTarGz(join(input.outDir, name), await readTreeEntries(tree), { mtime });
+    return name;
   } finally {
     await rm(stage, { recursive: true, force: true });
   }
-  const built = (await readdir(input.outDir)).filter((name) => name.endsWith('.tar.gz'));
-  if (built.length !== 1) {
-    throw new PackyardError('BUILD_FAILED', `expected one sdist in ${input.outDir}, found ${built.length}`, {
-      file: input.outDir,
-    });
-  }
-  return built[0]!;
 }

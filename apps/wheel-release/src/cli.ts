@@ -3,7 +3,6 @@ import {
   PackyardError,
   UsageError,
   parseCommandLine,
-  runTool,
   toPackyardError,
   type CommandOptions,
   type ErrorCode,

@@ -67,9 +67,13 @@ export async function buildSdist(input: BuildSdistInput): Promise<string> {
     }
     const built = (await readdir(staged)).filter((name) => name.endsWith('.tar.gz'));
     if (built.length !== 1) {
-      throw new PackyardError('BUILD_FAILED', `expected one sdist from ${input.projectDir}, found ${built.length}`, {
-        file: input.projectDir,
-      });
+      throw new PackyardError(
+        'BUILD_FAILED',
+        `expected one sdist from ${input.projectDir}, found ${built.length}`,
+        {
+          file: input.projectDir,
+        },
+      );
     }
     const name = built[0]!;
     // setuptools stamps the tar members and the gzip header with the build's clock; the same sources

@@ -44,7 +44,9 @@ describe('buildSdist', () => {
         buildInfoFile: 'src/ydemo/_build_info.py',
       });
     const digest = async (path: string): Promise<string> =>
-      createHash('sha256').update(await readFile(path)).digest('hex');
+      createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex');
     const [a, b] = [join(dir, 'a'), join(dir, 'b')];
     const name = await build(a);
     await build(b);

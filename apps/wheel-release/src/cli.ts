@@ -309,8 +309,7 @@ async function runPlan(context: Context): Promise<number> {
   const config = await readReleaseConfig(projectDir(context));
   const disagreements = await findDisagreements(config);
   const wheels = config.wheels;
-  const builds =
-    wheels === undefined ? [] : (await context.steps.planWheelBuilds(wheels.platforms)).builds;
+  const builds = wheels === undefined ? [] : (await context.steps.planWheelBuilds(wheels.platforms)).builds;
   const lines = [
     `version ${describeVersion(config)}: ${config.places.length} places, ${
       disagreements.length === 0 ? 'all agree' : `${disagreements.length} disagree`
@@ -411,7 +410,8 @@ async function selectPlatforms(context: Context, wheels: WheelsConfig): Promise<
   if (text === undefined) {
     const { builds } = await context.steps.planWheelBuilds(wheels.platforms);
     for (const b of builds)
-      if (b.how === 'native') context.log(`not built here: ${b.platform} (${b.reason}); its runner: ${b.runner}`);
+      if (b.how === 'native')
+        context.log(`not built here: ${b.platform} (${b.reason}); its runner: ${b.runner}`);
     return builds.filter((b) => b.how === 'cross').map((b) => b.platform);
   }
   const chosen = text.split(',').map((p) => p.trim());
@@ -524,7 +524,10 @@ async function runPublish(context: Context): Promise<number> {
   const indexUrl = optionalString(context.values, 'index-url');
   const repositoryDir = optionalString(context.values, 'repository-dir');
   if (repositoryDir !== undefined && (repositoryUrl !== undefined || indexUrl !== undefined)) {
-    throw new UsageError(EXIT.usage, '--repository-dir publishes to a directory: give it without --repository-url and --index-url');
+    throw new UsageError(
+      EXIT.usage,
+      '--repository-dir publishes to a directory: give it without --repository-url and --index-url',
+    );
   }
   const result = await context.steps.publishRelease({
     dir: input.dir,

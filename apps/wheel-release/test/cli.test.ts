@@ -171,17 +171,16 @@ function fakeSteps(
     planWheelBuilds: (platforms) =>
       Promise.resolve({
         host: 'linux-amd64',
-        builds: platforms.map(
-          (platform): WheelBuildStep =>
-            platform === 'darwin-arm64'
-              ? {
-                  platform,
-                  target: `${platform}-target`,
-                  how: 'native',
-                  runner: 'macos-15',
-                  reason: 'test: pretend it cannot be cross-built',
-                }
-              : { platform, target: `${platform}-target`, how: 'cross', runner: 'linux-amd64', zig: true },
+        builds: platforms.map((platform): WheelBuildStep =>
+          platform === 'darwin-arm64'
+            ? {
+                platform,
+                target: `${platform}-target`,
+                how: 'native',
+                runner: 'macos-15',
+                reason: 'test: pretend it cannot be cross-built',
+              }
+            : { platform, target: `${platform}-target`, how: 'cross', runner: 'linux-amd64', zig: true },
         ),
       }),
     ...overrides,
@@ -273,7 +272,12 @@ describe('verify, publish, plan and runners around the release steps', () => {
 
   it('publish uploads nothing when verification fails (exit 4)', async () => {
     const { steps, calls } = fakeSteps({
-      verifyRelease: () => Promise.resolve({ files: [], problems: [{ file: 'dist', check: 'complete', message: 'no sdist' }], checks: [] }),
+      verifyRelease: () =>
+        Promise.resolve({
+          files: [],
+          problems: [{ file: 'dist', check: 'complete', message: 'no sdist' }],
+          checks: [],
+        }),
     });
     const result = await run(['publish'], { cwd: root, steps });
     expect(result.code).toBe(EXIT.verify);

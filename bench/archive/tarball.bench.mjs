@@ -18,14 +18,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 import { listEntries, writeInput } from './input.mjs';
+import { loadCompiled } from '../lib/load.mjs';
 
-let archive;
-try {
-  archive = await import('@packyard/archive');
-} catch (error) {
-  console.error(`cannot load @packyard/archive (${error.message}); run \`npx nx run archive:compile\` first`);
-  process.exit(2);
-}
+const [archive] = await loadCompiled(['@packyard/archive'], 'npx nx run archive:compile');
 const { writeTarGz } = archive;
 
 const MB = 1_000_000;

@@ -18,18 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
+import { loadCompiled } from '../lib/load.mjs';
 
-let wheelRelease;
-let pythonTools;
-try {
-  wheelRelease = await import('@packyard/wheel-release');
-  pythonTools = await import('@packyard/python-tools');
-} catch (error) {
-  console.error(
-    `cannot load @packyard/wheel-release (${error.message}); run \`npx nx run wheel-release-lib:compile\` first`,
-  );
-  process.exit(2);
-}
+const [wheelRelease, pythonTools] = await loadCompiled(
+  ['@packyard/wheel-release', '@packyard/python-tools'],
+  'npx nx run wheel-release-lib:compile',
+);
 const { buildWheels, WHEEL_TARGETS } = wheelRelease;
 const { provisionPythonTools } = pythonTools;
 

@@ -21,19 +21,12 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
+import { loadCompiled } from '../lib/load.mjs';
 
-let wheelIndex;
-let pythonTools;
-try {
-  wheelIndex = await import('@packyard/wheel-index');
-  pythonTools = await import('@packyard/python-tools');
-} catch (error) {
-  console.error(
-    `cannot load @packyard/wheel-index or @packyard/python-tools (${error.message}); ` +
-      'run `npx nx run-many -t compile -p wheel-index python-tools` first',
-  );
-  process.exit(2);
-}
+const [wheelIndex, pythonTools] = await loadCompiled(
+  ['@packyard/wheel-index', '@packyard/python-tools'],
+  'npx nx run-many -t compile -p wheel-index python-tools',
+);
 const { addFilesToIndex, writeIndexFromPackageList } = wheelIndex;
 const { provisionTools, toolCacheEnv } = pythonTools;
 

@@ -19,18 +19,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
+import { loadCompiled } from '../lib/load.mjs';
 
-let wheelRelease;
-let pythonTools;
-try {
-  wheelRelease = await import('@packyard/wheel-release');
-  pythonTools = await import('@packyard/python-tools');
-} catch (error) {
-  console.error(
-    `cannot load @packyard/wheel-release (${error.message}); run \`npx nx run wheel-release-lib:compile\` first`,
-  );
-  process.exit(2);
-}
+const [wheelRelease, pythonTools] = await loadCompiled(
+  ['@packyard/wheel-release', '@packyard/python-tools'],
+  'npx nx run wheel-release-lib:compile',
+);
 const { buildSdist, buildWheels, verifyReleases } = wheelRelease;
 const { provisionPythonTools } = pythonTools;
 

@@ -47,3 +47,10 @@ export {
   type ParsedCommandLine,
   type UsageExitCodes,
 } from './cli.js';
+export {
+  freeLoopbackPort,
+  canConnect,
+  waitUntilServing,
+  stopChild,
+  type WaitUntilServingOptions,
+} from './local-server.js';

@@ -1,9 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PackyardError, sleep, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  freeLoopbackPort,
+  stopChild,
+  waitUntilServing,
+  writeFileAtomically,
+} from '@packyard/core';
 import { provisionPypiServer, type ProvisionPypiServerOptions } from './provision.js';
 
 /** Options for `startPypiServer`. */
@@ -63,7 +68,7 @@ export async function startPypiServer(options: PypiServerOptions): Promise<PypiS
 
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port === undefined ? 5 : 1); attempt++) {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? (await freeLoopbackPort());
     const log = await open(logFile, 'a');
     const child = spawn(
       install.pypiServer,
@@ -91,7 +96,15 @@ export async function startPypiServer(options: PypiServerOptions): Promise<PypiS
     );
     await log.close();
     try {
-      await waitForHealth(child, port, options.startTimeoutMs ?? 120_000, logFile);
+      await waitUntilServing({
+        child,
+        port,
+        name: 'pypiserver',
+        logFile,
+        timeoutMs: options.startTimeoutMs ?? 120_000,
+        ready: healthy,
+        intervalMs: 100,
+      });
     } catch (error) {
       lastError = error;
       await stopChild(child, 'SIGKILL');
@@ -137,51 +150,6 @@ async function writeHtpasswd(file: string, users: Record<string, string>): Promi
   await writeFileAtomically(file, `${lines.join('\n')}\n`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function waitForHealth(
-  child: ChildProcess,
-  port: number,
-  timeoutMs: number,
-  logFile: string,
-): Promise<void> {
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = signal ?? String(code);
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new PackyardError(
-        'TOOL_FAILED',
-        `pypiserver exited (${exited}) before serving 127.0.0.1:${port}`,
-        {
-          file: logFile,
-        },
-      );
-    }
-    if ((await canConnect(port)) && (await healthy(port))) return;
-    await sleep(100);
-  }
-  throw new PackyardError(
-    'TOOL_FAILED',
-    `pypiserver did not serve 127.0.0.1:${port} within ${timeoutMs} ms`,
-    {
-      file: logFile,
-    },
-  );
-}
-
 async function healthy(port: number): Promise<boolean> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/health`);
@@ -189,32 +157,5 @@ async function healthy(port: number): Promise<boolean> {
     return response.ok;
   } catch {
     return false;
-  }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolveConnect) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveConnect(true);
-    });
-    socket.once('error', () => resolveConnect(false));
-  });
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  process.kill(child.pid, signal);
-  if (signal === 'SIGTERM') {
-    const timer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
-        process.kill(child.pid, 'SIGKILL');
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-  } else {
-    await exited;
   }
 }

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { join, resolve } from 'node:path';
-import { PackyardError, sleep } from '@packyard/core';
+import { freeLoopbackPort, stopChild, waitUntilServing } from '@packyard/core';
 import { provisionVersitygw, type ProvisionVersitygwOptions } from './provision.js';
 
 /** Options for `startS3Server`. */
@@ -63,7 +62,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   // A port picked here can be taken by someone else before versitygw binds it; then try another.
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port === undefined ? 5 : 1); attempt++) {
-    const port = options.port ?? (await freePort());
+    const port = options.port ?? (await freeLoopbackPort());
     const log = await open(logFile, 'a');
     const child = spawn(
       binary,
@@ -72,7 +71,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     );
     await log.close();
     try {
-      await waitForPort(child, port, options.startTimeoutMs ?? 120_000, logFile);
+      await waitUntilServing({
+        child,
+        port,
+        name: 'versitygw',
+        logFile,
+        timeoutMs: options.startTimeoutMs ?? 120_000,
+      });
     } catch (error) {
       lastError = error;
       await stopChild(child, 'SIGKILL');
@@ -98,76 +103,4 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     };
   }
   throw lastError;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-async function waitForPort(
-  child: ChildProcess,
-  port: number,
-  timeoutMs: number,
-  logFile: string,
-): Promise<void> {
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = signal ?? String(code);
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) {
-      throw new PackyardError(
-        'TOOL_FAILED',
-        `versitygw exited (${exited}) before listening on 127.0.0.1:${port}`,
-        {
-          file: logFile,
-        },
-      );
-    }
-    if (await canConnect(port)) return;
-    await sleep(50);
-  }
-  throw new PackyardError(
-    'TOOL_FAILED',
-    `versitygw did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`,
-    {
-      file: logFile,
-    },
-  );
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolveConnect) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolveConnect(true);
-    });
-    socket.once('error', () => resolveConnect(false));
-  });
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
-  process.kill(child.pid, signal);
-  if (signal === 'SIGTERM') {
-    const timer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
-        process.kill(child.pid, 'SIGKILL');
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-  } else {
-    await exited;
-  }
 }

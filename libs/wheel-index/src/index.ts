@@ -25,7 +25,13 @@ export {
   normalizeProjectName,
   type DistributionFilename,
 } from './filename.js';
-export { parseCoreMetadata, readDistributionMetadata, parseCsv, type CoreMetadata } from './metadata.js';
+export {
+  parseCoreMetadata,
+  readDistributionMetadata,
+  parseCsv,
+  forEachZipEntry,
+  type CoreMetadata,
+} from './metadata.js';
 export {
   inspectDistribution,
   explainIndexFilename,

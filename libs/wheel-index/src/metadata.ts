@@ -142,21 +142,7 @@ async function readSoundZip(
   const members = new Map<string, ReadMember>();
   const kept = new Map<string, Buffer>();
   const candidates: { name: string; bytes: Buffer; score: number }[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => {
-        readMember(entry).then(
-          () => zip.readEntry(),
-          (error: unknown) => reject(error as Error),
-        );
-      });
-      zip.on('end', () => resolve());
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  } finally {
-    zip.close();
-  }
+  await forEachZipEntry(zip, readMember);
 
   async function readMember(entry: yauzl.Entry): Promise<void> {
     const name = entry.fileName;
@@ -411,6 +397,31 @@ function damaged(
 }
 
 // The archive readers load on first use: building pages from a package list never reads one.
+/**
+ * Runs `onEntry` on each entry of a zip opened with `lazyEntries: true, autoClose: false`, one after
+ * another in the archive's order, then closes it; rejects on the first error (yauzl's or `onEntry`'s).
+ */
+export async function forEachZipEntry(
+  zip: yauzl.ZipFile,
+  onEntry: (entry: yauzl.Entry) => Promise<void>,
+): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        onEntry(entry).then(
+          () => zip.readEntry(),
+          (error: unknown) => reject(error as Error),
+        );
+      });
+      zip.on('end', () => resolve());
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+}
+
 async function loadYauzl(): Promise<typeof yauzl> {
   return (await import('yauzl')).default;
 }

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createGunzip } from 'node:zlib';
+import { forEachZipEntry } from '@packyard/wheel-index';
 import type { Entry } from 'yauzl';
 
 /** One member of a wheel or sdist as read back from its archive. */
@@ -45,21 +46,7 @@ export async function readZipArchive(
   const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
   const out: ArchiveContents = { members: [], escaping: [], duplicates: [] };
   const seen = new Set<string>();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: Entry) => {
-        readEntry(entry).then(
-          () => zip.readEntry(),
-          (error: unknown) => reject(error as Error),
-        );
-      });
-      zip.on('end', () => resolve());
-      zip.on('error', reject);
-      zip.readEntry();
-    });
-  } finally {
-    zip.close();
-  }
+  await forEachZipEntry(zip, readEntry);
   return out;
 
   async function readEntry(entry: Entry): Promise<void> {

@@ -9,16 +9,8 @@ ready() {
   [ "$(installed octave)" = "$version" ] && [ "$(installed octave-dev)" = "$version" ] \
     && command -v octave-cli >/dev/null && command -v mkoctfile >/dev/null
 }
+# shellcheck source=tools/scripts/apt-install-once.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install-once.sh"
 ready && exit 0
-# Test files run this at the same time: one installs, the others wait and find it done.
-exec 9>"${TMPDIR:-/tmp}/packyard-setup-octave.lock"
-flock 9
-ready && exit 0
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-# Other processes may hold the dpkg lock (unattended upgrades, parallel set-ups): wait for it.
-apt_opts=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
-$sudo apt-get "${apt_opts[@]}" update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
-  "octave=$version" "octave-dev=$version" >/dev/null
+apt_install_once octave ready "octave=$version" "octave-dev=$version"
 octave-cli --version | head -1

@@ -12,17 +12,8 @@ ready() {
     && command -v qemu-aarch64 >/dev/null && [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ]
 }
 report() { echo "qemu-aarch64=$(command -v qemu-aarch64)"; echo "sysroot=/usr/aarch64-linux-gnu"; }
-ready && { report; exit 0; }
-# Test files run this at the same time: one installs, the others wait and find it done.
-exec 9>"${TMPDIR:-/tmp}/packyard-setup-qemu-user.lock"
-flock 9
-ready && { report; exit 0; }
-sudo=""
-[ "$(id -u)" = 0 ] || sudo="sudo"
-# Other processes may hold the dpkg lock (unattended upgrades, parallel set-ups): wait for it.
-apt_opts=(-o DPkg::Lock::Timeout=900 -o Acquire::Retries=3)
-$sudo apt-get "${apt_opts[@]}" update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends \
-  "qemu-user=$qemu_version" "libc6-arm64-cross=$libc_version" >/dev/null
+# shellcheck source=tools/scripts/apt-install-once.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install-once.sh"
+apt_install_once qemu-user ready "qemu-user=$qemu_version" "libc6-arm64-cross=$libc_version"
 ready || { echo "qemu-user $qemu_version / libc6-arm64-cross $libc_version did not install" >&2; exit 1; }
 report

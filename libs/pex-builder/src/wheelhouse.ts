@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PackyardError } from '@packyard/core';
+import { PackyardError, removeStaleTemporaries } from '@packyard/core';
 import type { Tools } from './tools.js';
 
 /** A wheel a cross-build installs: its file name, where the index serves it, and its sha256. */
@@ -45,6 +45,8 @@ async function cachedWheel(home: string, wheel: WheelFile): Promise<string> {
   const file = join(dir, wheel.filename);
   if (existsSync(file)) return file;
   await mkdir(dir, { recursive: true });
+  // A download killed half-way left its temporary: ours to clean.
+  await removeStaleTemporaries(dir);
   const response = await fetch(wheel.url).catch((error: unknown) => {
     throw new PackyardError('INDEX_UNREACHABLE', `cannot download ${wheel.filename}`, {
       value: wheel.url,
@@ -69,7 +71,7 @@ async function cachedWheel(home: string, wheel: WheelFile): Promise<string> {
       { value: wheel.url, hint: 'the index served other bytes than it lists; nothing was kept' },
     );
   }
-  const temporary = join(dir, `.${wheel.filename}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temporary = join(dir, `${wheel.filename}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await writeFile(temporary, bytes);
     await rename(temporary, file);

@@ -13,7 +13,7 @@ import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const USAGE =
-  'node bench/main-job/main-job.bench.mjs [--packages a,b] [--max-versions N] [--rounds N] [--jobs N] [--home DIR] [--keep]';
+  'node bench/main-job/main-job.bench.mjs [--packages a,b] [--max-versions N] [--rounds N] [--jobs N] [--home DIR [--warm]] [--keep]';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     jobs: { type: 'string' },
     home: { type: 'string' },
+    warm: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -32,6 +33,8 @@ const maxVersions =
   values['max-versions'] === undefined
     ? undefined
     : positiveInteger('max-versions', values['max-versions'], USAGE);
+// --warm: the --home caches were filled by an earlier run of this bench, so the warm-up is skipped.
+if (values.warm && !values.home) usage('--warm needs --home (a home whose caches are warm)', USAGE);
 const jobs = values.jobs === undefined ? undefined : positiveInteger('jobs', values.jobs, USAGE);
 
 // The compiled libraries of this checkout: what the bench itself uses to plan and to provision.
@@ -204,7 +207,9 @@ try {
           const root = join(dir, pexBuilder.formatPlatform(platform));
           await mkdir(root, { recursive: true });
           const native = pexBuilder.samePlatform(platform, host);
-          // the same pex arguments as buildPexBundle: natively with pythonX.Y, else from the description
+          // pex as the seed runs it, with buildPexBundle's arguments: natively with pythonX.Y, else from
+          // the description. (buildPexBundle also passes --python-path, so that pex does not try every
+          // interpreter on PATH; a plain loop does not.)
           await run(
             tools.pex,
             [
@@ -239,7 +244,7 @@ try {
   }
 
   // Warm-up: fills the pex and uv download caches (and pex's own bootstrap) for both sides.
-  const warmupSeconds = (await runPeer('warmup')).seconds;
+  const warmupSeconds = values.warm ? 0 : (await runPeer('warmup')).seconds;
   const packyardRuns = [];
   const peerRuns = [];
   for (let round = 1; round <= rounds; round += 1) {
@@ -270,7 +275,7 @@ try {
     builds,
     jobs: jobs ?? 'auto',
     rounds,
-    warmupSeconds: round3(warmupSeconds),
+    warmupSeconds: values.warm ? 'skipped (--warm)' : round3(warmupSeconds),
     packyard: {
       medianSeconds: round3(packyard),
       runs: packyardRuns.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, round3(v)]))),

@@ -19,6 +19,7 @@ import {
 } from '@packyard/hermit-render';
 import {
   buildPexBundle,
+  fillWheelhouse,
   COMPLETE_PLATFORM_PYTHONS,
   createSerialQueue,
   fetchPlatformSupport,
@@ -33,6 +34,7 @@ import {
   type PexBuildInput,
   type Platform,
   type PlatformSupport,
+  type WheelFile,
   type Tools,
 } from '@packyard/pex-builder';
 import type { IndexUrlSource, PypiClient } from '@packyard/pypi-client';
@@ -360,22 +362,26 @@ function renderPackageState(work: PackageWork): PackageState {
   };
 }
 
-/** Runs `work` for every version still in good standing; a failure marks that version and moves on. */
+/**
+ * Runs `work` for every version still in good standing, `limit` at a time (one by default, in the
+ * versions' order); a failure marks that version and moves on.
+ */
 async function forEachVersion(
   options: PipelineOptions,
   pkg: PackageWork,
   select: (v: VersionWork) => boolean,
   work: (v: VersionWork) => Promise<void>,
+  limit = 1,
 ): Promise<void> {
-  for (const v of pkg.versions) {
-    if (v.error || !select(v)) continue;
+  const selected = pkg.versions.filter((v) => !v.error && select(v));
+  await runBounded(selected, limit, async (v) => {
     try {
       await work(v);
     } catch (error) {
       v.error = toPackyardError(error);
       options.log.error(`${pkg.name} ${v.version}: ${v.error.format()}`);
     }
-  }
+  });
 }
 
 const STEP_RUNNERS: Record<
@@ -383,15 +389,18 @@ const STEP_RUNNERS: Record<
   (options: PipelineOptions, pkg: PackageWork) => Promise<void>
 > = {
   async requirements(options, pkg) {
-    let tools: Tools | undefined;
+    let tools: Promise<Tools> | undefined;
+    // Each version's lock is its own uv run, written to its own directory: they run side by side,
+    // as many at once as PEX builds (mostly waiting on the index).
     await forEachVersion(
       options,
       pkg,
       (v) => !v.locked,
       async (v) => {
-        tools ??= await options.provisionTools();
+        tools ??= options.provisionTools();
+        const provisioned = await tools;
         options.log.info(`${pkg.name} ${v.version}: locking for Python ${v.python}`);
-        await lockRequirements(tools, {
+        await lockRequirements(provisioned, {
           dir: v.lockDir,
           package: pkg.config.package,
           version: v.version,
@@ -401,6 +410,7 @@ const STEP_RUNNERS: Record<
         });
         v.locked = true;
       },
+      options.jobs ?? 1,
     );
   },
 
@@ -479,7 +489,7 @@ const STEP_RUNNERS: Record<
     // build is independent of the others and runs in parallel, up to `jobs` at once.
     // A group's PEXes are byte-identical (a pure-Python resolve, see planSharedBuilds): the first is
     // built, the others reuse its PEX.
-    const builds: Array<{ v: VersionWork; platforms: Platform[]; cross: boolean }> = [];
+    const builds: Array<{ v: VersionWork; platforms: Platform[]; cross: boolean; findLinks?: string }> = [];
     await runBounded(fresh, jobs, async (v) => {
       try {
         const split = await splitRunner(options, tools, pkg, v);
@@ -489,8 +499,12 @@ const STEP_RUNNERS: Record<
         const native = split.build.filter((p) => samePlatform(p, options.host) && !hostFromDescription);
         for (const platform of native) builds.push({ v, platforms: [platform], cross: false });
         const cross = split.build.filter((p) => !native.includes(p));
-        for (const group of planSharedBuilds(split.support, cross)) {
-          builds.push({ v, platforms: group, cross: true });
+        const groups = planSharedBuilds(split.support, cross);
+        // The wheels of every cross-build, downloaded once (and verified) into a wheelhouse: each
+        // pex run then resolves offline instead of asking the index again for its platform.
+        const findLinks = await crossWheelhouse(options, tools, pkg, v, groups, split.support);
+        for (const group of groups) {
+          builds.push({ v, platforms: group, cross: true, ...(findLinks ? { findLinks } : {}) });
         }
       } catch (error) {
         v.error = toPackyardError(error);
@@ -505,7 +519,7 @@ const STEP_RUNNERS: Record<
     );
     // One upload at a time: each reads the release the one before it updated.
     const upload = createSerialQueue();
-    await runBounded(builds, jobs, async ({ v, platforms, cross }) => {
+    await runBounded(builds, jobs, async ({ v, platforms, cross, findLinks }) => {
       let shared: string | undefined;
       for (const platform of platforms) {
         const item = `${pkg.name} ${v.version} ${formatPlatform(platform)}`;
@@ -516,7 +530,7 @@ const STEP_RUNNERS: Record<
           );
           const bundle = await buildPexBundle(tools, {
             ...pexBuildInput(options, pkg, v, platform, cross),
-            ...(shared ? { fromPex: shared } : {}),
+            ...(shared ? { fromPex: shared } : findLinks ? { findLinks } : {}),
           });
           shared ??= platforms.length > 1 ? bundle.pex : undefined;
           const result = await upload(async () => {
@@ -600,6 +614,40 @@ const STEP_RUNNERS: Record<
     }
   },
 };
+
+/**
+ * The wheelhouse of a version's cross-builds (`<dist>/<package>/<version>/wheelhouse`), when the
+ * plan lists every wheel they may use. Without one (a wheel the index lists without a sha256, or a
+ * download that fails), each build asks the index as before.
+ */
+async function crossWheelhouse(
+  options: PipelineOptions,
+  tools: Tools,
+  pkg: PackageWork,
+  v: VersionWork,
+  groups: readonly Platform[][],
+  support: readonly PlatformSupport[] | undefined,
+): Promise<string | undefined> {
+  if (groups.length === 0 || support === undefined) return undefined;
+  const wheels = new Map<string, WheelFile>();
+  for (const group of groups) {
+    const listed = support.find((s) => samePlatform(s.platform, group[0]!))?.wheels;
+    if (listed === undefined) return undefined;
+    for (const wheel of listed) wheels.set(wheel.sha256, wheel);
+  }
+  try {
+    return await fillWheelhouse(
+      tools,
+      [...wheels.values()].sort((a, b) => a.filename.localeCompare(b.filename)),
+      join(options.distDir, pkg.name, v.version, 'wheelhouse'),
+    );
+  } catch (error) {
+    options.log.warn(
+      `${pkg.name} ${v.version}: cross-builds resolve from the index (${toPackyardError(error).format()})`,
+    );
+    return undefined;
+  }
+}
 
 /** What `buildPexBundle` is given for one version and platform of a package. Pure. */
 function pexBuildInput(

@@ -24,6 +24,7 @@ export {
 export { findInterpreter, checkPythonVersion, listInterpreterVersions } from './interpreter.js';
 export { lockRequirements, renderRequirementsIn, type LockInput, type LockResult } from './lock.js';
 export { buildPexBundle, BUNDLE_ROOT, type PexBuildInput, type PexBundle } from './build.js';
+export { fillWheelhouse, type WheelFile } from './wheelhouse.js';
 export { renderWrapper, checkBinaryName } from './wrapper.js';
 export {
   COMPLETE_PLATFORM_PYTHONS,
@@ -36,7 +37,7 @@ export {
   type CompletePlatform,
 } from './complete-platform.js';
 export { parseWheelFilename, isWheelCompatible, type WheelFilename } from './wheel.js';
-export { parseLockedRequirements, type LockedRequirement } from './requirements.js';
+export { parseLockedRequirements, parseLockedHashes, type LockedRequirement } from './requirements.js';
 export { PINNED_PACKAGING, evaluateMarkers } from './markers.js';
 export { parseRequirements, type ParsedRequirement } from './pep508.js';
 export {

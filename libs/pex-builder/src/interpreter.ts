@@ -24,16 +24,36 @@ export function checkPythonVersion(version: string): string {
   return version;
 }
 
+// What findInterpreter found, by version and PATH: a pyenv shim takes a second or more to start, and
+// a run asks for the same version once per version and platform it builds.
+const found = new Map<string, Promise<string | undefined>>();
+
 /**
  * Finds a CPython `X.Y` on `env.PATH`: first any `pythonX.Y`, then `python3` and `python` whose version
  * matches. Each candidate is run, because a name on PATH (a pyenv shim) may not work. Returns the
- * interpreter's real path (`sys.executable`), or undefined when none matches.
+ * interpreter's real path (`sys.executable`), or undefined when none matches. The answer for a
+ * version and PATH is kept for the life of the process.
  */
-export async function findInterpreter(
+export function findInterpreter(
   pythonVersion: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<string | undefined> {
   checkPythonVersion(pythonVersion);
+  const key = `${pythonVersion}\0${env['PATH'] ?? ''}`;
+  let answer = found.get(key);
+  if (answer === undefined) {
+    answer = searchInterpreter(pythonVersion, env);
+    found.set(key, answer);
+    // A failure to look is not an answer: the next call looks again.
+    answer.catch(() => found.delete(key));
+  }
+  return answer;
+}
+
+async function searchInterpreter(
+  pythonVersion: string,
+  env: Record<string, string | undefined>,
+): Promise<string | undefined> {
   const dirs = (env['PATH'] ?? '').split(delimiter).filter((dir) => dir !== '' && isAbsolute(dir));
   for (const name of [`python${pythonVersion}`, 'python3', 'python']) {
     for (const dir of dirs) {

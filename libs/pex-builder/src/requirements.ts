@@ -49,6 +49,33 @@ export function parseLockedRequirements(text: string): LockedRequirement[] {
   return locked;
 }
 
+/**
+ * The `--hash=sha256:…` values of each pin of a `uv pip compile --generate-hashes` lock, by
+ * normalised project name (PEP 503) and version: `name==version` → hex digests. Pure.
+ */
+export function parseLockedHashes(text: string): Map<string, Set<string>> {
+  const hashes = new Map<string, Set<string>>();
+  for (const { line } of logicalLines(text)) {
+    const tokens = line.split(/\s+/);
+    const match = PINNED.exec(
+      tokens
+        .filter((token) => !token.startsWith('-'))
+        .join(' ')
+        .split(';')[0]!
+        .trim(),
+    );
+    if (match === null) continue;
+    const key = `${match[1]!.toLowerCase().replace(/[-_.]+/g, '-')}==${match[2]!}`;
+    const set = hashes.get(key) ?? new Set<string>();
+    for (const token of tokens) {
+      const hash = /^--hash=sha256:([0-9a-f]{64})$/i.exec(token);
+      if (hash) set.add(hash[1]!.toLowerCase());
+    }
+    hashes.set(key, set);
+  }
+  return hashes;
+}
+
 // pip's preprocessing (pip/_internal/req/req_file.py: join_lines, then ignore_comments): a line
 // ending in a backslash continues on the next unless it is a comment line, which ends the continuation; then
 // comments (a "#" at the start or after whitespace) are removed.

@@ -13,9 +13,10 @@ import { compatibleTagSet, readCompletePlatform, type CompletePlatform } from '.
 import { checkPythonVersion } from './interpreter.js';
 import { evaluateMarkers } from './markers.js';
 import { ALL_PLATFORMS, formatPlatform, type Platform } from './platform.js';
-import { parseLockedRequirements, type LockedRequirement } from './requirements.js';
+import { parseLockedHashes, parseLockedRequirements, type LockedRequirement } from './requirements.js';
 import type { Tools } from './tools.js';
 import { isWheelCompatible, parseWheelFilename } from './wheel.js';
+import type { WheelFile } from './wheelhouse.js';
 
 /** A locked requirement this machine cannot supply for a platform, and why. */
 export interface MissingRequirement {
@@ -36,6 +37,12 @@ export interface PlatformSupport {
    * build serves them all (see planSharedBuilds).
    */
   portableKey?: string;
+  /**
+   * Set by fetchPlatformSupport when the platform is buildable and every wheel it could use is
+   * listed with a URL and a sha256 the lock has: the wheels to put in a wheelhouse (fillWheelhouse)
+   * so the cross-build resolves offline.
+   */
+  wheels?: WheelFile[];
 }
 
 /** What the planner needs besides the lock and the file lists: the platform as pex sees it. */
@@ -49,6 +56,10 @@ export interface PlatformSupportContext {
 /** A file of a project on an index; only the name matters to the plan. */
 export interface ProjectFile {
   filename: string;
+  /** Where the index serves it (fetchPlatformSupport's wheelhouse list). */
+  url?: string;
+  /** Its sha256 as the index lists it. */
+  sha256?: string;
 }
 
 const SHOWN_WHEELS = 6;
@@ -294,7 +305,39 @@ export async function fetchPlatformSupport(
     }),
   );
 
-  return platforms.map((platform, index) =>
-    planPlatformSupport(locked, filesByProject, platform, pythonVersion, contexts[index]!),
-  );
+  const hashes = parseLockedHashes(text);
+  return platforms.map((platform, index) => {
+    const context = contexts[index]!;
+    const support = planPlatformSupport(locked, filesByProject, platform, pythonVersion, context);
+    if (!support.buildable) return support;
+    const wheels = usableWheels(locked, filesByProject, hashes, context);
+    return wheels === undefined ? support : { ...support, wheels };
+  });
+}
+
+// Every compatible wheel of each requirement that applies on the platform, the ones pip could pick
+// from the index; undefined when one lacks a URL or a sha256 the lock lists (the build then asks the
+// index, as pip checks the hashes anyway).
+function usableWheels(
+  locked: readonly LockedRequirement[],
+  filesByProject: ReadonlyMap<string, readonly ProjectFile[]>,
+  hashes: ReadonlyMap<string, ReadonlySet<string>>,
+  context: PlatformSupportContext,
+): WheelFile[] | undefined {
+  const compatible = compatibleTagSet(context.completePlatform);
+  const wheels: WheelFile[] = [];
+  for (const requirement of locked) {
+    if (requirement.marker !== undefined && context.markers.get(requirement.marker) !== true) continue;
+    const project = normalizeProjectName(requirement.name);
+    const allowed = hashes.get(`${project}==${requirement.version}`);
+    const names = new Set(compatibleWheels(requirement, filesByProject, compatible));
+    const files = (filesByProject.get(project) ?? []).filter((file) => names.has(file.filename));
+    if (files.length === 0) return undefined;
+    for (const file of files) {
+      const sha256 = file.sha256?.toLowerCase();
+      if (file.url === undefined || sha256 === undefined || allowed?.has(sha256) !== true) return undefined;
+      wheels.push({ filename: file.filename, url: file.url, sha256 });
+    }
+  }
+  return wheels;
 }

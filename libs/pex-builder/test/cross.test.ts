@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError, sha256File } from '@packyard/core';
 import { createPypiClient } from '@packyard/pypi-client';
@@ -7,6 +7,7 @@ import {
   ALL_PLATFORMS,
   buildPexBundle,
   compatibleTagSet,
+  fillWheelhouse,
   fetchPlatformSupport,
   formatPlatform,
   hostPlatform,
@@ -292,6 +293,53 @@ describe('black 26.10.1 (mypyc-compiled wheels per platform)', () => {
     const extensions = stdout.trim().split('\n');
     expect(extensions.length).toBeGreaterThan(0);
     for (const so of extensions) expect(so).toMatch(/\.cpython-311-darwin\.so$/);
+  });
+});
+
+describe('black 26.10.1 from a wheelhouse', () => {
+  it('lists each platform’s wheels with URL and sha256, and builds byte-identically from them, offline', async () => {
+    const requirementsTxt = await lock('black', '26.10.1');
+    const linuxArm = parsePlatform('linux-arm64');
+    const [plan] = await fetchPlatformSupport(tools, {
+      requirementsTxt,
+      pythonVersion: '3.11',
+      indexUrl: INDEX_URL,
+      platforms: [linuxArm],
+    });
+    const wheels = plan!.wheels!;
+    // Every wheel listed is one linux-arm64 can install, with a sha256 the lock has.
+    const tags = compatibleTagSet(await readCompletePlatform(linuxArm, '3.11'));
+    const lockText = await readFile(requirementsTxt, 'utf8');
+    for (const wheel of wheels) {
+      expect(isWheelCompatible(parseWheelFilename(wheel.filename)!, tags)).toBe(true);
+      expect(lockText).toContain(`--hash=sha256:${wheel.sha256}`);
+    }
+    expect(wheels.some((w) => w.filename.startsWith('black-26.10.1-'))).toBe(true);
+    const house = await fillWheelhouse(tools, wheels, join(await makeTempDir('house'), 'wheelhouse'));
+    expect((await readdir(house)).sort()).toEqual(wheels.map((w) => w.filename).sort());
+    // The cached download has the sha256 it is filed under.
+    for (const wheel of wheels.slice(0, 3)) {
+      expect(await sha256File(join(tools.home, 'wheels', wheel.sha256, wheel.filename))).toBe(wheel.sha256);
+    }
+    const input = {
+      package: 'black',
+      version: '26.10.1',
+      binaries: ['black', 'blackd'],
+      requirementsTxt,
+      pythonVersion: '3.11',
+      indexUrl: INDEX_URL,
+      platform: linuxArm,
+    };
+    const fromIndex = await buildPexBundle(tools, { ...input, outDir: await makeTempDir('out-index') });
+    // An index that cannot be reached proves the wheelhouse build does not ask it.
+    const fromHouse = await buildPexBundle(tools, {
+      ...input,
+      indexUrl: 'http://127.0.0.1:9/simple',
+      findLinks: house,
+      outDir: await makeTempDir('out-house'),
+    });
+    expect(fromHouse.sha256).toBe(fromIndex.sha256);
+    expect(await sha256File(fromHouse.pex)).toBe(await sha256File(fromIndex.pex));
   });
 });
 

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { findInterpreter } from '../src/index.js';
@@ -23,6 +23,29 @@ describe('findInterpreter', () => {
     const env = { ...process.env, PATH: `${fakeDir}:${process.env['PATH'] ?? ''}` };
     expect(await findInterpreter('3.11', env)).toBe(real);
     expect(await findInterpreter('3.11', { PATH: fakeDir })).toBeUndefined();
+  });
+
+  it('runs the candidates once per version and PATH, and keeps the answer', async () => {
+    const dir = await makeTempDir('counted-python');
+    const runs = join(dir, 'runs.log');
+    // Stands in for a pyenv shim that is slow to start: each run is counted.
+    await writeFile(
+      join(dir, 'python3.12'),
+      `#!/bin/sh\necho run >> '${runs}'\necho 3.12; echo /counted/python3.12\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const env = { PATH: dir };
+    expect(await findInterpreter('3.12', env)).toBe('/counted/python3.12');
+    expect(await Promise.all([findInterpreter('3.12', env), findInterpreter('3.12', { ...env })])).toEqual([
+      '/counted/python3.12',
+      '/counted/python3.12',
+    ]);
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['run']);
+    // Another PATH is another question.
+    expect(await findInterpreter('3.12', { PATH: `${dir}:/nonexistent` })).toBe('/counted/python3.12');
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['run', 'run']);
   });
 
   it('returns undefined for a version that is not installed', async () => {

@@ -67,6 +67,8 @@ export async function provisionOnce(spec: ProvisionOnceSpec): Promise<boolean> {
       await mkdir(tmp);
       await spec.build(tmp);
       if (compromised !== undefined) throw compromised;
+      // Not ready but present (copied from elsewhere, or its base interpreter gone): replaced whole.
+      await rm(dir, { recursive: true, force: true });
       await rename(tmp, dir);
       return true;
     } catch (error) {

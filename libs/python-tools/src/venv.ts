@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, lstat, readdir, readFile, writeFile } from 'node:fs/promises';
+import { access, lstat, open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError, isPackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { provisionOnce } from './once.js';
@@ -82,8 +82,35 @@ async function isReady(spec: VenvSpec, want: Record<string, string>): Promise<bo
     } catch {
       return false;
     }
+    // pip writes the venv's python into a script's shebang by absolute path: a venv copied or moved
+    // elsewhere keeps its marker, but its scripts run another venv's python, or none.
+    const interpreter = await shebangOf(join(spec.venv, path));
+    if (
+      interpreter !== undefined &&
+      interpreter !== '/usr/bin/env' &&
+      (!interpreter.startsWith(`${spec.venv}/`) || !(await isExecutable(interpreter)))
+    )
+      return false;
   }
   return true;
+}
+
+async function shebangOf(file: string): Promise<string | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+    const head = buffer.subarray(0, bytesRead).toString('latin1');
+    return /^#!\s*(\/\S+)/.exec(head)?.[1];
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 // pip writes the venv's absolute path into script shebangs (bin/pex) and venv writes it into the

@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError } from '@packyard/core';
 import { execa } from 'execa';
@@ -66,6 +66,21 @@ describe('provisionTools', () => {
       if (saved === undefined) delete process.env['PACKYARD_HOME'];
       else process.env['PACKYARD_HOME'] = saved;
     }
+  });
+
+  it('rebuilds a venv copied from another home, whose scripts point at the old path', async () => {
+    const copy = await makeTempDir('copied-home');
+    await cp(join(home, 'tools'), join(copy, 'tools'), { recursive: true, verbatimSymlinks: true });
+    const copied = join(copy, 'tools', `py3.11-pex${PINNED_TOOLS.pex}-uv${PINNED_TOOLS.uv}`);
+    expect((await readFile(join(copied, 'bin', 'pex'), 'utf8')).split('\n')[0]).toBe(
+      `#!${join(tools.venv, 'bin', 'python')}`,
+    );
+    const lines: string[] = [];
+    const rebuilt = await provisionTools({ home: copy, log: (line) => lines.push(line) });
+    expect(lines).toContain(`installing pex==${PINNED_TOOLS.pex} uv==${PINNED_TOOLS.uv}`);
+    expect(rebuilt.venv).toBe(copied);
+    expect((await readFile(rebuilt.pex, 'utf8')).split('\n')[0]).toBe(`#!${join(copied, 'bin', 'python')}`);
+    expect((await execa(rebuilt.pex, ['--version'])).stdout.trim()).toBe(PINNED_TOOLS.pex);
   });
 
   it('replaces what a killed provisioning left behind', async () => {

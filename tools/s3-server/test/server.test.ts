@@ -1,19 +1,8 @@
 import { mkdtemp, readdir } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { canConnect } from '@packyard/core';
 import { provisionVersitygw, startS3Server, VERSITYGW_VERSION } from '../src/index.js';
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -42,10 +31,10 @@ describe('startS3Server', () => {
       AWS_REGION: 'us-east-1',
     });
     expect(await readdir(join(dir, 'data'))).toEqual(['mip-packages']);
-    expect(await listening(server.port)).toBe(true);
+    expect(await canConnect(server.port)).toBe(true);
     await server.stop();
     expect(alive(server.pid)).toBe(false);
-    expect(await listening(server.port)).toBe(false);
+    expect(await canConnect(server.port)).toBe(false);
 
     // Brought back on the same port, over the same data.
     const again = await startS3Server({ dir, port: server.port, bucket: 'mip-packages' });

@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import {
   PackyardError,
   UsageError,
+  chooseProgressFormat,
+  createProgressReporter,
   parseCommandLine,
   toPackyardError,
   type CommandOptions,
@@ -72,7 +74,7 @@ Exit codes:
   2   usage: unknown command or option, an option given twice, a missing or bad value
   3   publish: no credentials, or the index refused them (401/403)
   4   verify (and publish's verify): the release's files fail verification; nothing published
-  5   check: a place or the tag disagrees with release.yaml
+  5   check, build: a place (or, for check, the tag) disagrees with release.yaml; nothing built
   6   release.yaml or a file it names is invalid or missing
   7   conflict: bump on a dirty work tree; the index holds other bytes under a file's name
   8   build: maturin, the sdist build or a tool it needs failed
@@ -195,14 +197,31 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return error.exitCode;
     }
     const failure = toPackyardError(error);
-    if (json) {
-      io.stdout(
-        `${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file, field: failure.field } })}\n`,
-      );
-    }
-    io.stderr(`error: ${failure.format()}\n`);
-    return exitCodeForError(failure.code);
+    return reportFailure(io, json, failure, exitCodeForError(failure.code));
   }
+}
+
+/** Reports a failure once: the error line on stderr, and with --json the one JSON document on stdout. */
+function reportFailure(io: CliIo, json: boolean, failure: PackyardError, exit: number): number {
+  if (json) {
+    io.stdout(
+      `${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file, field: failure.field, value: failure.value } })}\n`,
+    );
+  }
+  io.stderr(`error: ${formatError(failure)}\n`);
+  return exit;
+}
+
+/**
+ * The error as one line plus its hint, saying each thing once: the file and the field lead the line
+ * unless the message already names them. Pure.
+ */
+export function formatError(error: PackyardError): string {
+  const where = [error.file, error.field].filter(
+    (part): part is string => part !== undefined && part !== '' && !error.message.includes(part),
+  );
+  const text = [...where, error.message].join(': ');
+  return error.hint ? `${text}\n  hint: ${error.hint}` : text;
 }
 
 /** The one place an error code becomes an exit code. */
@@ -389,14 +408,15 @@ async function runCheck(context: Context): Promise<number> {
       ? `${describeVersion(config)}: ${config.places.length} places agree${tag === undefined ? '' : `, and the tag ${tag}`}`
       : [
           `version disagrees with release.yaml (${describeVersion(config)}):`,
-          ...disagreements.map(
-            (d) =>
-              `  ${d.file}: ${d.key} is ${JSON.stringify(d.found)}, release.yaml says ${JSON.stringify(d.expected)}`,
-          ),
+          ...disagreements.map((d) => `  ${describeDisagreement(d)}`),
           d0Hint(disagreements),
         ].join('\n'),
   );
   return ok ? EXIT.ok : EXIT.mismatch;
+}
+
+function describeDisagreement(d: { file: string; key: string; found: string; expected: string }): string {
+  return `${d.file}: ${d.key} is ${JSON.stringify(d.found)}, release.yaml says ${JSON.stringify(d.expected)}`;
 }
 
 function d0Hint(disagreements: readonly { file: string }[]): string {
@@ -437,33 +457,54 @@ async function runBuild(context: Context): Promise<number> {
   // Everything the build reads is checked before the first file is written: the version, then git.
   const disagreements = await findDisagreements(config);
   if (disagreements.length > 0) {
-    throw new PackyardError('VERIFY_FAILED', 'the version disagrees with release.yaml; nothing was built', {
-      file: disagreements[0]!.file,
-      field: disagreements[0]!.key,
-      value: disagreements[0]!.found,
-      hint: 'run `wheel-release check` to see every place, `wheel-release sync` to fix them',
-    });
+    const failure = new PackyardError(
+      'VERIFY_FAILED',
+      `the version disagrees with release.yaml; nothing was built:\n  ${disagreements.map(describeDisagreement).join('\n  ')}`,
+      {
+        file: disagreements[0]!.file,
+        field: disagreements[0]!.key,
+        value: disagreements[0]!.found,
+        hint: 'run `wheel-release sync` to write the version everywhere',
+      },
+    );
+    return reportFailure(context.io, context.json, failure, EXIT.mismatch);
   }
   const sha = await gitSha(context, root);
-  const crateDir = join(root, wheels.project);
+  // [n/N] per platform (and the sdist) on stderr: a live line on a terminal, JSON lines with --json.
+  const reporter = createProgressReporter({
+    format: chooseProgressFormat({ json: context.json, isTTY: process.stderr.isTTY, env: context.env }),
+    write: (text) => context.io.stderr(text),
+    columns: () => process.stderr.columns,
+  });
+  const progress = reporter.start('wheel-release build', platforms.length + (sdist === undefined ? 0 : 1));
+  const log = (line: string): void => reporter.log('info', line);
   const built = await buildWheels({
-    crateDir,
+    crateDir: join(root, wheels.project),
     platforms,
     outDir: out,
     gitSha: sha,
-    cargoTargetDir: join(crateDir, 'target'),
-    log: context.log,
+    log,
+    progress,
   });
-  const sdistFile =
-    sdist === undefined
-      ? undefined
-      : await buildSdist({
-          projectDir: join(root, sdist.project),
-          outDir: out,
-          gitSha: sha,
-          buildInfoFile: sdist.buildInfo,
-          log: context.log,
-        });
+  let sdistFile: string | undefined;
+  if (sdist !== undefined) {
+    progress.begin('sdist');
+    try {
+      sdistFile = await buildSdist({
+        projectDir: join(root, sdist.project),
+        outDir: out,
+        gitSha: sha,
+        buildInfoFile: sdist.buildInfo,
+        log,
+      });
+      progress.done('sdist', sdistFile);
+    } catch (error) {
+      progress.fail('sdist');
+      throw error;
+    } finally {
+      progress.finish();
+    }
+  } else progress.finish();
   context.print(
     { version: config.version.pep440, gitSha: sha, out, wheels: built, sdist: sdistFile ?? null },
     [
@@ -487,8 +528,17 @@ async function verifyInput(context: Context, installTest: boolean): Promise<Veri
   return {
     dir: outDir(context),
     version: config.version.pep440,
-    wheels: { project: wheelsName, platforms: [...wheels.platforms], binaries: [...wheels.binaries] },
-    sdist: { project: sdistName, command: sdist.command },
+    wheels: {
+      project: wheelsName,
+      platforms: [...wheels.platforms],
+      binaries: [...wheels.binaries],
+      ...(wheels.versionCheck === undefined ? {} : { versionCheck: wheels.versionCheck }),
+    },
+    sdist: {
+      project: sdistName,
+      command: sdist.command,
+      ...(sdist.versionCheck === undefined ? {} : { versionCheck: sdist.versionCheck }),
+    },
     ...(sha === undefined ? {} : { gitSha: sha }),
     installTest,
     log: context.log,
@@ -507,8 +557,8 @@ function renderProblems(result: VerifyResult): string {
 async function runVerify(context: Context): Promise<number> {
   const input = await verifyInput(context, context.values['no-install-test'] !== true);
   const result = await context.steps.verifyRelease(input);
+  // The result is the one document (with --json); its problems are the failure, not a second report.
   context.print(result, renderProblems(result));
-  context.steps.assertVerified(result);
   return result.problems.length === 0 ? EXIT.ok : EXIT.verify;
 }
 

@@ -80,7 +80,7 @@ describe('wheel-release build (maturin --zig and python -m build, for real)', ()
     expect(await digest(join(out, WHEEL))).toBe(before);
   });
 
-  it('refuses to build when a place disagrees (exit 4), writing nothing', async () => {
+  it('refuses to build when a place disagrees (exit 5, as documented), writing nothing', async () => {
     const init = join(root, 'project/ydemo/src/ydemo/__init__.py');
     const text = await readFile(init, 'utf8');
     await execa('sh', ['-c', `sed -i 's/0.1.0/0.0.9/' "$0"`, init]);
@@ -89,7 +89,7 @@ describe('wheel-release build (maturin --zig and python -m build, for real)', ()
         cwd: root,
         env: process.env,
       });
-      expect(refused.code).toBe(4);
+      expect(refused.code).toBe(5);
       expect(refused.stderr).toContain('ydemo/src/ydemo/__init__.py: __version__');
       await expect(readFile(join(root, 'other', SDIST))).rejects.toThrow();
     } finally {

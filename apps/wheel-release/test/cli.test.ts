@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import {
@@ -126,8 +126,26 @@ describe('bump, sync and check on a git repository', () => {
     );
     const result = await run(['bump', '--minor'], { cwd: root });
     expect(result.code).toBe(EXIT.conflict);
-    expect(result.stderr).toContain('uncommitted changes');
+    expect(result.stderr).toContain('uncommitted changes in 1 file: app/pyproject.toml');
     expect(await git(root, 'status', '--porcelain')).toBe(' M app/pyproject.toml');
+  });
+
+  it('build refuses a disagreeing place with exit 5, as documented, naming it, and builds nothing', async () => {
+    const py = join(root, 'app/pyproject.toml');
+    await writeFile(py, (await readFile(py, 'utf8')).replace('version = "0.2.30"', 'version = "0.2.29"'));
+    const { steps } = fakeSteps();
+    const result = await run(['build', '--platforms', 'linux-amd64', '--json'], { cwd: root, steps });
+    expect(result.code).toBe(EXIT.mismatch);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      error: { code: 'VERIFY_FAILED', file: 'app/pyproject.toml', field: 'project.version', value: '0.2.29' },
+    });
+    expect(result.stderr).toBe(
+      'error: the version disagrees with release.yaml; nothing was built:\n' +
+        '  app/pyproject.toml: project.version is "0.2.29", release.yaml says "0.2.30"\n' +
+        '  hint: run `wheel-release sync` to write the version everywhere\n',
+    );
+    await expect(readdir(join(root, 'dist'))).rejects.toThrow();
   });
 
   it('an invalid release.yaml is exit 6, naming the file, the key as written and the value', async () => {
@@ -135,8 +153,10 @@ describe('bump, sync and check on a git repository', () => {
     await writeFile(join(root, 'release.yaml'), text.replace('darwin-amd64,', 'darwin-x64,'));
     const result = await run(['check', '--dir', root], { cwd: '/' });
     expect(result.code).toBe(EXIT.config);
-    expect(result.stderr).toContain(
-      'release.yaml: wheels.platforms[2]: wheels.platforms[2] is not a platform',
+    // Each thing once: the file, then the message that already names the key.
+    expect(result.stderr).toBe(
+      'error: release.yaml: wheels.platforms[2] is not a platform packyard builds\n' +
+        '  hint: use linux-amd64, linux-arm64, darwin-amd64, darwin-arm64\n',
     );
     const missing = await run(['check'], { cwd: join(root, 'app') });
     expect(missing.code).toBe(EXIT.config);
@@ -235,6 +255,12 @@ describe('verify, publish, plan and runners around the release steps', () => {
     expect(result.stdout).toContain(
       'a.whl: binary-arch: tag says arm64, binary is x86-64\n  dist: complete: no wheel for darwin-arm64',
     );
+    // With --json: exactly one document, the result with its problems, and still exit 4.
+    const json = await run(['verify', '--no-install-test', '--json'], { cwd: root, steps });
+    expect(json.code).toBe(EXIT.verify);
+    const lines = json.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect((JSON.parse(lines[0]!) as { problems: unknown[] }).problems).toHaveLength(2);
   });
 
   it('publish uploads exactly the verified files, passing the URLs, --dry-run and the environment', async () => {

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { access, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { PackyardError, runTool } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
+import { dirtyTreeError, prepareOutputDir, readChangedFiles } from './git.js';
 import { hostPlatform } from './verify-tools.js';
 
 /** A wheel platform packyard builds, and the Rust target maturin builds it for. */
@@ -175,14 +177,14 @@ export async function resolveGitSha(options: {
     });
   }
   if (!options.allowDirty) {
-    const status = (await runTool('git', ['status', '--porcelain', '--', '.'], { cwd: options.dir })).stdout;
-    if (status.trim() !== '') {
-      throw new PackyardError('CONFIG_INVALID', `${options.dir} has uncommitted changes`, {
-        file: options.dir,
-        value: status.trim().split('\n')[0],
-        hint: `commit them, or allow a dirty tree (the build would carry ${sha.slice(0, 8)}, which lacks them)`,
-      });
-    }
+    const files = await readChangedFiles(options.dir);
+    if (files.length > 0)
+      throw dirtyTreeError(
+        'CONFIG_INVALID',
+        options.dir,
+        files,
+        `commit them, or allow a dirty tree (the build would carry ${sha.slice(0, 8)}, which lacks them)`,
+      );
   }
   return sha;
 }
@@ -198,8 +200,9 @@ export interface BuildWheelsInput {
   gitSha?: string;
   /** Without `gitSha`, build a crate with uncommitted changes anyway. */
   allowDirty?: boolean;
-  /** Cargo's target directory, kept between builds (with `jobs` > 1, one subdirectory per Rust target). */
-  cargoTargetDir: string;
+  /** Cargo's target directory, kept between builds (with `jobs` > 1, one subdirectory per Rust target);
+   * default outside the source tree, in packyard's home (`defaultCargoTargetDir`). */
+  cargoTargetDir?: string;
   /** How many targets build at once; default half the CPUs (cargo already uses every CPU within one
    * build; a second build fills the single-threaded stretches), at least 1, at most the targets. */
   jobs?: number;
@@ -207,6 +210,12 @@ export interface BuildWheelsInput {
   host?: BuildHost;
   home?: string;
   log?: (line: string) => void;
+  /** Told when each platform's build starts and ends (core's ProgressTask fits), for `[n/N]` progress. */
+  progress?: {
+    begin(platform: string): void;
+    done(platform: string, detail?: string): void;
+    fail(platform: string, detail?: string): void;
+  };
 }
 
 /**
@@ -252,7 +261,13 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
     log,
   });
   const maturin = tools.commands.maturin!;
-  await mkdir(input.outDir, { recursive: true });
+  const cargoTargetDir = input.cargoTargetDir ?? defaultCargoTargetDir(input.crateDir, tools.home);
+  // With a Cargo.lock, cargo must not rewrite it: a stale lock fails the build instead of dirtying the tree.
+  const locked = await access(join(input.crateDir, 'Cargo.lock')).then(
+    () => true,
+    () => false,
+  );
+  await prepareOutputDir(input.outDir);
   for (const name of await readdir(input.outDir))
     if (name.endsWith('.whl')) await rm(join(input.outDir, name));
   const env = {
@@ -270,16 +285,20 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   const worker = async (): Promise<void> => {
     while (next < steps.length && failures.length === 0) {
       const step = steps[next++]!;
+      input.progress?.begin(step.platform);
       try {
         await buildOne(
           step,
           input,
           maturin,
           env,
-          jobs === 1 ? input.cargoTargetDir : join(input.cargoTargetDir, step.target),
+          jobs === 1 ? cargoTargetDir : join(cargoTargetDir, step.target),
+          locked,
           log,
         );
+        input.progress?.done(step.platform, step.target);
       } catch (error) {
+        input.progress?.fail(step.platform, step.target);
         failures.push(error);
       }
     }
@@ -295,11 +314,19 @@ async function buildOne(
   maturin: { file: string; args: readonly string[] },
   env: Record<string, string>,
   cargoTargetDir: string,
+  locked: boolean,
   log: (line: string) => void,
 ): Promise<void> {
   const staging = join(input.outDir, `.staging-${step.target}`);
   await rm(staging, { recursive: true, force: true });
-  const args = ['build', '--release', ...(step.zig ? ['--zig'] : []), '--target', step.target];
+  const args = [
+    'build',
+    '--release',
+    ...(locked ? ['--locked'] : []),
+    ...(step.zig ? ['--zig'] : []),
+    '--target',
+    step.target,
+  ];
   log(`maturin ${args.join(' ')}`);
   try {
     await runTool(maturin.file, [...maturin.args, ...args, '--out', staging], {
@@ -329,6 +356,15 @@ async function buildOne(
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * Cargo's target directory for a crate when the caller names none: under packyard's home, keyed by the
+ * crate's absolute path, so builds stay incremental and nothing is written into the source tree. Pure.
+ */
+export function defaultCargoTargetDir(crateDir: string, home: string): string {
+  const key = createHash('sha256').update(resolve(crateDir)).digest('hex').slice(0, 16);
+  return join(home, 'wheel-release', 'cargo-target', `${basename(resolve(crateDir))}-${key}`);
 }
 
 function targetOf(platform: string): string {

@@ -1,5 +1,13 @@
 export { parseReleaseVersion, bumpVersion, devStamp, type ReleaseVersion, type BumpKind } from './version.js';
-export { readPlace, writePlace, expectedAt, placeKey, loadToml, type Place } from './places.js';
+export {
+  readPlace,
+  writePlace,
+  expectedAt,
+  placeKey,
+  captureGroups,
+  loadToml,
+  type Place,
+} from './places.js';
 export {
   RELEASE_FILE,
   readReleaseConfig,
@@ -17,6 +25,7 @@ export {
   planWheelBuilds,
   planWheelRunnerMatrix,
   probeBuildHost,
+  defaultCargoTargetDir,
   resolveGitSha,
   WHEEL_TARGETS,
   NATIVE_RUNNERS,
@@ -58,6 +67,15 @@ export {
   type VerifyResult,
 } from './verify.js';
 export { hostPlatform } from './verify-tools.js';
+export {
+  runInstallTest,
+  versionPattern,
+  DEFAULT_VERSION_CHECK,
+  ARM64_SYSROOT,
+  type VersionCheck,
+  type InstallTestInput,
+} from './install-test.js';
+export { parsePorcelain, readChangedFiles, prepareOutputDir } from './git.js';
 export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';
 export { readMachO, type MachOSlice } from './inspect/macho.js';
 export { parsePlatformTag, type PlatformClaim } from './inspect/tags.js';

@@ -11,7 +11,17 @@ export type Place =
   /** A line `NAME = "X"` in a Python file (e.g. `__version__`). */
   | { file: string; python: string }
   /** A line `[pub] const NAME: &str = "X";` in a Rust file. */
-  | { file: string; rust: string };
+  | { file: string; rust: string }
+  /**
+   * A Nix attribute set holding the version in parts, as `major = 0; minor = 2; patch = 30;
+   * prerelease = "";` (names as release.yaml lists them, in that order; the fourth, optional, holds
+   * Cargo's pre-release suffix: `rc1`, `dev202612011830`, or `""` for a release).
+   */
+  | { file: string; nix: readonly string[] }
+  /** Every match of a regular expression with one capture group: the version inside code or text. */
+  | { file: string; regex: string; form: 'pep440' | 'cargo' }
+  /** The `version` of the package NAME in a Cargo.lock (a workspace member: an entry with no `source`). */
+  | { file: string; cargoLock: string };
 
 let tomlReady: Promise<unknown> | undefined;
 /** Loads the toml_edit WebAssembly module once. */
@@ -23,6 +33,9 @@ export async function loadToml(): Promise<void> {
 /** The key as release.yaml names it, for messages. Pure. */
 export function placeKey(place: Place): string {
   if ('toml' in place) return place.toml;
+  if ('nix' in place) return place.nix.join(', ');
+  if ('regex' in place) return place.regex;
+  if ('cargoLock' in place) return place.cargoLock;
   if ('pin' in place) return `project.dependencies[${place.pin}]`;
   if ('python' in place) return place.python;
   return place.rust;
@@ -32,7 +45,8 @@ export function placeKey(place: Place): string {
 export function expectedAt(place: Place, version: ReleaseVersion): string {
   if ('toml' in place) return place.form === 'cargo' ? version.cargo : version.pep440;
   if ('pin' in place) return `${place.pin}==${version.pep440}`;
-  return 'rust' in place ? version.cargo : version.pep440;
+  if ('regex' in place) return place.form === 'cargo' ? version.cargo : version.pep440;
+  return 'python' in place ? version.pep440 : version.cargo;
 }
 
 function normalizeName(name: string): string {
@@ -67,10 +81,10 @@ function lineRegex(place: Place): RegExp {
   );
 }
 
-function missing(place: Place, why: string): PackyardError {
-  return new PackyardError('CONFIG_INVALID', `${place.file}: ${placeKey(place)} ${why}`, {
+function missing(place: Place, why: string, key: string = placeKey(place)): PackyardError {
+  return new PackyardError('CONFIG_INVALID', why, {
     file: place.file,
-    field: placeKey(place),
+    field: key,
     hint: 'fix release.yaml or add the version to that file',
   });
 }
@@ -82,11 +96,23 @@ export function readPlace(place: Place, text: string): string {
     if (typeof value !== 'string') throw missing(place, 'is not a string in this file');
     return value;
   }
+  if ('nix' in place) return readNix(place, text).value;
+  if ('regex' in place) {
+    const found = [...new Set(regexMatches(place, text).map((m) => m.value))];
+    if (found.length === 0) throw missing(place, 'matches nothing in this file');
+    // Two different strings at one place: shown as both, so check reports the disagreement.
+    return found.join(' / ');
+  }
+  if ('cargoLock' in place) {
+    const { value } = cargoLockEntry(place, text);
+    return value;
+  }
   if ('pin' in place) {
     const deps = tomlAt(text, 'project.dependencies', place.file);
-    if (!Array.isArray(deps)) throw missing(place, 'has no [project].dependencies array');
+    if (!Array.isArray(deps)) throw missing(place, 'is not an array in this file', 'project.dependencies');
     const found = pinIndex(deps, place.pin);
-    if (found === undefined) throw missing(place, `has no dependency on ${place.pin}`);
+    if (found === undefined)
+      throw missing(place, `has no dependency on ${place.pin}`, 'project.dependencies');
     const written = String(deps[found]);
     const pinned = /==\s*([^\s;,]+)/.exec(written);
     return pinned === null ? written.trim() : `${place.pin}==${pinned[1]}`;
@@ -94,6 +120,77 @@ export function readPlace(place: Place, text: string): string {
   const m = lineRegex(place).exec(text);
   if (m === null) throw missing(place, 'is not defined as a string literal on one line');
   return m[3]!;
+}
+
+type NixPlace = Extract<Place, { nix: readonly string[] }>;
+
+function nixRegex(name: string, quoted: boolean): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^(\\s*${escaped}\\s*=\\s*)${quoted ? '"([^"\\n]*)"' : '(\\d+)'}(\\s*;)`, 'm');
+}
+
+/** The parts of a Nix place as the file holds them, and the version they spell (Cargo form). */
+function readNix(place: NixPlace, text: string): { value: string } {
+  const parts = place.nix.map((name, i) => {
+    const m = nixRegex(name, i === 3).exec(text);
+    if (m === null)
+      throw missing(
+        place,
+        `is not defined in this file (expected ${i === 3 ? `${name} = "";` : `${name} = <number>;`})`,
+        name,
+      );
+    return m[2]!;
+  });
+  const [major, minor, patch, pre] = parts;
+  return { value: `${major}.${minor}.${patch}${pre ? `-${pre}` : ''}` };
+}
+
+function writeNix(place: NixPlace, text: string, value: string): string {
+  readNix(place, text);
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(value);
+  const parts = m === null ? [] : [m[1]!, m[2]!, m[3]!, m[4] ?? ''];
+  if (m === null || (place.nix.length < 4 && parts[3] !== ''))
+    throw missing(
+      place,
+      `cannot hold ${value}: a pre-release needs a fourth attribute (e.g. prerelease) in release.yaml's nix list`,
+      place.nix.join(', '),
+    );
+  return place.nix.reduce(
+    (out, name, i) =>
+      out.replace(nixRegex(name, i === 3), (_all, head: string, _old: string, tail: string) =>
+        i === 3 ? `${head}"${parts[i]}"${tail}` : `${head}${parts[i]}${tail}`,
+      ),
+    text,
+  );
+}
+
+type RegexPlace = Extract<Place, { regex: string }>;
+
+/** Every match of a regex place: where its capture group starts and ends, and what it holds. */
+function regexMatches(place: RegexPlace, text: string): { start: number; end: number; value: string }[] {
+  const re = new RegExp(place.regex, 'gmd');
+  return [...text.matchAll(re)]
+    .filter((m) => m.indices?.[1] !== undefined)
+    .map((m) => ({ start: m.indices![1]![0], end: m.indices![1]![1], value: m[1]! }));
+}
+
+/** The number of capture groups a regular expression has; throws on a pattern that does not compile. */
+export function captureGroups(pattern: string): number {
+  return new RegExp(`${pattern}|`).exec('')!.length - 1;
+}
+
+type LockPlace = Extract<Place, { cargoLock: string }>;
+
+function cargoLockEntry(place: LockPlace, text: string): { index: number; value: string } {
+  const packages = tomlAt(text, 'package', place.file);
+  const list = Array.isArray(packages) ? (packages as Record<string, unknown>[]) : [];
+  // A workspace member's own entry has no `source`; a registry or git dependency of the same name has one.
+  const index = list.findIndex((p) => p['name'] === place.cargoLock && p['source'] === undefined);
+  if (index === -1)
+    throw missing(place, 'has no [[package]] entry of its own (one without source) in this file');
+  const value = list[index]!['version'];
+  if (typeof value !== 'string') throw missing(place, 'has no version string in this file');
+  return { index, value };
 }
 
 function pinIndex(deps: unknown[], name: string): number | undefined {
@@ -108,6 +205,18 @@ function pinIndex(deps: unknown[], name: string): number | undefined {
 
 /** The file's text with this place set to `value`, everything else (comments, layout) unchanged. Pure. */
 export function writePlace(place: Place, text: string, value: string): string {
+  if ('nix' in place) return writeNix(place, text, value);
+  if ('regex' in place) {
+    const matches = regexMatches(place, text);
+    if (matches.length === 0) throw missing(place, 'matches nothing in this file');
+    let out = text;
+    for (const m of [...matches].reverse()) out = `${out.slice(0, m.start)}${value}${out.slice(m.end)}`;
+    return out;
+  }
+  if ('cargoLock' in place) {
+    const { index } = cargoLockEntry(place, text);
+    return tomlEdit(text, `package.[${index}].version`, value, { finalNewline: text.endsWith('\n') });
+  }
   if ('toml' in place) {
     readPlace(place, text);
     return tomlEdit(text, place.toml, value, { finalNewline: text.endsWith('\n') });

@@ -1,10 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize } from 'node:path';
-import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
+import { PackyardError, writeFileAtomically } from '@packyard/core';
+import { dirtyTreeError, readChangedFiles } from './git.js';
 import { isScalar, parseDocument } from 'yaml';
 import { parse as tomlParse } from '@rainbowatcher/toml-edit-js';
 import { WHEEL_TARGETS } from './build.js';
-import { expectedAt, loadToml, placeKey, readPlace, writePlace, type Place } from './places.js';
+import { DEFAULT_VERSION_CHECK, versionPattern, type VersionCheck } from './install-test.js';
+import {
+  captureGroups,
+  expectedAt,
+  loadToml,
+  placeKey,
+  readPlace,
+  writePlace,
+  type Place,
+} from './places.js';
 import { bumpVersion, parseReleaseVersion, type BumpKind, type ReleaseVersion } from './version.js';
 
 /** The version file's name at the project root. */
@@ -32,6 +42,8 @@ export interface WheelsConfig {
   platforms: string[];
   /** The executables each wheel carries in `<name>-<version>.data/scripts/`. */
   binaries: string[];
+  /** How the install test checks the binaries' output; false: installed and found, output not checked. */
+  versionCheck?: VersionCheck | false;
 }
 
 /** release.yaml's `sdist:`: the pure-Python project that pins the wheels' project. */
@@ -42,6 +54,8 @@ export interface SdistConfig {
   buildInfo: string;
   /** The console script the install test runs with `--version`. */
   command: string;
+  /** How the install test checks the command's output; false: installed and found, output not checked. */
+  versionCheck?: VersionCheck | false;
 }
 
 /** One place that disagrees with release.yaml (or a tag that does). */
@@ -61,7 +75,7 @@ function invalid(field: string, value: unknown, message: string, hint?: string):
   });
 }
 
-const KINDS = ['toml', 'pin', 'python', 'rust'] as const;
+const KINDS = ['toml', 'pin', 'python', 'rust', 'nix', 'regex', 'cargo-lock'] as const;
 
 /** Reads and validates `<root>/release.yaml`; CONFIG_MISSING / CONFIG_INVALID naming the key and value. */
 export async function readReleaseConfig(root: string): Promise<ReleaseConfig> {
@@ -137,13 +151,19 @@ type Attempt = <T>(parse: () => T) => T | undefined;
 // A console script or binary name: what a wheel's scripts/ directory or a PATH lookup can hold.
 const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-function mapping(value: unknown, field: string, keys: readonly string[]): Record<string, unknown> {
+function mapping(
+  value: unknown,
+  field: string,
+  keys: readonly string[],
+  optional: readonly string[] = [],
+): Record<string, unknown> {
+  const all = [...keys, ...optional];
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw invalid(field, value, `${field} must be a mapping with ${keys.join(', ')}`);
+    throw invalid(field, value, `${field} must be a mapping with ${all.join(', ')}`);
   const entry = value as Record<string, unknown>;
   for (const key of Object.keys(entry))
-    if (!keys.includes(key))
-      throw invalid(`${field}.${key}`, key, `unknown key ${key} in ${field}`, `keys are ${keys.join(', ')}`);
+    if (!all.includes(key))
+      throw invalid(`${field}.${key}`, key, `unknown key ${key} in ${field}`, `keys are ${all.join(', ')}`);
   for (const key of keys)
     if (!(key in entry)) throw invalid(`${field}.${key}`, '', `${field}.${key} is missing`);
   return entry;
@@ -170,7 +190,8 @@ function nameList(value: unknown, field: string, check: (item: string, at: strin
 }
 
 function parseWheels(value: unknown, attempt: Attempt): WheelsConfig | undefined {
-  const e = mapping(value, 'wheels', ['project', 'platforms', 'binaries']);
+  const e = mapping(value, 'wheels', ['project', 'platforms', 'binaries'], ['version-check']);
+  const versionCheck = attempt(() => parseVersionCheck(e['version-check'], 'wheels.version-check'));
   const project = attempt(() =>
     relativePath(e['project'], 'wheels.project', 'a directory inside the project'),
   );
@@ -191,11 +212,12 @@ function parseWheels(value: unknown, attempt: Attempt): WheelsConfig | undefined
     }),
   );
   if (project === undefined || platforms === undefined || binaries === undefined) return undefined;
-  return { project, platforms, binaries };
+  return { project, platforms, binaries, ...(versionCheck === undefined ? {} : { versionCheck }) };
 }
 
 function parseSdist(value: unknown, attempt: Attempt): SdistConfig | undefined {
-  const e = mapping(value, 'sdist', ['project', 'build-info', 'command']);
+  const e = mapping(value, 'sdist', ['project', 'build-info', 'command'], ['version-check']);
+  const versionCheck = attempt(() => parseVersionCheck(e['version-check'], 'sdist.version-check'));
   const project = attempt(() =>
     relativePath(e['project'], 'sdist.project', 'a directory inside the project'),
   );
@@ -212,7 +234,41 @@ function parseSdist(value: unknown, attempt: Attempt): SdistConfig | undefined {
     return name;
   });
   if (project === undefined || buildInfo === undefined || command === undefined) return undefined;
-  return { project, buildInfo, command };
+  return { project, buildInfo, command, ...(versionCheck === undefined ? {} : { versionCheck }) };
+}
+
+/** `version-check:` false (install, but check no output), or { args, pattern, exit-codes }, each optional. */
+function parseVersionCheck(value: unknown, field: string): VersionCheck | false | undefined {
+  if (value === undefined) return undefined;
+  if (value === false) return false;
+  const e = mapping(value, field, [], ['args', 'pattern', 'exit-codes']);
+  const args = e['args'] ?? DEFAULT_VERSION_CHECK.args;
+  if (!Array.isArray(args) || args.some((a) => typeof a !== 'string'))
+    throw invalid(`${field}.args`, args, `${field}.args must be a list of strings`);
+  const pattern = e['pattern'] ?? DEFAULT_VERSION_CHECK.pattern;
+  if (typeof pattern !== 'string' || pattern === '')
+    throw invalid(`${field}.pattern`, pattern, `${field}.pattern must be a regular expression`);
+  try {
+    versionPattern({ args, pattern, exitCodes: [] }, 'prog', '0.0.0');
+  } catch (error) {
+    throw invalid(
+      `${field}.pattern`,
+      pattern,
+      `${field}.pattern is not a regular expression: ${(error as Error).message}`,
+    );
+  }
+  const codes = e['exit-codes'] ?? DEFAULT_VERSION_CHECK.exitCodes;
+  if (
+    !Array.isArray(codes) ||
+    codes.length === 0 ||
+    codes.some((c) => !Number.isInteger(c) || c < 0 || c > 255)
+  )
+    throw invalid(
+      `${field}.exit-codes`,
+      codes,
+      `${field}.exit-codes must be a non-empty list of exit codes (0-255)`,
+    );
+  return { args: args as string[], pattern, exitCodes: codes as number[] };
 }
 
 function parsePlace(entry: unknown, field: string): Place {
@@ -230,9 +286,10 @@ function parsePlace(entry: unknown, field: string): Place {
   if (kinds.length !== 1) throw invalid(field, e, `${field} must have exactly one of ${KINDS.join(', ')}`);
   const kind = kinds[0]!;
   for (const key of Object.keys(e))
-    if (key !== 'file' && key !== kind && !(kind === 'toml' && key === 'form'))
+    if (key !== 'file' && key !== kind && !((kind === 'toml' || kind === 'regex') && key === 'form'))
       throw invalid(`${field}.${key}`, key, `unknown key ${key} in ${field}`);
   const value = e[kind];
+  if (kind === 'nix') return { file, nix: parseNixNames(value, `${field}.nix`) };
   if (typeof value !== 'string' || value === '')
     throw invalid(`${field}.${kind}`, value, `${field}.${kind} must be a name`);
   if (kind === 'toml') {
@@ -241,9 +298,49 @@ function parsePlace(entry: unknown, field: string): Place {
       throw invalid(`${field}.form`, form, `${field}.form must be cargo or pep440`);
     return { file, toml: value, form };
   }
+  if (kind === 'regex') {
+    let groups: number;
+    try {
+      groups = captureGroups(value);
+    } catch (error) {
+      throw invalid(
+        `${field}.regex`,
+        value,
+        `${field}.regex is not a regular expression: ${(error as Error).message}`,
+      );
+    }
+    if (groups !== 1)
+      throw invalid(
+        `${field}.regex`,
+        value,
+        `${field}.regex must have exactly one capture group (the version), not ${groups}`,
+        'make other groups non-capturing: (?:...)',
+      );
+    const form = e['form'] ?? (file.endsWith('.rs') ? 'cargo' : 'pep440');
+    if (form !== 'cargo' && form !== 'pep440')
+      throw invalid(`${field}.form`, form, `${field}.form must be cargo or pep440`);
+    return { file, regex: value, form };
+  }
+  if (kind === 'cargo-lock') return { file, cargoLock: value };
   if (kind === 'pin') return { file, pin: value };
   if (kind === 'python') return { file, python: value };
   return { file, rust: value };
+}
+
+// A Nix place names 3 attributes (major, minor, patch) or 4 (and the pre-release suffix).
+function parseNixNames(value: unknown, field: string): string[] {
+  if (!Array.isArray(value) || (value.length !== 3 && value.length !== 4))
+    throw invalid(
+      field,
+      value,
+      `${field} must list 3 or 4 attribute names`,
+      'write nix: [major, minor, patch, prerelease]',
+    );
+  return value.map((name: unknown, i) => {
+    if (typeof name !== 'string' || !/^[A-Za-z_][\w'-]*$/.test(name))
+      throw invalid(`${field}[${i}]`, name, `${field}[${i}] must be a Nix attribute name`);
+    return name;
+  });
 }
 
 /** The version a tag names: `v0.2.31` or `0.2.31` (either spelling); CONFIG_INVALID otherwise. Pure. */
@@ -319,14 +416,14 @@ export async function syncRelease(config: ReleaseConfig): Promise<string[]> {
 
 /** Throws CONFLICT when the git work tree at `root` has uncommitted changes (a bump must start clean). */
 export async function requireCleanTree(root: string): Promise<void> {
-  const { stdout } = await runTool('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: root });
-  if (stdout.trim() !== '') {
-    throw new PackyardError('CONFLICT', `the git work tree at ${root} has uncommitted changes`, {
-      file: root,
-      value: stdout.trim().split('\n')[0]!,
-      hint: 'commit or stash them first, so the bump is one clean commit',
-    });
-  }
+  const files = await readChangedFiles(root, { untracked: false });
+  if (files.length > 0)
+    throw dirtyTreeError(
+      'CONFLICT',
+      root,
+      files,
+      'commit or stash them first, so the bump is one clean commit',
+    );
 }
 
 /** Bumps the version in release.yaml (comments kept) and syncs it everywhere; refuses a dirty tree. */
@@ -395,7 +492,7 @@ async function readPlaceFile(root: string, place: Place): Promise<string> {
   try {
     return await readFile(join(root, place.file), 'utf8');
   } catch (error) {
-    throw new PackyardError('CONFIG_INVALID', `cannot read ${place.file}, named in ${RELEASE_FILE}`, {
+    throw new PackyardError('CONFIG_INVALID', `cannot be read (${RELEASE_FILE} names it)`, {
       file: place.file,
       field: placeKey(place),
       cause: error,

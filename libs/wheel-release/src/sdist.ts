@@ -5,6 +5,7 @@ import { readTreeEntries, writeTarGz, defaultMtime } from '@packyard/archive';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
 import { resolveGitSha } from './build.js';
+import { prepareOutputDir } from './git.js';
 
 /** What `buildSdist` builds: a pure-Python project, with the commit baked into a generated module. */
 export interface BuildSdistInput {
@@ -82,7 +83,7 @@ export async function buildSdist(input: BuildSdistInput): Promise<string> {
     const tree = join(stage, 'tree');
     await mkdir(tree);
     await runTool('tar', ['-xzf', join(staged, name), '-C', tree, '--no-same-owner']);
-    await mkdir(input.outDir, { recursive: true });
+    await prepareOutputDir(input.outDir);
     for (const old of await readdir(input.outDir))
       if (old.endsWith('.tar.gz')) await rm(join(input.outDir, old));
     await writeTarGz(join(input.outDir, name), await readTreeEntries(tree), { mtime });

@@ -21,12 +21,8 @@ import {
 } from './inspect/elf.js';
 import { MACHO_CPU, isMachO, readMachO } from './inspect/macho.js';
 import { DARWIN_CPU, LINUX_MACHINE, parsePlatformTag, type PlatformClaim } from './inspect/tags.js';
-import {
-  provisionTwine,
-  runInstallTest,
-  runPythonChecks,
-  type PackagingRequirement,
-} from './verify-tools.js';
+import { provisionTwine, runPythonChecks, type PackagingRequirement } from './verify-tools.js';
+import { runInstallTest, type VersionCheck } from './install-test.js';
 
 /** What `verifyRelease` checks: the release directory and what the release is configured to hold. */
 export interface VerifyInput {
@@ -35,14 +31,20 @@ export interface VerifyInput {
   /** The release version (PEP 440; a Cargo semver spelling of it is accepted where binaries print it). */
   version: string;
   /** The platform-wheel project: its distribution name, its platforms (WHEEL_TARGETS keys), the binaries in each wheel. */
-  wheels: { project: string; platforms: readonly string[]; binaries: readonly string[] };
+  wheels: {
+    project: string;
+    platforms: readonly string[];
+    binaries: readonly string[];
+    /** How the install test checks each binary's output (default DEFAULT_VERSION_CHECK), or false: not checked. */
+    versionCheck?: VersionCheck | false;
+  };
   /** The pure-Python project: its distribution name and the console script the install test runs. */
-  sdist: { project: string; command?: string };
+  sdist: { project: string; command?: string; versionCheck?: VersionCheck | false };
   /** Install the host's wheel and the sdist into a fresh venv and run `--version` (default true). */
   installTest?: boolean;
   /** When given, every `--version` output must show its first 8 hex digits. */
   gitSha?: string;
-  /** Where the install test gets the sdist's build backend; default the index pip is configured with. */
+  /** Where the install test gets third-party dependencies and the sdist's build backend; default the index pip is configured with. */
   indexUrl?: string;
   home?: string;
   log?: (line: string) => void;

@@ -137,7 +137,8 @@ describe('resolveGitSha', () => {
     await expect(resolveGitSha({ dir: repo })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
       file: repo,
-      value: 'M a.txt',
+      message: 'uncommitted changes in 1 file: a.txt',
+      value: 'a.txt',
     });
     await expect(resolveGitSha({ dir: repo, allowDirty: true })).resolves.toBe(head);
     await expect(resolveGitSha({ dir: repo, gitSha: 'abcdef12' })).resolves.toBe('abcdef12');

@@ -45,7 +45,9 @@ describe('buildWheels (maturin --zig from one Linux runner)', () => {
       'yd_core-0.1.0-py3-none-manylinux2014_aarch64.manylinux_2_17_aarch64.whl',
       LINUX_X86,
     ]);
-    expect((await readdir(join(dir, 'out'))).sort()).toEqual(wheels);
+    // Besides the wheels, only the .gitignore that keeps build outputs out of a project's changes.
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['.gitignore', ...wheels]);
+    expect(await readFile(join(dir, 'out', '.gitignore'), 'utf8')).toMatch(/^\*$/m);
   });
 
   it('bakes the version and the 8-hex sha into the binary', async () => {

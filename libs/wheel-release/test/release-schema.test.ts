@@ -117,7 +117,7 @@ describe('release.yaml wheels: and sdist:', () => {
     expect(error.message).toBe(
       [
         '4 problems:',
-        '  places[0] must have exactly one of toml, pin, python, rust',
+        '  places[0] must have exactly one of toml, pin, python, rust, nix, regex, cargo-lock',
         '  wheels.platforms[1] is not a platform packyard builds',
         '  wheels.binaries[0] must be a file name, not a path',
         '  sdist.command must be the name of a console script',

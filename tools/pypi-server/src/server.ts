@@ -22,6 +22,8 @@ export interface PypiServerOptions {
   provision?: ProvisionPypiServerOptions;
   /** How long to wait for the server to answer its health endpoint; far above a real start. */
   startTimeoutMs?: number;
+  /** Let the server outlive this process (its own process group, not waited for): the command line's `start`. */
+  detached?: boolean;
 }
 
 /** A running pypiserver on loopback. */
@@ -92,8 +94,9 @@ export async function startPypiServer(options: PypiServerOptions): Promise<PypiS
         '-v',
         packagesDir,
       ],
-      { stdio: ['ignore', log.fd, log.fd] },
+      { stdio: ['ignore', log.fd, log.fd], detached: options.detached === true },
     );
+    if (options.detached === true) child.unref();
     await log.close();
     try {
       await waitUntilServing({

@@ -1,0 +1,1 @@
+"""htty (fixture): drives ht."""

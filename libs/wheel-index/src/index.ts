@@ -60,3 +60,14 @@ export {
 export { compareVersionStrings } from './versions.js';
 export { LOCK_NAME } from './fs-util.js';
 export type { IndexEntry, ProjectPage } from './types.js';
+export {
+  publishIndex,
+  planIndexObjects,
+  readIndexTree,
+  contentTypeOf,
+  SIMPLE_JSON_TYPE,
+  type IndexObject,
+  type IndexObjectStage,
+  type PublishIndexOptions,
+  type PublishIndexResult,
+} from './publish.js';

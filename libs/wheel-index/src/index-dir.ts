@@ -4,13 +4,18 @@ import { PackyardError, sha256File, writeFileAtomically } from '@packyard/core';
 import {
   BROWSE_DIR,
   BROWSE_STATE,
+  latestVersion,
   parseBrowseState,
+  readPageSettings,
   renderBrowseProjectHtml,
   renderBrowseRootFromState,
   renderBrowseState,
   summarizeProject,
+  type BrowsePageOptions,
+  type PageSettings,
   type ProjectSummary,
 } from './browse.js';
+import { parseCoreMetadata } from './metadata.js';
 import {
   forEachLimited,
   formatUploadTime,
@@ -178,6 +183,7 @@ async function writeBrowsePages(
 ): Promise<void> {
   const browse = join(root, BROWSE_DIR);
   const statePath = join(browse, BROWSE_STATE);
+  const settings = await readPageSettings(root);
   let summaries = parseBrowseState(await readFile(statePath, 'utf8').catch(() => undefined));
   if (summaries === undefined) {
     summaries = new Map<string, ProjectSummary>();
@@ -190,16 +196,36 @@ async function writeBrowsePages(
       summaries.set(project, summarizeProject(page));
       // Pages for people did not exist before this record: write them for every project.
       undo.push(await mkdirWithUndo(join(browse, project)));
-      await writePage(join(browse, project, 'index.html'), renderBrowseProjectHtml(page), undo);
+      const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+      await writePage(join(browse, project, 'index.html'), html, undo);
     }
   }
   for (const page of pages) {
     summaries.set(page.name, summarizeProject(page));
     undo.push(await mkdirWithUndo(join(browse, page.name)));
-    await writePage(join(browse, page.name, 'index.html'), renderBrowseProjectHtml(page), undo);
+    const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+    await writePage(join(browse, page.name, 'index.html'), html, undo);
   }
   await writePage(statePath, renderBrowseState(summaries), undo);
-  await writePage(join(root, 'index.html'), renderBrowseRootFromState(summaries), undo);
+  await writePage(join(root, 'index.html'), renderBrowseRootFromState(summaries, settings), undo);
+}
+
+/**
+ * A project page's settings and details: the summary, licence and links of the latest version's
+ * metadata file (its first wheel's), read from the index itself.
+ */
+async function browseOptions(
+  root: string,
+  page: ProjectPage,
+  settings: PageSettings,
+): Promise<BrowsePageOptions> {
+  const latest = latestVersion(page.files);
+  const file = page.files.find((entry) => entry.version === latest && entry.coreMetadata !== undefined);
+  if (file === undefined) return { settings };
+  const text = await readFile(join(root, FILES, page.name, `${file.filename}.metadata`), 'utf8').catch(
+    () => undefined,
+  );
+  return text === undefined ? { settings } : { settings, details: parseCoreMetadata(text) };
 }
 
 interface ProjectPlan {
@@ -439,15 +465,17 @@ export async function writeIndex(
 
     const projects = [...byProject.keys()].sort();
     const summaries = new Map<string, ProjectSummary>();
+    const settings = await readPageSettings(root);
     await replaceDirectory(join(root, BROWSE_DIR), async (dir) => {
       for (const project of projects) {
         const page = { name: project, files: sortIndexEntries(byProject.get(project) ?? []) };
         summaries.set(project, summarizeProject(page));
-        await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page));
+        const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+        await writeTreeFile(dir, `${project}/index.html`, html);
       }
       await writeTreeFile(dir, BROWSE_STATE, renderBrowseState(summaries));
     });
-    await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(summaries));
+    await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(summaries, settings));
     await replaceDirectory(join(root, SIMPLE), async (dir) => {
       await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
       await writeTreeFile(dir, 'index.json', renderRootJson(projects));

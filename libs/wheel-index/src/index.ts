@@ -46,6 +46,11 @@ export {
   formatSize,
   BROWSE_DIR,
   BROWSE_STATE,
+  PAGE_SETTINGS,
+  parsePageSettings,
+  readPageSettings,
+  type BrowsePageOptions,
+  type PageSettings,
   type ProjectSummary,
 } from './browse.js';
 export {

@@ -5,6 +5,8 @@ import { runTool } from '@packyard/core';
 import {
   formatSize,
   latestVersion,
+  parseCoreMetadata,
+  parsePageSettings,
   parseProjectJson,
   renderBrowseProjectHtml,
   renderBrowseRootHtml,
@@ -145,6 +147,59 @@ describe('pages for people', () => {
     expect(tags.has('script')).toBe(false);
     expect(texts.join('')).toContain(`broken ${hostile} & 'quoted'`);
     expect(texts.join('')).toContain(`>=3.8 ${hostile}`);
+  });
+
+  it('name the index in the install line, warn for names PyPI also has, show summary, licence and links (golden)', async () => {
+    const details = parseCoreMetadata(
+      [
+        'Metadata-Version: 2.4',
+        'Name: demo',
+        'Version: 1.10.0',
+        'Summary: A demo project',
+        '  on two lines',
+        'License-Expression: MIT OR Apache-2.0',
+        'Home-page: https://demo.example/',
+        'Project-URL: Source, https://git.example/demo',
+        'Project-URL: Bad, javascript:alert(1)',
+        '',
+        'Long description.',
+      ].join('\n'),
+    );
+    expect(details.links).toEqual([
+      { label: 'Homepage', url: 'https://demo.example/' },
+      { label: 'Source', url: 'https://git.example/demo' },
+    ]);
+    const settings = parsePageSettings(
+      JSON.stringify({ indexUrl: 'https://index.example/simple/', alsoOnPypi: ['Demo'] }),
+      'pages.json',
+    );
+    const html = renderBrowseProjectHtml(page, { settings, details });
+    await expectGolden('browse-project-details.html', html);
+    expect(html).toContain('pip install --index-url https://index.example/simple/ demo==1.10.0');
+    expect(html).toContain('PyPI has another project named demo.');
+    expect(
+      renderBrowseProjectHtml(page, { settings: { indexUrl: 'https://index.example/simple/' } }),
+    ).not.toContain('PyPI has another project');
+  });
+
+  it('refuse page settings they cannot use, naming the file, the key and the value', () => {
+    const refused = (text: string): unknown => {
+      try {
+        parsePageSettings(text, 'pages.json');
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(refused('{"indexUrl": "ftp://x/"}')).toMatchObject({
+      code: 'CONFIG_INVALID',
+      file: 'pages.json',
+      field: 'indexUrl',
+      value: 'ftp://x/',
+    });
+    expect(refused('{"alsoOnPypi": "six"}')).toMatchObject({ field: 'alsoOnPypi', value: 'six' });
+    expect(refused('{"indexURL": "https://x/"}')).toMatchObject({ field: 'indexURL' });
+    expect(refused('[')).toMatchObject({ code: 'CONFIG_INVALID', file: 'pages.json' });
   });
 
   it('call the highest final release with an unyanked file the latest, then a pre-release', () => {

@@ -34,6 +34,7 @@ Commands:
              again from the files of an index directory
   serve      serve an index directory over HTTP, with uploads from twine (push mode)
   publish    copy an index directory to an object store (S3/R2 bucket or directory), by digest
+  status     mark a project archived or deprecated (PEP 792), or active again
   hash-password
              read a password on stdin and print its bcrypt hash for the serve config
 
@@ -82,6 +83,8 @@ pkg-index publish --index-dir DIR --to LOCATION [--prefix PREFIX] [--replace]
   --prefix PREFIX          key prefix ending in "/" (default: the bucket's root)
   --replace                replace a file or metadata file the store holds with other bytes
                            (pages are always brought up to date; files first, pages last)
+pkg-index status PROJECT --index-dir DIR --set active|archived|deprecated [--reason TEXT]
+                           an archived project takes no new files
 pkg-index hash-password [--cost N]   (bcrypt cost, default 12)
 
   -h, --help               show this help
@@ -214,6 +217,10 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
       replace: { type: 'boolean' },
     },
   },
+  status: {
+    positionals: true,
+    options: { 'index-dir': { type: 'string' }, set: { type: 'string' }, reason: { type: 'string' } },
+  },
   'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
 };
 
@@ -313,6 +320,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runServeCommand(parsed, io, log);
       case 'publish':
         return await runPublishCommand(parsed, io);
+      case 'status':
+        return await runStatusCommand(parsed, io);
       default:
         return await runHashPasswordCommand(parsed, io);
     }
@@ -540,6 +549,21 @@ async function runPublishCommand(parsed: Parsed, io: CliIo): Promise<number> {
     `published ${indexDir} to ${store.location}: ${result.uploaded.length} uploaded, ` +
       `${result.replaced.length} replaced, ${result.skipped.length} unchanged\n`,
   );
+  return EXIT.ok;
+}
+
+async function runStatusCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const [project, ...extra] = parsed.positionals;
+  if (project === undefined) throw new UsageError(EXIT.missingOption, 'no PROJECT was given');
+  if (extra.length > 0) throw new UsageError(EXIT.unexpectedArgument, `unexpected argument ${extra[0]}`);
+  const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+  const status = requireString(parsed.values, 'set');
+  const reason = optionalString(parsed.values, 'reason');
+  const { setProjectStatus } = await import('@packyard/wheel-index');
+  const result = await setProjectStatus(indexDir, project, status as 'active', {
+    ...(reason === undefined ? {} : { reason }),
+  });
+  io.stdout(`${result.changed ? 'set' : 'unchanged'} ${result.project}: ${result.status}\n`);
   return EXIT.ok;
 }
 

@@ -74,7 +74,7 @@ afterAll(async () => {
 });
 
 describe('pkg-index publish to versitygw', () => {
-  it('uploads every file and page, files before the pages that name them', async () => {
+  it('uploads every file, metadata file and page', async () => {
     expect(firstRun.stderr).toBe('');
     expect(firstRun.code).toBe(0);
     // 3 wheels + 3 metadata files; simple/six/index.{json,html}, project/six/index.html;
@@ -233,5 +233,32 @@ describe('pkg-index publish to a directory', () => {
       await readFile(join(indexDir, 'files/six', wheel)),
     );
     expect(await readFile(join(dest, 'simple/six/index.json'), 'utf8')).toContain('"yanked":"broken"');
+  });
+
+  it('publishes a PEP 792 status mark with the pages', async () => {
+    const dest = join(work, 'dest-status');
+    const marked = await runCli([
+      'status',
+      'Six',
+      '--index-dir',
+      indexDir,
+      '--set',
+      'deprecated',
+      '--reason',
+      'use the stdlib',
+    ]);
+    expect(marked).toMatchObject({ code: 0, stdout: 'set six: deprecated\n' });
+    expect((await runCli(['publish', '--index-dir', indexDir, '--to', dest])).code).toBe(0);
+    const page = JSON.parse(await readFile(join(dest, 'simple/six/index.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    expect(page['meta']).toEqual({ 'api-version': '1.4' });
+    expect(page['project-status']).toEqual({ status: 'deprecated', reason: 'use the stdlib' });
+    expect(await readFile(join(dest, 'simple/six/index.html'), 'utf8')).toContain(
+      `<meta name='pypi:project-status' content='deprecated' />`,
+    );
+    const unknown = await runCli(['status', 'six', '--index-dir', indexDir, '--set', 'gone']);
+    expect(unknown.code).toBe(6);
   });
 });

@@ -253,6 +253,7 @@ export function renderBrowseProjectHtml(page: ProjectPage, options: BrowsePageOp
     latest: latestVersion(page.files),
     indexUrl: settings.indexUrl ?? INDEX_URL_PLACEHOLDER,
     alsoOnPypi: settings.alsoOnPypi?.includes(page.name) === true,
+    status: page.status?.status === 'active' ? undefined : page.status,
     summary: details.summary,
     license: details.license,
     links: details.links,

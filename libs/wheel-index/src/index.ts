@@ -3,6 +3,8 @@ export {
   writeIndex,
   yankFile,
   unyankFile,
+  setProjectStatus,
+  type ProjectStatusResult,
   type YankOptions,
   type YankResult,
   type AddFilesOptions,
@@ -64,7 +66,7 @@ export {
 } from './render.js';
 export { compareVersionStrings } from './versions.js';
 export { LOCK_NAME } from './fs-util.js';
-export type { IndexEntry, ProjectPage } from './types.js';
+export type { IndexEntry, ProjectPage, ProjectStatus } from './types.js';
 export {
   publishIndex,
   planIndexObjects,

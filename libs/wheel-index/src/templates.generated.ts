@@ -4,6 +4,69 @@
 export const TEMPLATE_SPECS = {
   'browse-project.html.hbs': {
     '0': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        alias1 = depth0 != null ? depth0 : container.nullContext || {},
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "        <p class='warning' role='note'><strong>This project is " +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'status')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 15, column: 63 }, end: { line: 15, column: 82 } } },
+          ),
+        ) +
+        '.</strong>\n          ' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(1, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 16, column: 10 }, end: { line: 16, column: 57 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '</p>\n'
+      );
+    },
+    '1': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return container.escapeExpression(
+        lookupProperty(helpers, 'e').call(
+          depth0 != null ? depth0 : container.nullContext || {},
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          { name: 'e', hash: {}, loc: { start: { line: 16, column: 31 }, end: { line: 16, column: 50 } } },
+        ),
+      );
+    },
+    '2': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -19,13 +82,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'summary') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 14, column: 40 }, end: { line: 14, column: 53 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 18, column: 40 }, end: { line: 18, column: 53 } } },
           ),
         ) +
         '</p>'
       );
     },
-    '1': function (container, depth0, helpers, partials, data) {
+    '3': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -44,7 +107,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 16, column: 35 }, end: { line: 16, column: 47 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 20, column: 35 }, end: { line: 20, column: 47 } } },
           ),
         ) +
         "</strong></p>\n        <pre><code id='install'>pip install --index-url " +
@@ -52,7 +115,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'indexUrl') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 17, column: 56 }, end: { line: 17, column: 70 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 56 }, end: { line: 21, column: 70 } } },
           ),
         ) +
         ' ' +
@@ -60,7 +123,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 17, column: 71 }, end: { line: 17, column: 81 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 71 }, end: { line: 21, column: 81 } } },
           ),
         ) +
         '==' +
@@ -68,7 +131,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 17, column: 83 }, end: { line: 17, column: 95 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 83 }, end: { line: 21, column: 95 } } },
           ),
         ) +
         '</code></pre>\n' +
@@ -78,16 +141,16 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(2, data, 0),
+            fn: container.program(4, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 18, column: 8 }, end: { line: 25, column: 15 } },
+            loc: { start: { line: 22, column: 8 }, end: { line: 29, column: 15 } },
           },
         )) != null
           ? stack1
           : '')
       );
     },
-    '2': function (container, depth0, helpers, partials, data) {
+    '4': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -103,16 +166,16 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 19, column: 80 }, end: { line: 19, column: 90 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 23, column: 80 }, end: { line: 23, column: 90 } } },
           ),
         ) +
         ".</strong>\n            Install it with\n            <code>--index-url</code>\n            as above, never with\n            <code>--extra-index-url</code>: pip would then take the highest version from either index, PyPI's\n            included (dependency confusion).</p>\n"
       );
     },
-    '3': function (container, depth0, helpers, partials, data) {
+    '5': function (container, depth0, helpers, partials, data) {
       return '        <p>Every file of this project is yanked.</p>\n';
     },
-    '4': function (container, depth0, helpers, partials, data) {
+    '6': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -128,13 +191,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'license') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 29, column: 55 }, end: { line: 29, column: 68 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 33, column: 55 }, end: { line: 33, column: 68 } } },
           ),
         ) +
         '</span></p>'
       );
     },
-    '5': function (container, depth0, helpers, partials, data) {
+    '7': function (container, depth0, helpers, partials, data) {
       var stack1,
         lookupProperty =
           container.lookupProperty ||
@@ -153,9 +216,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(6, data, 0),
+            fn: container.program(8, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 32, column: 10 }, end: { line: 34, column: 19 } },
+            loc: { start: { line: 36, column: 10 }, end: { line: 38, column: 19 } },
           },
         )) != null
           ? stack1
@@ -163,7 +226,7 @@ export const TEMPLATE_SPECS = {
         '        </ul>\n'
       );
     },
-    '6': function (container, depth0, helpers, partials, data) {
+    '8': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -181,7 +244,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(alias1, depth0 != null ? lookupProperty(depth0, 'url') : depth0, {
             name: 'e',
             hash: {},
-            loc: { start: { line: 33, column: 25 }, end: { line: 33, column: 34 } },
+            loc: { start: { line: 37, column: 25 }, end: { line: 37, column: 34 } },
           }),
         ) +
         "' rel='nofollow noopener'>" +
@@ -189,13 +252,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'label') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 33, column: 60 }, end: { line: 33, column: 71 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 37, column: 60 }, end: { line: 37, column: 71 } } },
           ),
         ) +
         '</a></li>\n'
       );
     },
-    '7': function (container, depth0, helpers, partials, data) {
+    '9': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -214,7 +277,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'version') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 40, column: 22 }, end: { line: 40, column: 35 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 44, column: 22 }, end: { line: 44, column: 35 } } },
           ),
         ) +
         "'>\n          <h2>" +
@@ -222,7 +285,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'version') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 41, column: 14 }, end: { line: 41, column: 27 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 45, column: 14 }, end: { line: 45, column: 27 } } },
           ),
         ) +
         ((stack1 = lookupProperty(helpers, 'if').call(
@@ -231,9 +294,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(8, data, 0),
+            fn: container.program(10, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 41, column: 27 }, end: { line: 41, column: 68 } },
+            loc: { start: { line: 45, column: 27 }, end: { line: 45, column: 68 } },
           },
         )) != null
           ? stack1
@@ -245,9 +308,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(9, data, 0),
+            fn: container.program(11, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 53, column: 14 }, end: { line: 73, column: 23 } },
+            loc: { start: { line: 57, column: 14 }, end: { line: 77, column: 23 } },
           },
         )) != null
           ? stack1
@@ -255,10 +318,10 @@ export const TEMPLATE_SPECS = {
         '            </tbody>\n          </table>\n        </section>\n'
       );
     },
-    '8': function (container, depth0, helpers, partials, data) {
+    '10': function (container, depth0, helpers, partials, data) {
       return ' <mark>yanked</mark>';
     },
-    '9': function (container, depth0, helpers, partials, data) {
+    '11': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -277,7 +340,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'rowClass') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 54, column: 27 }, end: { line: 54, column: 41 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 58, column: 27 }, end: { line: 58, column: 41 } } },
           ),
         ) +
         "'>\n                  <th scope='row'>\n                    <a href='" +
@@ -285,7 +348,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(alias1, depth0 != null ? lookupProperty(depth0, 'url') : depth0, {
             name: 'e',
             hash: {},
-            loc: { start: { line: 56, column: 29 }, end: { line: 56, column: 38 } },
+            loc: { start: { line: 60, column: 29 }, end: { line: 60, column: 38 } },
           }),
         ) +
         "'>" +
@@ -293,7 +356,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'filename') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 56, column: 40 }, end: { line: 56, column: 54 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 60, column: 40 }, end: { line: 60, column: 54 } } },
           ),
         ) +
         '</a>\n                    ' +
@@ -303,9 +366,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(10, data, 0),
+            fn: container.program(12, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 57, column: 20 }, end: { line: 58, column: 78 } },
+            loc: { start: { line: 61, column: 20 }, end: { line: 62, column: 78 } },
           },
         )) != null
           ? stack1
@@ -317,9 +380,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(12, data, 0),
-            inverse: container.program(13, data, 0),
-            loc: { start: { line: 60, column: 40 }, end: { line: 62, column: 49 } },
+            fn: container.program(14, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 64, column: 40 }, end: { line: 66, column: 49 } },
           },
         )) != null
           ? stack1
@@ -331,9 +394,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(14, data, 0),
-            inverse: container.program(13, data, 0),
-            loc: { start: { line: 63, column: 44 }, end: { line: 65, column: 49 } },
+            fn: container.program(16, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 67, column: 44 }, end: { line: 69, column: 49 } },
           },
         )) != null
           ? stack1
@@ -345,9 +408,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(15, data, 0),
-            inverse: container.program(13, data, 0),
-            loc: { start: { line: 66, column: 51 }, end: { line: 68, column: 49 } },
+            fn: container.program(17, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 70, column: 51 }, end: { line: 72, column: 49 } },
           },
         )) != null
           ? stack1
@@ -359,9 +422,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(16, data, 0),
-            inverse: container.program(13, data, 0),
-            loc: { start: { line: 69, column: 43 }, end: { line: 71, column: 49 } },
+            fn: container.program(18, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 73, column: 43 }, end: { line: 75, column: 49 } },
           },
         )) != null
           ? stack1
@@ -369,7 +432,7 @@ export const TEMPLATE_SPECS = {
         '</td>\n                </tr>\n'
       );
     },
-    '10': function (container, depth0, helpers, partials, data) {
+    '12': function (container, depth0, helpers, partials, data) {
       var stack1,
         lookupProperty =
           container.lookupProperty ||
@@ -388,16 +451,16 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(11, data, 0),
+            fn: container.program(13, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 57, column: 59 }, end: { line: 58, column: 71 } },
+            loc: { start: { line: 61, column: 59 }, end: { line: 62, column: 71 } },
           },
         )) != null
           ? stack1
           : '')
       );
     },
-    '11': function (container, depth0, helpers, partials, data) {
+    '13': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -413,13 +476,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'reason') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 58, column: 45 }, end: { line: 58, column: 57 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 62, column: 45 }, end: { line: 62, column: 57 } } },
           ),
         ) +
         '</span>'
       );
     },
-    '12': function (container, depth0, helpers, partials, data) {
+    '14': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -437,7 +500,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'size') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 60, column: 68 }, end: { line: 60, column: 78 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 64, column: 68 }, end: { line: 64, column: 78 } } },
           ),
         ) +
         "'>" +
@@ -445,16 +508,16 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'sizeText') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 60, column: 80 }, end: { line: 62, column: 26 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 64, column: 80 }, end: { line: 66, column: 26 } } },
           ),
         ) +
         '</data>'
       );
     },
-    '13': function (container, depth0, helpers, partials, data) {
+    '15': function (container, depth0, helpers, partials, data) {
       return '—';
     },
-    '14': function (container, depth0, helpers, partials, data) {
+    '16': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -472,7 +535,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'uploaded') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 63, column: 76 }, end: { line: 63, column: 90 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 67, column: 76 }, end: { line: 67, column: 90 } } },
           ),
         ) +
         "'>" +
@@ -480,13 +543,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'uploadedText') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 63, column: 92 }, end: { line: 65, column: 26 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 67, column: 92 }, end: { line: 69, column: 26 } } },
           ),
         ) +
         '</time>'
       );
     },
-    '15': function (container, depth0, helpers, partials, data) {
+    '17': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -502,13 +565,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'requiresPython') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 66, column: 79 }, end: { line: 68, column: 26 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 70, column: 79 }, end: { line: 72, column: 26 } } },
           ),
         ) +
         '</code>'
       );
     },
-    '16': function (container, depth0, helpers, partials, data) {
+    '18': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -524,7 +587,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'sha256') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 69, column: 76 }, end: { line: 71, column: 26 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 73, column: 76 }, end: { line: 75, column: 26 } } },
           ),
         ) +
         '</code>'
@@ -574,16 +637,30 @@ export const TEMPLATE_SPECS = {
             { name: 'e', hash: {}, loc: { start: { line: 13, column: 10 }, end: { line: 13, column: 20 } } },
           ),
         ) +
-        '</h1>\n      ' +
+        '</h1>\n' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'status') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(0, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 14, column: 6 }, end: { line: 17, column: 13 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '      ' +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'summary') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(0, data, 0),
+            fn: container.program(2, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 14, column: 6 }, end: { line: 14, column: 64 } },
+            loc: { start: { line: 18, column: 6 }, end: { line: 18, column: 64 } },
           },
         )) != null
           ? stack1
@@ -595,9 +672,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(1, data, 0),
-            inverse: container.program(3, data, 0),
-            loc: { start: { line: 15, column: 6 }, end: { line: 28, column: 13 } },
+            fn: container.program(3, data, 0),
+            inverse: container.program(5, data, 0),
+            loc: { start: { line: 19, column: 6 }, end: { line: 32, column: 13 } },
           },
         )) != null
           ? stack1
@@ -609,9 +686,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(4, data, 0),
+            fn: container.program(6, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 29, column: 6 }, end: { line: 29, column: 86 } },
+            loc: { start: { line: 33, column: 6 }, end: { line: 33, column: 86 } },
           },
         )) != null
           ? stack1
@@ -623,9 +700,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(5, data, 0),
+            fn: container.program(7, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 30, column: 6 }, end: { line: 36, column: 13 } },
+            loc: { start: { line: 34, column: 6 }, end: { line: 40, column: 13 } },
           },
         )) != null
           ? stack1
@@ -637,9 +714,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(7, data, 0),
+            fn: container.program(9, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 39, column: 6 }, end: { line: 77, column: 15 } },
+            loc: { start: { line: 43, column: 6 }, end: { line: 81, column: 15 } },
           },
         )) != null
           ? stack1
@@ -891,6 +968,73 @@ export const TEMPLATE_SPECS = {
   },
   'project.html.hbs': {
     '0': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        alias1 = depth0 != null ? depth0 : container.nullContext || {},
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "      <meta name='pypi:project-status' content='" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'status')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 5, column: 48 }, end: { line: 5, column: 67 } } },
+          ),
+        ) +
+        "' />\n      " +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(1, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 6, column: 6 }, end: { line: 6, column: 106 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '\n'
+      );
+    },
+    '1': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "<meta name='pypi:project-status-reason' content='" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'reason')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 6, column: 76 }, end: { line: 6, column: 95 } } },
+          ),
+        ) +
+        "' />"
+      );
+    },
+    '2': function (container, depth0, helpers, partials, data) {
       var alias1 = container.escapeExpression,
         lookupProperty =
           container.lookupProperty ||
@@ -909,7 +1053,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'filename') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 9, column: 24 }, end: { line: 9, column: 38 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 13, column: 24 }, end: { line: 13, column: 38 } } },
           ),
         ) +
         '</a><br />\n'
@@ -938,12 +1082,26 @@ export const TEMPLATE_SPECS = {
             { name: 'e', hash: {}, loc: { start: { line: 3, column: 50 }, end: { line: 3, column: 66 } } },
           ),
         ) +
-        "' />\n    <title>Links for " +
+        "' />\n" +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'status') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(0, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 4, column: 4 }, end: { line: 7, column: 11 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '    <title>Links for ' +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 4, column: 21 }, end: { line: 4, column: 31 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 8, column: 21 }, end: { line: 8, column: 31 } } },
           ),
         ) +
         '</title>\n  </head>\n  <body>\n    <h1>Links for ' +
@@ -951,7 +1109,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 7, column: 18 }, end: { line: 7, column: 28 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 11, column: 18 }, end: { line: 11, column: 28 } } },
           ),
         ) +
         '</h1>\n' +
@@ -961,9 +1119,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(0, data, 0),
+            fn: container.program(2, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 8, column: 4 }, end: { line: 10, column: 13 } },
+            loc: { start: { line: 12, column: 4 }, end: { line: 14, column: 13 } },
           },
         )) != null
           ? stack1

@@ -125,6 +125,22 @@ it('says API 1.0 when a file has no size, since PEP 700 makes size mandatory in 
   expect(JSON.parse(renderProjectJson(page)).meta).toEqual({ 'api-version': '1.1' });
 });
 
+it('marks an archived or deprecated project (PEP 792) in both forms, at API 1.4', () => {
+  const archived: ProjectPage = { ...page, status: { status: 'archived', reason: 'moved to demo2' } };
+  const json = JSON.parse(renderProjectJson(archived)) as Record<string, unknown>;
+  expect(json['meta']).toEqual({ 'api-version': '1.4' });
+  expect(json['project-status']).toEqual({ status: 'archived', reason: 'moved to demo2' });
+  const html = renderProjectHtml(archived);
+  expect(html).toContain(`<meta name='pypi:project-status' content='archived' />`);
+  expect(html).toContain(`<meta name='pypi:project-status-reason' content='moved to demo2' />`);
+  expect(parseProjectJson(renderProjectJson(archived), 'demo/index.json')).toEqual(archived);
+  expect(renderBrowseProjectHtml(archived)).toContain('This project is archived.');
+  // Active is the default: it says nothing, and the page stays at 1.1.
+  const active: ProjectPage = { ...page, status: { status: 'active' } };
+  expect(renderProjectJson(active)).toBe(renderProjectJson(page));
+  expect(renderProjectHtml(active)).toBe(renderProjectHtml(page));
+});
+
 describe('pages for people', () => {
   it('render a project page and a root page (golden), hostile values as text', async () => {
     const html = renderBrowseProjectHtml(page);

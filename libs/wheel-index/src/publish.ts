@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { PackyardError, sha256File } from '@packyard/core';
 import { publishObject, validateObjectKey, type ObjectStore, type PublishResult } from '@packyard/r2-store';
@@ -161,7 +161,8 @@ export async function publishIndex(
           store,
           {
             key: object.key,
-            body: { bytes: await readFile(join(root, object.path)) },
+            // Streamed from the file: a wheel can be large.
+            body: { file: join(root, object.path) },
             contentType: object.contentType,
             sha256: digests.get(object.key) as string,
           },

@@ -33,6 +33,8 @@ Commands:
   build      write the index pages: from a dumb-pypi package list (files stored elsewhere), or
              again from the files of an index directory
   serve      serve an index directory over HTTP, with uploads from twine (push mode)
+  publish    copy an index directory to an object store (S3/R2 bucket or directory), by digest
+  status     mark a project archived or deprecated (PEP 792), or active again
   hash-password
              read a password on stdin and print its bcrypt hash for the serve config
 
@@ -75,6 +77,14 @@ pkg-index serve --index-dir DIR [--host HOST] [--port PORT] [--config FILE]
   --port PORT              default 8080; 0 picks a free port (the URL is printed)
   --config FILE            YAML/JSON with the users who may upload (see README); without it the
                            index is read-only over HTTP
+pkg-index publish --index-dir DIR --to LOCATION [--prefix PREFIX] [--replace]
+  --to LOCATION            s3://BUCKET (account from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                           AWS_ENDPOINT_URL, AWS_REGION) or a directory
+  --prefix PREFIX          key prefix ending in "/" (default: the bucket's root)
+  --replace                replace a file or metadata file the store holds with other bytes
+                           (pages are always brought up to date; files first, pages last)
+pkg-index status PROJECT --index-dir DIR --set active|archived|deprecated [--reason TEXT]
+                           an archived project takes no new files
 pkg-index hash-password [--cost N]   (bcrypt cost, default 12)
 
   -h, --help               show this help
@@ -198,6 +208,19 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
       config: { type: 'string' },
     },
   },
+  publish: {
+    positionals: false,
+    options: {
+      'index-dir': { type: 'string' },
+      to: { type: 'string' },
+      prefix: { type: 'string' },
+      replace: { type: 'boolean' },
+    },
+  },
+  status: {
+    positionals: true,
+    options: { 'index-dir': { type: 'string' }, set: { type: 'string' }, reason: { type: 'string' } },
+  },
   'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
 };
 
@@ -295,6 +318,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runBuildCommand(parsed, io);
       case 'serve':
         return await runServeCommand(parsed, io, log);
+      case 'publish':
+        return await runPublishCommand(parsed, io);
+      case 'status':
+        return await runStatusCommand(parsed, io);
       default:
         return await runHashPasswordCommand(parsed, io);
     }
@@ -499,6 +526,44 @@ async function runServeCommand(parsed: Parsed, io: CliIo, log: Logger): Promise<
     io.signal.addEventListener('abort', () => resolveWait(), { once: true });
   });
   await running.close();
+  return EXIT.ok;
+}
+
+async function runPublishCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const { values } = parsed;
+  const indexDir = resolve(io.cwd, requireString(values, 'index-dir'));
+  const to = requireString(values, 'to');
+  const prefix = optionalString(values, 'prefix');
+  const [{ publishIndex }, { openObjectStore }] = await Promise.all([
+    import('@packyard/wheel-index'),
+    import('@packyard/r2-store'),
+  ]);
+  const store = openObjectStore(/^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : resolve(io.cwd, to), {
+    env: io.env ?? process.env,
+  });
+  const result = await publishIndex(indexDir, store, {
+    ...(prefix === undefined ? {} : { prefix }),
+    replace: values['replace'] === true,
+  });
+  io.stdout(
+    `published ${indexDir} to ${store.location}: ${result.uploaded.length} uploaded, ` +
+      `${result.replaced.length} replaced, ${result.skipped.length} unchanged\n`,
+  );
+  return EXIT.ok;
+}
+
+async function runStatusCommand(parsed: Parsed, io: CliIo): Promise<number> {
+  const [project, ...extra] = parsed.positionals;
+  if (project === undefined) throw new UsageError(EXIT.missingOption, 'no PROJECT was given');
+  if (extra.length > 0) throw new UsageError(EXIT.unexpectedArgument, `unexpected argument ${extra[0]}`);
+  const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+  const status = requireString(parsed.values, 'set');
+  const reason = optionalString(parsed.values, 'reason');
+  const { setProjectStatus } = await import('@packyard/wheel-index');
+  const result = await setProjectStatus(indexDir, project, status as 'active', {
+    ...(reason === undefined ? {} : { reason }),
+  });
+  io.stdout(`${result.changed ? 'set' : 'unchanged'} ${result.project}: ${result.status}\n`);
   return EXIT.ok;
 }
 

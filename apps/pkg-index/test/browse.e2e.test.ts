@@ -1,6 +1,6 @@
-// The pages for people in a real browser: Debian's Chromium (installed by scripts/ensure-chromium.sh
-// when missing), driven by playwright-core, reading an index that `pkg-index serve` serves. One
-// browser for the file.
+// The pages for people in a real browser: Debian's Chromium (pinned by tools/scripts/setup-chromium.sh,
+// through scripts/ensure-chromium.sh), driven by playwright-core, reading an index that
+// `pkg-index serve` serves. One browser for the file.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -202,7 +202,9 @@ describe('pkg-index build', () => {
       'simple/beta/index.html',
       'simple/beta/index.json',
     ]);
-    expect(await readFile(join(out, 'index.html'), 'utf8')).toMatch(/beta<\/a><\/th>\s*<td>2\.1<\/td>/);
+    expect(await readFile(join(out, 'index.html'), 'utf8')).toMatch(
+      /beta<\/a><\/th>\s*<td data-label='Latest'>2\.1<\/td>/,
+    );
 
     await writeFile(list, `${[...lines, '{"filename": "not a wheel"}'].join('\n')}\n`);
     const bad = await runCli(args);

@@ -1,6 +1,11 @@
 // The pages for people: a root page listing every project with its latest version, and one page
 // per project with its versions and files. They live beside the simple pages (`index.html` and
 // `project/<name>/index.html` at the index root), which installers never look at.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PackyardError } from '@packyard/core';
+import { normalizeProjectName } from './filename.js';
+import type { CoreMetadata } from './metadata.js';
 import { createHandlebars, escapeHtml, listVersions, precompiledTemplate } from './render.js';
 import type { IndexEntry, ProjectPage } from './types.js';
 import { isPrerelease } from './versions.js';
@@ -35,7 +40,7 @@ function template(name: string): HandlebarsTemplateDelegate {
   return precompiledTemplate(handlebars, name);
 }
 
-// Plain, readable without JavaScript or any other file; no quotes, so it needs no escaping.
+// Plain, readable without JavaScript or any other file; a constant, placed in the page as it is.
 const STYLE = [
   'body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:72rem;padding:0 1rem;color:#111}',
   'table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}',
@@ -45,10 +50,117 @@ const STYLE = [
   'code.hash{font-size:.75rem;word-break:break-all}',
   'tr.yanked a{text-decoration:line-through}',
   'mark{background:#fde68a;padding:0 .2rem}',
-  'pre{background:#f6f6f6;padding:.5rem}',
+  'pre{background:#f6f6f6;padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere}',
+  '.warning{border-left:4px solid #b45309;background:#fff7ed;padding:.5rem .75rem}',
+  '#filter{font:inherit;padding:.3rem;width:100%;max-width:24rem;box-sizing:border-box}',
+  // A phone-width screen: rows become blocks, so nothing scrolls sideways.
+  '@media (max-width:40rem){table,tbody,tr,th,td{display:block;width:auto}thead{display:none}',
+  'tr{border-bottom:1px solid #ddd;padding:.4rem 0}th,td{border:0;padding:.1rem 0}',
+  'td[data-label]::before{content:attr(data-label) ": ";color:#555}}',
 ].join('');
 
+// Filters the project list as one types, and from `?q=` (what the search box submits). Without
+// JavaScript the box still suggests names (its datalist) and the list stays whole and usable.
+const FILTER_SCRIPT = [
+  '(function () {',
+  "  var box = document.getElementById('filter');",
+  "  var rows = document.querySelectorAll('tr[data-name]');",
+  "  function norm(text) { return text.trim().toLowerCase().replace(/[-_.]+/g, '-'); }",
+  '  function run() {',
+  '    var q = norm(box.value);',
+  '    rows.forEach(function (row) {',
+  "      var hide = q !== '' && row.getAttribute('data-name').indexOf(q) < 0;",
+  // An inline style too: the phone-width rule that makes rows blocks would show a [hidden] one.
+  "      row.hidden = hide; row.style.display = hide ? 'none' : '';",
+  '    });',
+  '  }',
+  "  var asked = new URLSearchParams(location.search).get('q');",
+  '  if (asked) box.value = asked;',
+  "  box.addEventListener('input', run);",
+  '  run();',
+  '})();',
+].join('\n');
+
 const DOCTYPE = '<!DOCTYPE html>\n';
+
+/** How the pages for people describe the index: `<indexDir>/.packyard-pages.json`, never published. */
+export interface PageSettings {
+  /** The simple index's public URL (`https://…/simple/`), for copy-paste install lines. */
+  indexUrl?: string;
+  /**
+   * Normalised names that PyPI also has a project for: their pages warn that `--extra-index-url`
+   * would let pip take PyPI's file instead (dependency confusion). Kept by hand: no network here.
+   */
+  alsoOnPypi?: string[];
+}
+
+/** The settings file's name in an index directory. */
+export const PAGE_SETTINGS = '.packyard-pages.json';
+
+/**
+ * Checks page settings (from `source`, for messages): `indexUrl` an absolute http(s) URL ending in
+ * `/`, `alsoOnPypi` a list of project names (normalised here). Pure.
+ */
+export function parsePageSettings(text: string, source: string): PageSettings {
+  const bad = (field: string, value: unknown, why: string): PackyardError =>
+    new PackyardError('CONFIG_INVALID', `${source}: ${field} ${why}`, {
+      file: source,
+      field,
+      value,
+      hint: 'e.g. {"indexUrl": "https://example.org/simple/", "alsoOnPypi": ["six"]}',
+    });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `${source} is not JSON: ${(error as Error).message}`, {
+      file: source,
+      cause: error,
+    });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw bad('(root)', body, 'is not an object');
+  const out: PageSettings = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'indexUrl') {
+      if (typeof value !== 'string' || !/^https?:\/\/[^\s"'<>]+\/$/.test(value))
+        throw bad(key, value, 'is not an http(s) URL ending in "/"');
+      out.indexUrl = value;
+    } else if (key === 'alsoOnPypi') {
+      if (
+        !Array.isArray(value) ||
+        !value.every((name) => typeof name === 'string' && /^[A-Za-z0-9._-]+$/.test(name))
+      )
+        throw bad(key, value, 'is not a list of project names');
+      out.alsoOnPypi = (value as string[]).map(normalizeProjectName).sort();
+    } else {
+      throw bad(key, value, 'is not a setting (indexUrl, alsoOnPypi)');
+    }
+  }
+  return out;
+}
+
+/** Reads `<indexDir>/.packyard-pages.json`; no file, no settings. */
+export async function readPageSettings(indexDir: string): Promise<PageSettings> {
+  const path = join(indexDir, PAGE_SETTINGS);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  return parsePageSettings(text, path);
+}
+
+/** What a project page shows beside its files: the latest version's metadata and the settings. */
+export interface BrowsePageOptions {
+  settings?: PageSettings;
+  /** The latest version's core metadata (summary, licence, links), when a metadata file has it. */
+  details?: CoreMetadata;
+}
+
+const INDEX_URL_PLACEHOLDER = '<this index>/simple/';
 
 /**
  * The latest version as PyPI shows it: the highest final release with a file that is not yanked,
@@ -85,10 +197,15 @@ export function summarizeProject(page: ProjectPage): ProjectSummary {
 }
 
 /** The root page for people, listing projects (sorted by the caller). Pure. */
-export function renderBrowseRootHtml(projects: readonly ProjectSummary[]): string {
+export function renderBrowseRootHtml(
+  projects: readonly ProjectSummary[],
+  settings: PageSettings = {},
+): string {
   rootTemplate ??= template('browse-root.html.hbs');
   return `${DOCTYPE}${rootTemplate({
     style: STYLE,
+    script: FILTER_SCRIPT,
+    indexUrl: settings.indexUrl ?? INDEX_URL_PLACEHOLDER,
     projectCount: projects.length,
     fileCount: projects.reduce((sum, project) => sum + project.files, 0),
     projects: projects.map((project) => ({
@@ -103,7 +220,7 @@ export function renderBrowseRootHtml(projects: readonly ProjectSummary[]): strin
  * files, sizes, upload times, Requires-Python, sha256 and yanked marks. Links are the simple page's,
  * which sits at the same depth. Pure.
  */
-export function renderBrowseProjectHtml(page: ProjectPage): string {
+export function renderBrowseProjectHtml(page: ProjectPage, options: BrowsePageOptions = {}): string {
   projectTemplate ??= template('browse-project.html.hbs');
   const byVersion = new Map<string, IndexEntry[]>();
   for (const file of page.files) {
@@ -129,10 +246,17 @@ export function renderBrowseProjectHtml(page: ProjectPage): string {
       reason: typeof file.yanked === 'string' ? file.yanked : undefined,
     })),
   }));
+  const { settings = {}, details = {} } = options;
   return `${DOCTYPE}${projectTemplate({
     style: STYLE,
     name: page.name,
     latest: latestVersion(page.files),
+    indexUrl: settings.indexUrl ?? INDEX_URL_PLACEHOLDER,
+    alsoOnPypi: settings.alsoOnPypi?.includes(page.name) === true,
+    status: page.status?.status === 'active' ? undefined : page.status,
+    summary: details.summary,
+    license: details.license,
+    links: details.links,
     versions,
   })}\n`;
 }
@@ -180,8 +304,12 @@ export function parseBrowseState(text: string | undefined): Map<string, ProjectS
 }
 
 /** The root page for people from the summaries, sorted by name. Pure. */
-export function renderBrowseRootFromState(summaries: ReadonlyMap<string, ProjectSummary>): string {
+export function renderBrowseRootFromState(
+  summaries: ReadonlyMap<string, ProjectSummary>,
+  settings: PageSettings = {},
+): string {
   return renderBrowseRootHtml(
     [...summaries.keys()].sort().map((name) => summaries.get(name) as ProjectSummary),
+    settings,
   );
 }

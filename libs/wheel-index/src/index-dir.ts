@@ -4,13 +4,18 @@ import { PackyardError, sha256File, writeFileAtomically } from '@packyard/core';
 import {
   BROWSE_DIR,
   BROWSE_STATE,
+  latestVersion,
   parseBrowseState,
+  readPageSettings,
   renderBrowseProjectHtml,
   renderBrowseRootFromState,
   renderBrowseState,
   summarizeProject,
+  type BrowsePageOptions,
+  type PageSettings,
   type ProjectSummary,
 } from './browse.js';
+import { parseCoreMetadata } from './metadata.js';
 import {
   forEachLimited,
   formatUploadTime,
@@ -36,7 +41,8 @@ import {
   renderRootJson,
   sortIndexEntries,
 } from './render.js';
-import type { IndexEntry, ProjectPage } from './types.js';
+import { normalizeProjectName } from './filename.js';
+import type { IndexEntry, ProjectPage, ProjectStatus } from './types.js';
 
 /** Options of addFilesToIndex. */
 export interface AddFilesOptions {
@@ -127,6 +133,15 @@ export async function addFilesToIndex(
       const changed: ChangedFile[] = [];
       for (const file of projectFiles) {
         const existing = entries.get(file.parsed.filename);
+        // PEP 792: an archived project takes no new files (the same bytes again are no upload).
+        if (current?.status?.status === 'archived' && existing?.hashes['sha256'] !== file.sha256) {
+          throw new PackyardError('CONFIG_INVALID', `${project} is archived: it takes no new files`, {
+            file: file.path,
+            field: 'project-status',
+            value: 'archived',
+            hint: `mark it active again first (pkg-index status ${project} --index-dir … --set active)`,
+          });
+        }
         if (existing !== undefined && existing.hashes['sha256'] === file.sha256) {
           result.unchanged.push(file.parsed.filename);
           continue;
@@ -151,6 +166,7 @@ export async function addFilesToIndex(
         plans.push({
           project,
           isNew: current === undefined,
+          ...(current?.status === undefined ? {} : { status: current.status }),
           changed,
           entries: sortIndexEntries([...entries.values()]),
         });
@@ -178,6 +194,7 @@ async function writeBrowsePages(
 ): Promise<void> {
   const browse = join(root, BROWSE_DIR);
   const statePath = join(browse, BROWSE_STATE);
+  const settings = await readPageSettings(root);
   let summaries = parseBrowseState(await readFile(statePath, 'utf8').catch(() => undefined));
   if (summaries === undefined) {
     summaries = new Map<string, ProjectSummary>();
@@ -186,23 +203,44 @@ async function writeBrowsePages(
     for (const project of others) {
       const state = await readProjectState(root, project);
       if (state === undefined) continue;
-      const page = { name: project, files: state.files };
+      const page = state;
       summaries.set(project, summarizeProject(page));
       // Pages for people did not exist before this record: write them for every project.
       undo.push(await mkdirWithUndo(join(browse, project)));
-      await writePage(join(browse, project, 'index.html'), renderBrowseProjectHtml(page), undo);
+      const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+      await writePage(join(browse, project, 'index.html'), html, undo);
     }
   }
   for (const page of pages) {
     summaries.set(page.name, summarizeProject(page));
     undo.push(await mkdirWithUndo(join(browse, page.name)));
-    await writePage(join(browse, page.name, 'index.html'), renderBrowseProjectHtml(page), undo);
+    const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+    await writePage(join(browse, page.name, 'index.html'), html, undo);
   }
   await writePage(statePath, renderBrowseState(summaries), undo);
-  await writePage(join(root, 'index.html'), renderBrowseRootFromState(summaries), undo);
+  await writePage(join(root, 'index.html'), renderBrowseRootFromState(summaries, settings), undo);
+}
+
+/**
+ * A project page's settings and details: the summary, licence and links of the latest version's
+ * metadata file (its first wheel's), read from the index itself.
+ */
+async function browseOptions(
+  root: string,
+  page: ProjectPage,
+  settings: PageSettings,
+): Promise<BrowsePageOptions> {
+  const latest = latestVersion(page.files);
+  const file = page.files.find((entry) => entry.version === latest && entry.coreMetadata !== undefined);
+  if (file === undefined) return { settings };
+  const text = await readFile(join(root, FILES, page.name, `${file.filename}.metadata`), 'utf8').catch(
+    () => undefined,
+  );
+  return text === undefined ? { settings } : { settings, details: parseCoreMetadata(text) };
 }
 
 interface ProjectPlan {
+  status?: ProjectPage['status'];
   project: string;
   isNew: boolean;
   changed: ChangedFile[];
@@ -232,7 +270,7 @@ function entryFor(file: InspectedFile, uploadTime: string): IndexEntry {
 }
 
 /** Reads a project's JSON page, the index's record of its files; undefined for a new project. */
-async function readProjectState(root: string, project: string): Promise<{ files: IndexEntry[] } | undefined> {
+async function readProjectState(root: string, project: string): Promise<ProjectPage | undefined> {
   const path = join(root, SIMPLE, project, 'index.json');
   let text: string;
   try {
@@ -284,7 +322,8 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
     assertHeld();
     const pages: ProjectPage[] = [];
     for (const plan of plans) {
-      const page = { name: plan.project, files: plan.entries };
+      const page: ProjectPage = { name: plan.project, files: plan.entries };
+      if (plan.status !== undefined) page.status = plan.status;
       pages.push(page);
       const dir = join(root, SIMPLE, plan.project);
       undo.push(await mkdirWithUndo(dir));
@@ -407,12 +446,14 @@ export async function writeIndex(
 
     const byProject = new Map<string, IndexEntry[]>();
     const previousByProject = new Map<string, Map<string, IndexEntry>>();
+    const statusByProject = new Map<string, ProjectPage['status']>();
     for (const file of inspected) {
       const project = file.parsed.normalizedName;
       let previous = previousByProject.get(project);
       if (previous === undefined) {
         const state = await readProjectState(root, project).catch(() => undefined);
         previous = new Map((state?.files ?? []).map((entry) => [entry.filename, entry]));
+        if (state?.status !== undefined) statusByProject.set(project, state.status);
         previousByProject.set(project, previous);
       }
       const before = previous.get(file.parsed.filename);
@@ -439,20 +480,22 @@ export async function writeIndex(
 
     const projects = [...byProject.keys()].sort();
     const summaries = new Map<string, ProjectSummary>();
+    const settings = await readPageSettings(root);
     await replaceDirectory(join(root, BROWSE_DIR), async (dir) => {
       for (const project of projects) {
-        const page = { name: project, files: sortIndexEntries(byProject.get(project) ?? []) };
+        const page = pageOf(project, sortIndexEntries(byProject.get(project) ?? []), statusByProject);
         summaries.set(project, summarizeProject(page));
-        await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page));
+        const html = renderBrowseProjectHtml(page, await browseOptions(root, page, settings));
+        await writeTreeFile(dir, `${project}/index.html`, html);
       }
       await writeTreeFile(dir, BROWSE_STATE, renderBrowseState(summaries));
     });
-    await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(summaries));
+    await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(summaries, settings));
     await replaceDirectory(join(root, SIMPLE), async (dir) => {
       await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
       await writeTreeFile(dir, 'index.json', renderRootJson(projects));
       await forEachLimited(projects, 16, async (project) => {
-        const page = { name: project, files: sortIndexEntries(byProject.get(project) ?? []) };
+        const page = pageOf(project, sortIndexEntries(byProject.get(project) ?? []), statusByProject);
         await mkdir(join(dir, project));
         await writeTreeFile(dir, `${project}/index.json`, renderProjectJson(page));
         await writeTreeFile(dir, `${project}/index.html`, renderProjectHtml(page));
@@ -460,6 +503,15 @@ export async function writeIndex(
     });
     return { projects, files: inspected.length };
   });
+}
+
+function pageOf(
+  name: string,
+  files: IndexEntry[],
+  statuses: ReadonlyMap<string, ProjectPage['status']>,
+): ProjectPage {
+  const status = statuses.get(name);
+  return status === undefined ? { name, files } : { name, files, status };
 }
 
 function unexpected(path: string, why: string): PackyardError {
@@ -531,7 +583,72 @@ async function setYanked(
     if (!result.changed) return result;
     if (yanked === undefined) delete entry.yanked;
     else entry.yanked = yanked;
-    const page = { name: project, files: state.files };
+    const page = state;
+    const undo: (() => Promise<unknown>)[] = [];
+    try {
+      assertHeld();
+      const dir = join(root, SIMPLE, project);
+      await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+      await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
+      await writeBrowsePages(root, [page], undo);
+    } catch (error) {
+      for (const step of undo.reverse()) await step().catch(() => {});
+      throw error;
+    }
+    return result;
+  });
+}
+
+/** What setProjectStatus did. */
+export interface ProjectStatusResult {
+  project: string;
+  status: ProjectStatus;
+  reason?: string;
+  /** False when the project already had that status and reason: nothing was written. */
+  changed: boolean;
+}
+
+/**
+ * Sets a project's PEP 792 status marker (`archived`: no new files; `deprecated`; `active`, the
+ * default, clears the mark) and rewrites its JSON, HTML and browsable pages, all or none. The
+ * files stay. A project the index does not hold is CONFIG_INVALID, and nothing is created.
+ */
+export async function setProjectStatus(
+  indexDir: string,
+  projectName: string,
+  status: ProjectStatus,
+  options: { reason?: string } = {},
+): Promise<ProjectStatusResult> {
+  const root = resolve(indexDir);
+  const project = normalizeProjectName(projectName);
+  if (!['active', 'archived', 'deprecated'].includes(status)) {
+    throw new PackyardError('CONFIG_INVALID', `unknown project status ${JSON.stringify(status)}`, {
+      field: 'status',
+      value: status,
+      hint: 'one of active, archived, deprecated (PEP 792; quarantined would withdraw every file)',
+    });
+  }
+  const reason = options.reason?.trim() || undefined;
+  const notFound = (): PackyardError =>
+    new PackyardError('CONFIG_INVALID', `${projectName} is not in the index ${root}`, {
+      file: root,
+      field: 'project',
+      value: projectName,
+    });
+  if ((await readProjectState(root, project)) === undefined) throw notFound();
+  return withIndexLock(root, async (assertHeld) => {
+    const page = await readProjectState(root, project);
+    if (page === undefined) throw notFound();
+    const before = page.status ?? { status: 'active' };
+    const result: ProjectStatusResult = {
+      project,
+      status,
+      ...(reason === undefined ? {} : { reason }),
+      changed: before.status !== status || (status !== 'active' && before.reason !== reason),
+    };
+    if (!result.changed) return result;
+    if (status === 'active') delete page.status;
+    else page.status = reason === undefined ? { status } : { status, reason };
     const undo: (() => Promise<unknown>)[] = [];
     try {
       assertHeld();

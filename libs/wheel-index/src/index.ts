@@ -3,6 +3,8 @@ export {
   writeIndex,
   yankFile,
   unyankFile,
+  setProjectStatus,
+  type ProjectStatusResult,
   type YankOptions,
   type YankResult,
   type AddFilesOptions,
@@ -46,6 +48,11 @@ export {
   formatSize,
   BROWSE_DIR,
   BROWSE_STATE,
+  PAGE_SETTINGS,
+  parsePageSettings,
+  readPageSettings,
+  type BrowsePageOptions,
+  type PageSettings,
   type ProjectSummary,
 } from './browse.js';
 export {
@@ -59,4 +66,15 @@ export {
 } from './render.js';
 export { compareVersionStrings } from './versions.js';
 export { LOCK_NAME } from './fs-util.js';
-export type { IndexEntry, ProjectPage } from './types.js';
+export type { IndexEntry, ProjectPage, ProjectStatus } from './types.js';
+export {
+  publishIndex,
+  planIndexObjects,
+  readIndexTree,
+  contentTypeOf,
+  SIMPLE_JSON_TYPE,
+  type IndexObject,
+  type IndexObjectStage,
+  type PublishIndexOptions,
+  type PublishIndexResult,
+} from './publish.js';

@@ -13,6 +13,11 @@ export interface CoreMetadata {
   name?: string;
   version?: string;
   requiresPython?: string;
+  summary?: string;
+  /** `License-Expression` (metadata 2.4, SPDX), else the free-text `License` field's first line. */
+  license?: string;
+  /** `Home-page` and every `Project-URL` (`label, url`), in order, http(s) links only. */
+  links?: { label: string; url: string }[];
 }
 
 // Real METADATA files are a few kB to a few hundred; anything this big is not one.
@@ -25,6 +30,7 @@ const MAX_METADATA_BYTES = 16 * 1024 * 1024;
  */
 export function parseCoreMetadata(text: string): CoreMetadata {
   const fields = new Map<string, string>();
+  const projectUrls: string[] = [];
   let last: string | undefined;
   for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
     if (line === '') break;
@@ -40,6 +46,8 @@ export function parseCoreMetadata(text: string): CoreMetadata {
     }
     const key = line.slice(0, colon).trim().toLowerCase();
     last = key;
+    // Project-URL is a multiple-use field; every other field the index reads is single-use.
+    if (key === 'project-url') projectUrls.push(line.slice(colon + 1).trim());
     if (!fields.has(key)) fields.set(key, line.slice(colon + 1).trim());
   }
   const out: CoreMetadata = {};
@@ -51,7 +59,29 @@ export function parseCoreMetadata(text: string): CoreMetadata {
   if (name) out.name = name;
   if (version) out.version = version;
   if (requiresPython) out.requiresPython = requiresPython.replace(/\s*\n\s*/g, ' ').trim();
+  const summary = fields
+    .get('summary')
+    ?.replace(/\s*\n\s*/g, ' ')
+    .trim();
+  if (summary) out.summary = summary;
+  const license = fields.get('license-expression') || fields.get('license')?.split('\n')[0]?.trim();
+  if (license && license.toUpperCase() !== 'UNKNOWN') out.license = license;
+  const links: { label: string; url: string }[] = [];
+  const homePage = fields.get('home-page');
+  if (homePage && isWebLink(homePage)) links.push({ label: 'Homepage', url: homePage });
+  for (const value of projectUrls) {
+    const comma = value.indexOf(',');
+    const label = value.slice(0, comma).trim();
+    const url = value.slice(comma + 1).trim();
+    if (comma > 0 && isWebLink(url) && !links.some((link) => link.url === url)) links.push({ label, url });
+  }
+  if (links.length > 0) out.links = links;
   return out;
+}
+
+// Only http(s) links reach a page: a `javascript:` URL in someone's metadata is not a link.
+function isWebLink(url: string): boolean {
+  return /^https?:\/\/[^\s]+$/i.test(url);
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   BROWSE_DIR,
   BROWSE_STATE,
   parseBrowseState,
+  readPageSettings,
   renderBrowseProjectHtml,
   renderBrowseRootFromState,
   renderBrowseState,
@@ -295,6 +296,8 @@ export async function writeIndexFromPackageList(
     fileCount += (groups.get(project) as RawLine[]).length;
   }
   const root = resolve(outDir);
+  // Checked before the first write, like the list itself.
+  const settings = await readPageSettings(root);
   const state: PackageListState = {
     generation: RENDER_GENERATION,
     packagesUrl: options.packagesUrl,
@@ -343,11 +346,11 @@ export async function writeIndexFromPackageList(
           const page = pageOf(project);
           all.set(project, summarizeProject(page));
           await mkdir(join(dir, project));
-          await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page));
+          await writeTreeFile(dir, `${project}/index.html`, renderBrowseProjectHtml(page, { settings }));
         });
         await writeTreeFile(dir, BROWSE_STATE, renderBrowseState(all));
       });
-      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(all));
+      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(all, settings));
       await replaceDirectory(simple, async (dir) => {
         await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
         await writeTreeFile(dir, 'index.json', renderRootJson(projects));
@@ -376,7 +379,10 @@ export async function writeIndexFromPackageList(
     for (const project of written) {
       const page = pageOf(project);
       kept.set(project, summarizeProject(page));
-      await writeFileAtomically(join(browse, project, 'index.html'), renderBrowseProjectHtml(page));
+      await writeFileAtomically(
+        join(browse, project, 'index.html'),
+        renderBrowseProjectHtml(page, { settings }),
+      );
     }
     for (const project of removed) {
       kept.delete(project);
@@ -384,7 +390,7 @@ export async function writeIndexFromPackageList(
     }
     if (written.length > 0 || removed.length > 0) {
       await writeFileAtomically(join(browse, BROWSE_STATE), renderBrowseState(kept));
-      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(kept));
+      await writeFileAtomically(join(root, 'index.html'), renderBrowseRootFromState(kept, settings));
     }
     const projectSetChanged =
       removed.length > 0 || written.some((project) => previous?.projects[project] === undefined);

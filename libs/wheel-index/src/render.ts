@@ -13,6 +13,8 @@ import { compareVersionStrings } from './versions.js';
 // unknown size (a package list without sizes) says 1.0.
 const API_VERSION = '1.1';
 const API_VERSION_WITHOUT_SIZES = '1.0';
+// PEP 792's project status markers came with 1.4 (1.2 and 1.3 add only optional fields).
+const API_VERSION_WITH_STATUS = '1.4';
 
 const Handlebars = runtime as unknown as typeof HandlebarsModule;
 
@@ -87,7 +89,13 @@ export function listVersions(sorted: readonly IndexEntry[]): string[] {
 }
 
 function apiVersionOf(page: ProjectPage): string {
-  return page.files.every((f) => f.size !== undefined) ? API_VERSION : API_VERSION_WITHOUT_SIZES;
+  if (!page.files.every((f) => f.size !== undefined)) return API_VERSION_WITHOUT_SIZES;
+  return statusOf(page) === undefined ? API_VERSION : API_VERSION_WITH_STATUS;
+}
+
+// A project is active unless marked otherwise; an active mark says nothing, so it is left out.
+function statusOf(page: ProjectPage): ProjectPage['status'] {
+  return page.status === undefined || page.status.status === 'active' ? undefined : page.status;
 }
 
 // Prettier's handlebars printer drops a doctype (and the final newline), so the templates start at
@@ -99,6 +107,7 @@ export function renderProjectHtml(page: ProjectPage): string {
   projectTemplate ??= template('project.html.hbs');
   return `${DOCTYPE}${projectTemplate({
     apiVersion: apiVersionOf(page),
+    status: statusOf(page),
     name: page.name,
     files: page.files.map((file) => ({
       attributes: new handlebars.SafeString(renderAnchorAttributes(file)),
@@ -135,9 +144,11 @@ function fragmentOf(hashes: Record<string, string>): string {
 
 /** The PEP 691 JSON project page (with PEP 700 `versions`, `size`, `upload-time`). Pure. */
 export function renderProjectJson(page: ProjectPage): string {
+  const status = statusOf(page);
   return `${JSON.stringify({
     meta: { 'api-version': apiVersionOf(page) },
     name: page.name,
+    ...(status === undefined ? {} : { 'project-status': status }),
     versions: listVersions(page.files),
     files: page.files.map(jsonFile),
   })}\n`;
@@ -169,7 +180,7 @@ export function renderRootJson(projects: readonly string[]): string {
 
 /** Reads a PEP 691 JSON project page written by renderProjectJson back into its entries. Pure. */
 export function parseProjectJson(text: string, source: string): ProjectPage {
-  let body: { name: string; files: Record<string, unknown>[] };
+  let body: { name: string; files: Record<string, unknown>[]; 'project-status'?: unknown };
   try {
     body = JSON.parse(text) as typeof body;
     if (typeof body.name !== 'string' || !Array.isArray(body.files))
@@ -185,8 +196,17 @@ export function parseProjectJson(text: string, source: string): ProjectPage {
       },
     );
   }
+  const status = body['project-status'] as { status?: unknown; reason?: unknown } | undefined;
   return {
     name: body.name,
+    ...(status !== undefined && (status.status === 'archived' || status.status === 'deprecated')
+      ? {
+          status: {
+            status: status.status,
+            ...(typeof status.reason === 'string' ? { reason: status.reason } : {}),
+          },
+        }
+      : {}),
     files: body.files.map((f) => {
       const filename = String(f['filename']);
       const parsed = parseDistributionFilename(filename);

@@ -4,7 +4,93 @@
 export const TEMPLATE_SPECS = {
   'browse-project.html.hbs': {
     '0': function (container, depth0, helpers, partials, data) {
-      var alias1 = depth0 != null ? depth0 : container.nullContext || {},
+      var stack1,
+        alias1 = depth0 != null ? depth0 : container.nullContext || {},
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "        <p class='warning' role='note'><strong>This project is " +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'status')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 15, column: 63 }, end: { line: 15, column: 82 } } },
+          ),
+        ) +
+        '.</strong>\n          ' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(1, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 16, column: 10 }, end: { line: 16, column: 57 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '</p>\n'
+      );
+    },
+    '1': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return container.escapeExpression(
+        lookupProperty(helpers, 'e').call(
+          depth0 != null ? depth0 : container.nullContext || {},
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          { name: 'e', hash: {}, loc: { start: { line: 16, column: 31 }, end: { line: 16, column: 50 } } },
+        ),
+      );
+    },
+    '2': function (container, depth0, helpers, partials, data) {
+      var lookupProperty =
+        container.lookupProperty ||
+        function (parent, propertyName) {
+          if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+            return parent[propertyName];
+          }
+          return undefined;
+        };
+
+      return (
+        "<p class='summary'>" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            depth0 != null ? lookupProperty(depth0, 'summary') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 18, column: 40 }, end: { line: 18, column: 53 } } },
+          ),
+        ) +
+        '</p>'
+      );
+    },
+    '3': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
           container.lookupProperty ||
@@ -21,15 +107,23 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 15, column: 35 }, end: { line: 15, column: 47 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 20, column: 35 }, end: { line: 20, column: 47 } } },
           ),
         ) +
-        '</strong></p>\n        <pre><code>pip install ' +
+        "</strong></p>\n        <pre><code id='install'>pip install --index-url " +
+        alias2(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            depth0 != null ? lookupProperty(depth0, 'indexUrl') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 56 }, end: { line: 21, column: 70 } } },
+          ),
+        ) +
+        ' ' +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 16, column: 31 }, end: { line: 16, column: 41 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 71 }, end: { line: 21, column: 81 } } },
           ),
         ) +
         '==' +
@@ -37,16 +131,134 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 16, column: 43 }, end: { line: 16, column: 55 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 21, column: 83 }, end: { line: 21, column: 95 } } },
           ),
         ) +
-        '</code></pre>\n'
+        '</code></pre>\n' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'alsoOnPypi') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(4, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 22, column: 8 }, end: { line: 29, column: 15 } },
+          },
+        )) != null
+          ? stack1
+          : '')
       );
     },
-    '1': function (container, depth0, helpers, partials, data) {
+    '4': function (container, depth0, helpers, partials, data) {
+      var lookupProperty =
+        container.lookupProperty ||
+        function (parent, propertyName) {
+          if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+            return parent[propertyName];
+          }
+          return undefined;
+        };
+
+      return (
+        "          <p class='warning' role='note'><strong>PyPI has another project named " +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            depth0 != null ? lookupProperty(depth0, 'name') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 23, column: 80 }, end: { line: 23, column: 90 } } },
+          ),
+        ) +
+        ".</strong>\n            Install it with\n            <code>--index-url</code>\n            as above, never with\n            <code>--extra-index-url</code>: pip would then take the highest version from either index, PyPI's\n            included (dependency confusion).</p>\n"
+      );
+    },
+    '5': function (container, depth0, helpers, partials, data) {
       return '        <p>Every file of this project is yanked.</p>\n';
     },
-    '2': function (container, depth0, helpers, partials, data) {
+    '6': function (container, depth0, helpers, partials, data) {
+      var lookupProperty =
+        container.lookupProperty ||
+        function (parent, propertyName) {
+          if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+            return parent[propertyName];
+          }
+          return undefined;
+        };
+
+      return (
+        "<p>Licence: <span class='license'>" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            depth0 != null ? lookupProperty(depth0, 'license') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 33, column: 55 }, end: { line: 33, column: 68 } } },
+          ),
+        ) +
+        '</span></p>'
+      );
+    },
+    '7': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "        <ul class='links'>\n" +
+        ((stack1 = lookupProperty(helpers, 'each').call(
+          depth0 != null ? depth0 : container.nullContext || {},
+          depth0 != null ? lookupProperty(depth0, 'links') : depth0,
+          {
+            name: 'each',
+            hash: {},
+            fn: container.program(8, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 36, column: 10 }, end: { line: 38, column: 19 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '        </ul>\n'
+      );
+    },
+    '8': function (container, depth0, helpers, partials, data) {
+      var alias1 = depth0 != null ? depth0 : container.nullContext || {},
+        alias2 = container.escapeExpression,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "            <li><a href='" +
+        alias2(
+          lookupProperty(helpers, 'e').call(alias1, depth0 != null ? lookupProperty(depth0, 'url') : depth0, {
+            name: 'e',
+            hash: {},
+            loc: { start: { line: 37, column: 25 }, end: { line: 37, column: 34 } },
+          }),
+        ) +
+        "' rel='nofollow noopener'>" +
+        alias2(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            depth0 != null ? lookupProperty(depth0, 'label') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 37, column: 60 }, end: { line: 37, column: 71 } } },
+          ),
+        ) +
+        '</a></li>\n'
+      );
+    },
+    '9': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -65,7 +277,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'version') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 23, column: 22 }, end: { line: 23, column: 35 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 44, column: 22 }, end: { line: 44, column: 35 } } },
           ),
         ) +
         "'>\n          <h2>" +
@@ -73,7 +285,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'version') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 24, column: 14 }, end: { line: 24, column: 27 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 45, column: 14 }, end: { line: 45, column: 27 } } },
           ),
         ) +
         ((stack1 = lookupProperty(helpers, 'if').call(
@@ -82,9 +294,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(3, data, 0),
+            fn: container.program(10, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 24, column: 27 }, end: { line: 24, column: 68 } },
+            loc: { start: { line: 45, column: 27 }, end: { line: 45, column: 68 } },
           },
         )) != null
           ? stack1
@@ -96,9 +308,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(4, data, 0),
+            fn: container.program(11, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 36, column: 14 }, end: { line: 50, column: 23 } },
+            loc: { start: { line: 57, column: 14 }, end: { line: 77, column: 23 } },
           },
         )) != null
           ? stack1
@@ -106,10 +318,10 @@ export const TEMPLATE_SPECS = {
         '            </tbody>\n          </table>\n        </section>\n'
       );
     },
-    '3': function (container, depth0, helpers, partials, data) {
+    '10': function (container, depth0, helpers, partials, data) {
       return ' <mark>yanked</mark>';
     },
-    '4': function (container, depth0, helpers, partials, data) {
+    '11': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -128,7 +340,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'rowClass') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 37, column: 27 }, end: { line: 37, column: 41 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 58, column: 27 }, end: { line: 58, column: 41 } } },
           ),
         ) +
         "'>\n                  <th scope='row'>\n                    <a href='" +
@@ -136,7 +348,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(alias1, depth0 != null ? lookupProperty(depth0, 'url') : depth0, {
             name: 'e',
             hash: {},
-            loc: { start: { line: 39, column: 29 }, end: { line: 39, column: 38 } },
+            loc: { start: { line: 60, column: 29 }, end: { line: 60, column: 38 } },
           }),
         ) +
         "'>" +
@@ -144,7 +356,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'filename') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 39, column: 40 }, end: { line: 39, column: 54 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 60, column: 40 }, end: { line: 60, column: 54 } } },
           ),
         ) +
         '</a>\n                    ' +
@@ -154,65 +366,65 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(5, data, 0),
+            fn: container.program(12, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 40, column: 20 }, end: { line: 41, column: 78 } },
+            loc: { start: { line: 61, column: 20 }, end: { line: 62, column: 78 } },
           },
         )) != null
           ? stack1
           : '') +
-        '\n                  </th>\n                  <td>' +
+        "\n                  </th>\n                  <td data-label='Size'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'hasSize') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(7, data, 0),
-            inverse: container.program(8, data, 0),
-            loc: { start: { line: 43, column: 22 }, end: { line: 43, column: 99 } },
+            fn: container.program(14, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 64, column: 40 }, end: { line: 66, column: 49 } },
           },
         )) != null
           ? stack1
           : '') +
-        '</td>\n                  <td>' +
+        "</td>\n                  <td data-label='Uploaded'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'uploaded') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(9, data, 0),
-            inverse: container.program(8, data, 0),
-            loc: { start: { line: 44, column: 22 }, end: { line: 46, column: 49 } },
+            fn: container.program(16, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 67, column: 44 }, end: { line: 69, column: 49 } },
           },
         )) != null
           ? stack1
           : '') +
-        '</td>\n                  <td>' +
+        "</td>\n                  <td data-label='Requires-Python'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'requiresPython') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(10, data, 0),
-            inverse: container.program(8, data, 0),
-            loc: { start: { line: 47, column: 22 }, end: { line: 47, column: 93 } },
+            fn: container.program(17, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 70, column: 51 }, end: { line: 72, column: 49 } },
           },
         )) != null
           ? stack1
           : '') +
-        '</td>\n                  <td>' +
+        "</td>\n                  <td data-label='SHA-256'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'sha256') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(11, data, 0),
-            inverse: container.program(8, data, 0),
-            loc: { start: { line: 48, column: 22 }, end: { line: 48, column: 90 } },
+            fn: container.program(18, data, 0),
+            inverse: container.program(15, data, 0),
+            loc: { start: { line: 73, column: 43 }, end: { line: 75, column: 49 } },
           },
         )) != null
           ? stack1
@@ -220,7 +432,7 @@ export const TEMPLATE_SPECS = {
         '</td>\n                </tr>\n'
       );
     },
-    '5': function (container, depth0, helpers, partials, data) {
+    '12': function (container, depth0, helpers, partials, data) {
       var stack1,
         lookupProperty =
           container.lookupProperty ||
@@ -239,16 +451,16 @@ export const TEMPLATE_SPECS = {
           {
             name: 'if',
             hash: {},
-            fn: container.program(6, data, 0),
+            fn: container.program(13, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 40, column: 59 }, end: { line: 41, column: 71 } },
+            loc: { start: { line: 61, column: 59 }, end: { line: 62, column: 71 } },
           },
         )) != null
           ? stack1
           : '')
       );
     },
-    '6': function (container, depth0, helpers, partials, data) {
+    '13': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -264,13 +476,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'reason') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 41, column: 45 }, end: { line: 41, column: 57 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 62, column: 45 }, end: { line: 62, column: 57 } } },
           ),
         ) +
         '</span>'
       );
     },
-    '7': function (container, depth0, helpers, partials, data) {
+    '14': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -288,7 +500,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'size') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 43, column: 50 }, end: { line: 43, column: 60 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 64, column: 68 }, end: { line: 64, column: 78 } } },
           ),
         ) +
         "'>" +
@@ -296,16 +508,16 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'sizeText') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 43, column: 62 }, end: { line: 43, column: 76 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 64, column: 80 }, end: { line: 66, column: 26 } } },
           ),
         ) +
         '</data>'
       );
     },
-    '8': function (container, depth0, helpers, partials, data) {
+    '15': function (container, depth0, helpers, partials, data) {
       return '—';
     },
-    '9': function (container, depth0, helpers, partials, data) {
+    '16': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -323,7 +535,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'uploaded') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 44, column: 54 }, end: { line: 44, column: 68 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 67, column: 76 }, end: { line: 67, column: 90 } } },
           ),
         ) +
         "'>" +
@@ -331,13 +543,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'uploadedText') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 44, column: 70 }, end: { line: 46, column: 26 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 67, column: 92 }, end: { line: 69, column: 26 } } },
           ),
         ) +
         '</time>'
       );
     },
-    '10': function (container, depth0, helpers, partials, data) {
+    '17': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -353,13 +565,13 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'requiresPython') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 47, column: 50 }, end: { line: 47, column: 70 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 70, column: 79 }, end: { line: 72, column: 26 } } },
           ),
         ) +
         '</code>'
       );
     },
-    '11': function (container, depth0, helpers, partials, data) {
+    '18': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -375,7 +587,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'sha256') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 48, column: 55 }, end: { line: 48, column: 67 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 73, column: 76 }, end: { line: 75, column: 26 } } },
           ),
         ) +
         '</code>'
@@ -405,7 +617,10 @@ export const TEMPLATE_SPECS = {
           ),
         ) +
         ' · Package index</title>\n    <style>' +
-        alias2(container.lambda(depth0 != null ? lookupProperty(depth0, 'style') : depth0, depth0)) +
+        ((stack1 = container.lambda(depth0 != null ? lookupProperty(depth0, 'style') : depth0, depth0)) !=
+        null
+          ? stack1
+          : '') +
         "</style>\n  </head>\n  <body>\n    <header>\n      <nav><a href='../../index.html'>All projects</a>\n        ·\n        <a href='../../simple/" +
         alias2(
           lookupProperty(helpers, 'e').call(
@@ -425,13 +640,69 @@ export const TEMPLATE_SPECS = {
         '</h1>\n' +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
-          depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
+          depth0 != null ? lookupProperty(depth0, 'status') : depth0,
           {
             name: 'if',
             hash: {},
             fn: container.program(0, data, 0),
-            inverse: container.program(1, data, 0),
-            loc: { start: { line: 14, column: 6 }, end: { line: 19, column: 13 } },
+            inverse: container.noop,
+            loc: { start: { line: 14, column: 6 }, end: { line: 17, column: 13 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '      ' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'summary') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(2, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 18, column: 6 }, end: { line: 18, column: 64 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '\n' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(3, data, 0),
+            inverse: container.program(5, data, 0),
+            loc: { start: { line: 19, column: 6 }, end: { line: 32, column: 13 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '      ' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'license') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(6, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 33, column: 6 }, end: { line: 33, column: 86 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '\n' +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'links') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(7, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 34, column: 6 }, end: { line: 40, column: 13 } },
           },
         )) != null
           ? stack1
@@ -443,9 +714,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(2, data, 0),
+            fn: container.program(9, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 22, column: 6 }, end: { line: 54, column: 15 } },
+            loc: { start: { line: 43, column: 6 }, end: { line: 81, column: 15 } },
           },
         )) != null
           ? stack1
@@ -456,6 +727,28 @@ export const TEMPLATE_SPECS = {
   },
   'browse-root.html.hbs': {
     '0': function (container, depth0, helpers, partials, data) {
+      var lookupProperty =
+        container.lookupProperty ||
+        function (parent, propertyName) {
+          if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+            return parent[propertyName];
+          }
+          return undefined;
+        };
+
+      return (
+        "            <option value='" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            depth0 != null ? lookupProperty(depth0, 'name') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 22, column: 27 }, end: { line: 22, column: 37 } } },
+          ),
+        ) +
+        "'></option>\n"
+      );
+    },
+    '1': function (container, depth0, helpers, partials, data) {
       var stack1,
         alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
@@ -469,12 +762,20 @@ export const TEMPLATE_SPECS = {
           };
 
       return (
-        "            <tr>\n              <th scope='row'><a href='project/" +
+        "            <tr data-name='" +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 32, column: 47 }, end: { line: 32, column: 57 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 40, column: 27 }, end: { line: 40, column: 37 } } },
+          ),
+        ) +
+        "'>\n              <th scope='row'><a href='project/" +
+        alias2(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            depth0 != null ? lookupProperty(depth0, 'name') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 41, column: 47 }, end: { line: 41, column: 57 } } },
           ),
         ) +
         "/index.html'>" +
@@ -482,57 +783,57 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 32, column: 70 }, end: { line: 32, column: 80 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 41, column: 70 }, end: { line: 41, column: 80 } } },
           ),
         ) +
-        '</a></th>\n              <td>' +
+        "</a></th>\n              <td data-label='Latest'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(1, data, 0),
-            inverse: container.program(2, data, 0),
-            loc: { start: { line: 33, column: 18 }, end: { line: 33, column: 60 } },
+            fn: container.program(2, data, 0),
+            inverse: container.program(3, data, 0),
+            loc: { start: { line: 42, column: 38 }, end: { line: 42, column: 80 } },
           },
         )) != null
           ? stack1
           : '') +
-        '</td>\n              <td>' +
+        "</td>\n              <td data-label='Released'>" +
         ((stack1 = lookupProperty(helpers, 'if').call(
           alias1,
           depth0 != null ? lookupProperty(depth0, 'released') : depth0,
           {
             name: 'if',
             hash: {},
-            fn: container.program(3, data, 0),
-            inverse: container.program(2, data, 0),
-            loc: { start: { line: 34, column: 18 }, end: { line: 36, column: 45 } },
+            fn: container.program(4, data, 0),
+            inverse: container.program(3, data, 0),
+            loc: { start: { line: 43, column: 40 }, end: { line: 45, column: 45 } },
           },
         )) != null
           ? stack1
           : '') +
-        '</td>\n              <td>' +
+        "</td>\n              <td data-label='Versions'>" +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'versions') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 37, column: 18 }, end: { line: 37, column: 32 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 46, column: 40 }, end: { line: 46, column: 54 } } },
           ),
         ) +
-        '</td>\n              <td>' +
+        "</td>\n              <td data-label='Files'>" +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'files') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 38, column: 18 }, end: { line: 38, column: 29 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 47, column: 37 }, end: { line: 47, column: 48 } } },
           ),
         ) +
         '</td>\n            </tr>\n'
       );
     },
-    '1': function (container, depth0, helpers, partials, data) {
+    '2': function (container, depth0, helpers, partials, data) {
       var lookupProperty =
         container.lookupProperty ||
         function (parent, propertyName) {
@@ -546,14 +847,14 @@ export const TEMPLATE_SPECS = {
         lookupProperty(helpers, 'e').call(
           depth0 != null ? depth0 : container.nullContext || {},
           depth0 != null ? lookupProperty(depth0, 'latest') : depth0,
-          { name: 'e', hash: {}, loc: { start: { line: 33, column: 32 }, end: { line: 33, column: 44 } } },
+          { name: 'e', hash: {}, loc: { start: { line: 42, column: 52 }, end: { line: 42, column: 64 } } },
         ),
       );
     },
-    '2': function (container, depth0, helpers, partials, data) {
+    '3': function (container, depth0, helpers, partials, data) {
       return '—';
     },
-    '3': function (container, depth0, helpers, partials, data) {
+    '4': function (container, depth0, helpers, partials, data) {
       var alias1 = depth0 != null ? depth0 : container.nullContext || {},
         alias2 = container.escapeExpression,
         lookupProperty =
@@ -571,7 +872,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'released') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 34, column: 50 }, end: { line: 34, column: 64 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 43, column: 72 }, end: { line: 43, column: 86 } } },
           ),
         ) +
         "'>" +
@@ -579,7 +880,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'releasedText') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 34, column: 66 }, end: { line: 36, column: 22 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 43, column: 88 }, end: { line: 45, column: 22 } } },
           ),
         ) +
         '</time>'
@@ -588,8 +889,9 @@ export const TEMPLATE_SPECS = {
     compiler: [8, '>= 4.3.0'],
     main: function (container, depth0, helpers, partials, data) {
       var stack1,
-        alias1 = container.escapeExpression,
+        alias1 = container.lambda,
         alias2 = depth0 != null ? depth0 : container.nullContext || {},
+        alias3 = container.escapeExpression,
         lookupProperty =
           container.lookupProperty ||
           function (parent, propertyName) {
@@ -601,9 +903,11 @@ export const TEMPLATE_SPECS = {
 
       return (
         "<html lang='en'>\n  <head>\n    <meta charset='utf-8' />\n    <meta name='viewport' content='width=device-width, initial-scale=1' />\n    <title>Package index</title>\n    <style>" +
-        alias1(container.lambda(depth0 != null ? lookupProperty(depth0, 'style') : depth0, depth0)) +
+        ((stack1 = alias1(depth0 != null ? lookupProperty(depth0, 'style') : depth0, depth0)) != null
+          ? stack1
+          : '') +
         '</style>\n  </head>\n  <body>\n    <header>\n      <h1>Package index</h1>\n      <p>' +
-        alias1(
+        alias3(
           lookupProperty(helpers, 'e').call(
             alias2,
             depth0 != null ? lookupProperty(depth0, 'projectCount') : depth0,
@@ -611,14 +915,22 @@ export const TEMPLATE_SPECS = {
           ),
         ) +
         '\n        projects,\n        ' +
-        alias1(
+        alias3(
           lookupProperty(helpers, 'e').call(
             alias2,
             depth0 != null ? lookupProperty(depth0, 'fileCount') : depth0,
             { name: 'e', hash: {}, loc: { start: { line: 13, column: 8 }, end: { line: 13, column: 23 } } },
           ),
         ) +
-        "\n        files. For pip and uv:\n        <a href='simple/index.html'>the simple index</a>\n        (<code>--index-url &lt;this address&gt;/simple/</code>).</p>\n    </header>\n    <main>\n      <table>\n        <thead>\n          <tr>\n            <th scope='col'>Project</th>\n            <th scope='col'>Latest version</th>\n            <th scope='col'>Released</th>\n            <th scope='col'>Versions</th>\n            <th scope='col'>Files</th>\n          </tr>\n        </thead>\n        <tbody>\n" +
+        "\n        files. For pip and uv:\n        <a href='simple/index.html'>the simple index</a>\n        (<code>--index-url " +
+        alias3(
+          lookupProperty(helpers, 'e').call(
+            alias2,
+            depth0 != null ? lookupProperty(depth0, 'indexUrl') : depth0,
+            { name: 'e', hash: {}, loc: { start: { line: 16, column: 27 }, end: { line: 16, column: 41 } } },
+          ),
+        ) +
+        "</code>).</p>\n      <form role='search' action='index.html' method='get'>\n        <label for='filter'>Filter projects</label><br />\n        <input id='filter' name='q' type='search' list='project-names' autocomplete='off' />\n        <datalist id='project-names'>\n" +
         ((stack1 = lookupProperty(helpers, 'each').call(
           alias2,
           depth0 != null ? lookupProperty(depth0, 'projects') : depth0,
@@ -627,17 +939,102 @@ export const TEMPLATE_SPECS = {
             hash: {},
             fn: container.program(0, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 30, column: 10 }, end: { line: 40, column: 19 } },
+            loc: { start: { line: 21, column: 10 }, end: { line: 23, column: 19 } },
           },
         )) != null
           ? stack1
           : '') +
-        '        </tbody>\n      </table>\n    </main>\n  </body>\n</html>'
+        "        </datalist>\n      </form>\n    </header>\n    <main>\n      <table>\n        <thead>\n          <tr>\n            <th scope='col'>Project</th>\n            <th scope='col'>Latest version</th>\n            <th scope='col'>Released</th>\n            <th scope='col'>Versions</th>\n            <th scope='col'>Files</th>\n          </tr>\n        </thead>\n        <tbody>\n" +
+        ((stack1 = lookupProperty(helpers, 'each').call(
+          alias2,
+          depth0 != null ? lookupProperty(depth0, 'projects') : depth0,
+          {
+            name: 'each',
+            hash: {},
+            fn: container.program(1, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 39, column: 10 }, end: { line: 49, column: 19 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '        </tbody>\n      </table>\n    </main>\n    \u003Cscript>' +
+        ((stack1 = alias1(depth0 != null ? lookupProperty(depth0, 'script') : depth0, depth0)) != null
+          ? stack1
+          : '') +
+        '\u003C/script>\n  </body>\n</html>'
       );
     },
   },
   'project.html.hbs': {
     '0': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        alias1 = depth0 != null ? depth0 : container.nullContext || {},
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "      <meta name='pypi:project-status' content='" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            alias1,
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'status')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 5, column: 48 }, end: { line: 5, column: 67 } } },
+          ),
+        ) +
+        "' />\n      " +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+            ? lookupProperty(stack1, 'reason')
+            : stack1,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(1, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 6, column: 6 }, end: { line: 6, column: 106 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '\n'
+      );
+    },
+    '1': function (container, depth0, helpers, partials, data) {
+      var stack1,
+        lookupProperty =
+          container.lookupProperty ||
+          function (parent, propertyName) {
+            if (Object.prototype.hasOwnProperty.call(parent, propertyName)) {
+              return parent[propertyName];
+            }
+            return undefined;
+          };
+
+      return (
+        "<meta name='pypi:project-status-reason' content='" +
+        container.escapeExpression(
+          lookupProperty(helpers, 'e').call(
+            depth0 != null ? depth0 : container.nullContext || {},
+            (stack1 = depth0 != null ? lookupProperty(depth0, 'status') : depth0) != null
+              ? lookupProperty(stack1, 'reason')
+              : stack1,
+            { name: 'e', hash: {}, loc: { start: { line: 6, column: 76 }, end: { line: 6, column: 95 } } },
+          ),
+        ) +
+        "' />"
+      );
+    },
+    '2': function (container, depth0, helpers, partials, data) {
       var alias1 = container.escapeExpression,
         lookupProperty =
           container.lookupProperty ||
@@ -656,7 +1053,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             depth0 != null ? depth0 : container.nullContext || {},
             depth0 != null ? lookupProperty(depth0, 'filename') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 9, column: 24 }, end: { line: 9, column: 38 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 13, column: 24 }, end: { line: 13, column: 38 } } },
           ),
         ) +
         '</a><br />\n'
@@ -685,12 +1082,26 @@ export const TEMPLATE_SPECS = {
             { name: 'e', hash: {}, loc: { start: { line: 3, column: 50 }, end: { line: 3, column: 66 } } },
           ),
         ) +
-        "' />\n    <title>Links for " +
+        "' />\n" +
+        ((stack1 = lookupProperty(helpers, 'if').call(
+          alias1,
+          depth0 != null ? lookupProperty(depth0, 'status') : depth0,
+          {
+            name: 'if',
+            hash: {},
+            fn: container.program(0, data, 0),
+            inverse: container.noop,
+            loc: { start: { line: 4, column: 4 }, end: { line: 7, column: 11 } },
+          },
+        )) != null
+          ? stack1
+          : '') +
+        '    <title>Links for ' +
         alias2(
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 4, column: 21 }, end: { line: 4, column: 31 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 8, column: 21 }, end: { line: 8, column: 31 } } },
           ),
         ) +
         '</title>\n  </head>\n  <body>\n    <h1>Links for ' +
@@ -698,7 +1109,7 @@ export const TEMPLATE_SPECS = {
           lookupProperty(helpers, 'e').call(
             alias1,
             depth0 != null ? lookupProperty(depth0, 'name') : depth0,
-            { name: 'e', hash: {}, loc: { start: { line: 7, column: 18 }, end: { line: 7, column: 28 } } },
+            { name: 'e', hash: {}, loc: { start: { line: 11, column: 18 }, end: { line: 11, column: 28 } } },
           ),
         ) +
         '</h1>\n' +
@@ -708,9 +1119,9 @@ export const TEMPLATE_SPECS = {
           {
             name: 'each',
             hash: {},
-            fn: container.program(0, data, 0),
+            fn: container.program(2, data, 0),
             inverse: container.noop,
-            loc: { start: { line: 8, column: 4 }, end: { line: 10, column: 13 } },
+            loc: { start: { line: 12, column: 4 }, end: { line: 14, column: 13 } },
           },
         )) != null
           ? stack1

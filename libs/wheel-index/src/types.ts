@@ -19,8 +19,13 @@ export interface IndexEntry {
   uploadTime?: string;
 }
 
+/** PEP 792 project status markers that an index directory can carry. */
+export type ProjectStatus = 'active' | 'archived' | 'deprecated';
+
 /** A project page before rendering: the normalised name and its files in index order. */
 export interface ProjectPage {
   name: string;
   files: IndexEntry[];
+  /** PEP 792: absent means active. */
+  status?: { status: ProjectStatus; reason?: string };
 }

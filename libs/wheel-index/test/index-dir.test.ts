@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError, type PackyardError } from '@packyard/core';
-import { addFilesToIndex, writeIndex } from '@packyard/wheel-index';
+import { addFilesToIndex, setProjectStatus, writeIndex } from '@packyard/wheel-index';
 import { aWheel, anSdist, fileIdentity, removeDir, tempDir, treeDigests, treeHash } from './support.js';
 
 let work: string;
@@ -397,5 +397,46 @@ describe('writeIndex', () => {
     expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toContain('it belongs in files/wrong/, not files/right/');
     expect(await treeHash(index)).toBe(before);
+  });
+});
+
+describe('setProjectStatus (PEP 792)', () => {
+  it('archives a project: its pages say so, it takes no new file, and rebuilds keep the mark', async () => {
+    await addFilesToIndex(index, [await aWheel(src, { name: 'demo', version: '1.0' })]);
+    const archived = await setProjectStatus(index, 'Demo', 'archived', { reason: 'see demo2' });
+    expect(archived).toEqual({ project: 'demo', status: 'archived', reason: 'see demo2', changed: true });
+    const page = await json(join(index, 'simple/demo/index.json'));
+    expect(page['project-status']).toEqual({ status: 'archived', reason: 'see demo2' });
+    expect(await readFile(join(index, 'project/demo/index.html'), 'utf8')).toContain(
+      'This project is archived.',
+    );
+    expect((await setProjectStatus(index, 'demo', 'archived', { reason: 'see demo2' })).changed).toBe(false);
+    const before = await treeHash(index);
+    const refused = await expectRefused(
+      addFilesToIndex(index, [await aWheel(join(src, 'new'), { name: 'demo', version: '1.1' })]),
+    );
+    expect(refused.code).toBe('CONFIG_INVALID');
+    expect(refused.message).toContain('demo is archived');
+    expect(await treeHash(index)).toBe(before);
+    await writeIndex(index);
+    expect((await json(join(index, 'simple/demo/index.json')))['project-status']).toEqual({
+      status: 'archived',
+      reason: 'see demo2',
+    });
+    await setProjectStatus(index, 'demo', 'active');
+    expect(await json(join(index, 'simple/demo/index.json'))).not.toHaveProperty('project-status');
+    await addFilesToIndex(index, [await aWheel(join(src, 'new'), { name: 'demo', version: '1.1' })]);
+  });
+
+  it('keeps a deprecated mark when files are added, and refuses an unknown project or status', async () => {
+    await addFilesToIndex(index, [await aWheel(src, { name: 'demo', version: '1.0' })]);
+    await setProjectStatus(index, 'demo', 'deprecated');
+    await addFilesToIndex(index, [await aWheel(join(src, 'new'), { name: 'demo', version: '1.1' })]);
+    expect((await json(join(index, 'simple/demo/index.json')))['project-status']).toEqual({
+      status: 'deprecated',
+    });
+    expect((await expectRefused(setProjectStatus(index, 'nope', 'archived'))).value).toBe('nope');
+    const badStatus = await expectRefused(setProjectStatus(index, 'demo', 'quarantined' as 'archived'));
+    expect(badStatus.field).toBe('status');
   });
 });

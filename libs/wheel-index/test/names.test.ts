@@ -126,10 +126,11 @@ describe('parseCoreMetadata', () => {
       name: 'Demo',
       version: '1.0',
       requiresPython: '>=3.8, <4',
+      summary: 'x',
     });
   });
 
   it('leaves out what is missing', () => {
-    expect(parseCoreMetadata('Summary: only\n')).toEqual({});
+    expect(parseCoreMetadata('Keywords: only\n')).toEqual({});
   });
 });

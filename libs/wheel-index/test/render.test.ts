@@ -5,6 +5,8 @@ import { runTool } from '@packyard/core';
 import {
   formatSize,
   latestVersion,
+  parseCoreMetadata,
+  parsePageSettings,
   parseProjectJson,
   renderBrowseProjectHtml,
   renderBrowseRootHtml,
@@ -123,6 +125,22 @@ it('says API 1.0 when a file has no size, since PEP 700 makes size mandatory in 
   expect(JSON.parse(renderProjectJson(page)).meta).toEqual({ 'api-version': '1.1' });
 });
 
+it('marks an archived or deprecated project (PEP 792) in both forms, at API 1.4', () => {
+  const archived: ProjectPage = { ...page, status: { status: 'archived', reason: 'moved to demo2' } };
+  const json = JSON.parse(renderProjectJson(archived)) as Record<string, unknown>;
+  expect(json['meta']).toEqual({ 'api-version': '1.4' });
+  expect(json['project-status']).toEqual({ status: 'archived', reason: 'moved to demo2' });
+  const html = renderProjectHtml(archived);
+  expect(html).toContain(`<meta name='pypi:project-status' content='archived' />`);
+  expect(html).toContain(`<meta name='pypi:project-status-reason' content='moved to demo2' />`);
+  expect(parseProjectJson(renderProjectJson(archived), 'demo/index.json')).toEqual(archived);
+  expect(renderBrowseProjectHtml(archived)).toContain('This project is archived.');
+  // Active is the default: it says nothing, and the page stays at 1.1.
+  const active: ProjectPage = { ...page, status: { status: 'active' } };
+  expect(renderProjectJson(active)).toBe(renderProjectJson(page));
+  expect(renderProjectHtml(active)).toBe(renderProjectHtml(page));
+});
+
 describe('pages for people', () => {
   it('render a project page and a root page (golden), hostile values as text', async () => {
     const html = renderBrowseProjectHtml(page);
@@ -145,6 +163,59 @@ describe('pages for people', () => {
     expect(tags.has('script')).toBe(false);
     expect(texts.join('')).toContain(`broken ${hostile} & 'quoted'`);
     expect(texts.join('')).toContain(`>=3.8 ${hostile}`);
+  });
+
+  it('name the index in the install line, warn for names PyPI also has, show summary, licence and links (golden)', async () => {
+    const details = parseCoreMetadata(
+      [
+        'Metadata-Version: 2.4',
+        'Name: demo',
+        'Version: 1.10.0',
+        'Summary: A demo project',
+        '  on two lines',
+        'License-Expression: MIT OR Apache-2.0',
+        'Home-page: https://demo.example/',
+        'Project-URL: Source, https://git.example/demo',
+        'Project-URL: Bad, javascript:alert(1)',
+        '',
+        'Long description.',
+      ].join('\n'),
+    );
+    expect(details.links).toEqual([
+      { label: 'Homepage', url: 'https://demo.example/' },
+      { label: 'Source', url: 'https://git.example/demo' },
+    ]);
+    const settings = parsePageSettings(
+      JSON.stringify({ indexUrl: 'https://index.example/simple/', alsoOnPypi: ['Demo'] }),
+      'pages.json',
+    );
+    const html = renderBrowseProjectHtml(page, { settings, details });
+    await expectGolden('browse-project-details.html', html);
+    expect(html).toContain('pip install --index-url https://index.example/simple/ demo==1.10.0');
+    expect(html).toContain('PyPI has another project named demo.');
+    expect(
+      renderBrowseProjectHtml(page, { settings: { indexUrl: 'https://index.example/simple/' } }),
+    ).not.toContain('PyPI has another project');
+  });
+
+  it('refuse page settings they cannot use, naming the file, the key and the value', () => {
+    const refused = (text: string): unknown => {
+      try {
+        parsePageSettings(text, 'pages.json');
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(refused('{"indexUrl": "ftp://x/"}')).toMatchObject({
+      code: 'CONFIG_INVALID',
+      file: 'pages.json',
+      field: 'indexUrl',
+      value: 'ftp://x/',
+    });
+    expect(refused('{"alsoOnPypi": "six"}')).toMatchObject({ field: 'alsoOnPypi', value: 'six' });
+    expect(refused('{"indexURL": "https://x/"}')).toMatchObject({ field: 'indexURL' });
+    expect(refused('[')).toMatchObject({ code: 'CONFIG_INVALID', file: 'pages.json' });
   });
 
   it('call the highest final release with an unyanked file the latest, then a pre-release', () => {

@@ -21,6 +21,12 @@ export interface S3ServerOptions {
   provision?: ProvisionVersitygwOptions;
   /** How long to wait for the server to accept connections; far above a real start. */
   startTimeoutMs?: number;
+  /**
+   * Also serve versitygw's static website endpoint (`--website`) on another loopback port. It picks
+   * the bucket from the request's host name (no `--website-domain`: catch-all mode), so a bucket
+   * named `localhost` is served at `http://localhost:PORT/`, anonymously once its policy allows it.
+   */
+  website?: boolean;
 }
 
 /** A running S3 server on loopback. */
@@ -30,6 +36,8 @@ export interface S3Server {
   port: number;
   accessKey: string;
   secretKey: string;
+  /** The website endpoint's port, when `website` was asked for. */
+  websitePort: number | undefined;
   /** The bucket made at start, or undefined when none was asked for. */
   bucket: string | undefined;
   pid: number;
@@ -63,10 +71,22 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
   let lastError: unknown;
   for (let attempt = 0; attempt < (options.port === undefined ? 5 : 1); attempt++) {
     const port = options.port ?? (await freeLoopbackPort());
+    const websitePort = options.website === true ? await freeLoopbackPort() : undefined;
+    const website = websitePort === undefined ? [] : ['--website', `127.0.0.1:${websitePort}`];
     const log = await open(logFile, 'a');
     const child = spawn(
       binary,
-      ['--access', accessKey, '--secret', secretKey, '--port', `127.0.0.1:${port}`, 'posix', dataDir],
+      [
+        '--access',
+        accessKey,
+        '--secret',
+        secretKey,
+        '--port',
+        `127.0.0.1:${port}`,
+        ...website,
+        'posix',
+        dataDir,
+      ],
       { stdio: ['ignore', log.fd, log.fd], detached: false },
     );
     await log.close();
@@ -87,6 +107,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     return {
       endpoint,
       port,
+      websitePort,
       accessKey,
       secretKey,
       bucket,

@@ -60,3 +60,10 @@ export {
 export { compareVersionStrings } from './versions.js';
 export { LOCK_NAME } from './fs-util.js';
 export type { IndexEntry, ProjectPage } from './types.js';
+export {
+  checkZipRules,
+  checkZipFile,
+  type ZipRule,
+  type ZipRuleOptions,
+  type ZipRuleViolation,
+} from './zip-rules.js';

@@ -57,6 +57,7 @@ export {
   type VerifyProblem,
   type VerifyResult,
 } from './verify.js';
+export { checkWheelFile, checkNative, type WheelCheck } from './verify-wheel.js';
 export { hostPlatform } from './verify-tools.js';
 export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';
 export { readMachO, type MachOSlice } from './inspect/macho.js';

@@ -30,6 +30,8 @@ export interface ZipOptions {
 // S_IFREG: zip readers take the Unix file type from the top bits of the external attributes.
 const S_IFREG = 0o100000;
 const READ_CHUNK_BYTES = 256 * 1024;
+// yazl's addBuffer limit (0x3fffffff); larger files are streamed.
+const MAX_BUFFERED_BYTES = 0x3fffffff;
 
 /**
  * Writes a deterministic .zip of `entries` to `outPath` (atomically) and returns its digests and size,
@@ -94,19 +96,30 @@ async function writeStreams(
 
   const date = new UtcWallClockDate(mtime * 1000);
   let reading: { entry: ArchiveEntry; path: string } | undefined;
+  // Written while the entries are added, so at most a file or two is held in memory.
+  const writing = pipeline(zip.outputStream, digest, output).catch(fail);
   try {
-    entries.forEach((entry, index) => {
+    for (const [index, entry] of entries.entries()) {
+      if (firstError !== undefined) break;
       const common = { mtime: date, compressionLevel: level };
       if ('data' in entry.source) {
         const mode = S_IFREG | (entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE);
         zip.addBuffer(dataBytes(entry.source.data), entry.name, { ...common, mode });
-        return;
+        continue;
       }
       const path = entry.source.path;
       const stat = stats[index] as Stats;
       const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
       const mode = S_IFREG | (executable ? EXECUTABLE_MODE : REGULAR_MODE);
-      // Opened only when yazl reaches the entry, so one file is open at a time however many there are.
+      reading = { entry, path };
+      if (stat.size <= MAX_BUFFERED_BYTES) {
+        // A file added as a buffer has its CRC-32 and sizes in the local header: no data descriptor
+        // (general purpose bit 3), which PyPI's archive rules and some unzippers refuse.
+        const bytes = await readSource(entry, path, stat);
+        zip.addBuffer(bytes, entry.name, { ...common, mode });
+        continue;
+      }
+      // Only beyond yazl's buffer limit: streamed, with a data descriptor after the data.
       zip.addReadStreamLazy(entry.name, { ...common, mode, size: stat.size }, (callback) => {
         reading = { entry, path };
         openSource(entry, path, stat).then(
@@ -117,9 +130,13 @@ async function writeStreams(
           (error: unknown) => fail(error),
         );
       });
-    });
+    }
+  } catch (error) {
+    fail(error);
+  }
+  try {
     zip.end();
-    await pipeline(zip.outputStream, digest, output).catch(fail);
+    await writing;
     if (!output.closed) await new Promise<void>((resolve) => output.once('close', () => resolve()));
   } finally {
     signal?.removeEventListener('abort', onAbort);
@@ -147,6 +164,15 @@ async function openSource(entry: ArchiveEntry, path: string, checked: Stats): Pr
     );
   }
   return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+}
+
+/** The whole of a checked source file; refuses one that changed size since it was checked. */
+async function readSource(entry: ArchiveEntry, path: string, checked: Stats): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openSource(entry, path, checked)) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  if (bytes.length !== checked.size) throw sourceError(entry, path, 'changed size while being archived');
+  return bytes;
 }
 
 function mapYazlError(error: unknown, reading: { entry: ArchiveEntry; path: string } | undefined): unknown {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isPackyardError, runTool } from '@packyard/core';
 import { writeZip, type ArchiveEntry } from '@packyard/archive';
+import { checkZipFile } from '@packyard/wheel-index';
 import { ensureSystemTools } from './system-tools.js';
 
 let root: string;
@@ -140,6 +141,13 @@ describe('writeZip', () => {
     await runTool('unzip', ['-q', out, '-d', extracted]);
     expect(await readFile(join(extracted, 'pkg/data/big.bin'))).toEqual(await readFile(join(dir, 'big.bin')));
     expect(await readFile(join(extracted, 'pkg/VERSION'), 'utf8')).toBe('1.2.3\n');
+  });
+
+  it("follows PyPI's zip rules: no data descriptor, the central directory equal to the local headers", async () => {
+    const { dir, entries } = await aMixedInput();
+    const out = join(dir, 'rules.zip');
+    await writeZip(out, entries, { mtime: 1_700_000_001 });
+    expect(await checkZipFile(out)).toEqual([]);
   });
 
   it('takes the date from SOURCE_DATE_EPOCH, and writes times before 1980 as 1980-01-01', async () => {

@@ -2,6 +2,7 @@ import { mkdir, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError, sha256File } from '@packyard/core';
 import { execa } from 'execa';
+import { checkZipFile } from '@packyard/wheel-index';
 import {
   buildPexBundle,
   formatPlatform,
@@ -115,6 +116,10 @@ describe('buildPexBundle', () => {
       expect(viaPath.stdout).toContain('2.3.0');
     });
 
+    it("writes the PEX by PyPI's zip rules, after its #! line", async () => {
+      expect(await checkZipFile(bundle.pex, { allowShebang: true })).toEqual([]);
+    });
+
     it('is reproducible: a second build gives byte-identical PEX and tarball', async () => {
       const again = await buildPexBundle(tools, anInput(await makeTempDir('out-again')));
       expect(await sha256File(again.pex)).toBe(await sha256File(bundle.pex));
@@ -155,6 +160,9 @@ describe('buildPexBundle', () => {
     expect(result.stdout).toContain('black, 26.10.1');
     // mypyc-compiled: the platform wheel was used, not the pure-Python one.
     expect(result.stdout).toContain('compiled: yes');
+    expect(
+      await checkZipFile(join(dir, `black-${formatPlatform(host)}.pex`), { allowShebang: true }),
+    ).toEqual([]);
   });
 
   it('refuses a binary the PEX has no script for, naming the ones it has', async () => {

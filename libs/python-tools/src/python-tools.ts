@@ -9,11 +9,16 @@ export const PINNED_PYTHON_TOOLS: Readonly<{
   ziglang: string;
   twine: string;
   build: string;
+  'check-wheel-contents': string;
+  auditwheel: string;
 }> = Object.freeze({
   maturin: '1.16.0',
   ziglang: '0.17.0',
   twine: '7.0.0',
   build: '1.6.1',
+  // Peers of wheel-release's verify in bench/wheel-verify's broken-wheel table.
+  'check-wheel-contents': '0.6.3',
+  auditwheel: '6.8.2',
 });
 
 /** A tool name `provisionPythonTools` knows. */
@@ -25,6 +30,8 @@ const HOW_TO_RUN: Readonly<Record<PythonToolName, { script: string } | { module:
   ziglang: { module: 'ziglang' },
   twine: { script: 'twine' },
   build: { module: 'build' },
+  'check-wheel-contents': { script: 'check-wheel-contents' },
+  auditwheel: { script: 'auditwheel' },
 };
 
 /** One way to run a provisioned tool: `file` with `args` in front of the caller's arguments. */

@@ -78,3 +78,10 @@ export {
   type PublishIndexOptions,
   type PublishIndexResult,
 } from './publish.js';
+export {
+  checkZipRules,
+  checkZipFile,
+  type ZipRule,
+  type ZipRuleOptions,
+  type ZipRuleViolation,
+} from './zip-rules.js';

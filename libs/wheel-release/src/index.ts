@@ -66,6 +66,7 @@ export {
   type VerifyProblem,
   type VerifyResult,
 } from './verify.js';
+export { checkWheelFile, checkNative, type WheelCheck } from './verify-wheel.js';
 export { hostPlatform } from './verify-tools.js';
 export {
   runInstallTest,

@@ -6,21 +6,12 @@ import {
   explainDistributionFilename,
   normalizeProjectName,
   parseCoreMetadata,
-  parseCsv,
   type DistributionFilename,
 } from '@packyard/wheel-index';
 import { WHEEL_TARGETS } from './build.js';
-import { readTarGzArchive, readZipArchive, type ArchiveContents } from './inspect/archive.js';
-import {
-  ELF_MACHINE,
-  isElf,
-  isMuslInterpreter,
-  maxGlibcVersion,
-  readElf,
-  compareVersionParts,
-} from './inspect/elf.js';
-import { MACHO_CPU, isMachO, readMachO } from './inspect/macho.js';
-import { DARWIN_CPU, LINUX_MACHINE, parsePlatformTag, type PlatformClaim } from './inspect/tags.js';
+import { readTarGzArchive, type ArchiveContents } from './inspect/archive.js';
+import { type PlatformClaim } from './inspect/tags.js';
+import { checkWheelFile, headerFields, type VerifyProblem } from './verify-wheel.js';
 import { provisionTwine, runPythonChecks, type PackagingRequirement } from './verify-tools.js';
 import { runInstallTest, type VersionCheck } from './install-test.js';
 
@@ -50,17 +41,14 @@ export interface VerifyInput {
   log?: (line: string) => void;
 }
 
-/** One thing wrong with one file; `check` is a stable id (e.g. `binary-arch`). */
-export interface VerifyProblem {
-  file: string;
-  check: string;
-  message: string;
-}
+export type { VerifyProblem } from './verify-wheel.js';
 
 /** What `verifyRelease` found: every file's digest, every problem, and which checks ran. */
 export interface VerifyResult {
   files: { name: string; platform?: string; sha256: string; size: number }[];
   problems: VerifyProblem[];
+  /** What the specs advise against but PyPI, pip and twine accept today (never failing). */
+  warnings?: VerifyProblem[];
   /** The checks that ran, and `<check>: not run: <why>` for the ones that could not. */
   checks: string[];
 }
@@ -71,8 +59,6 @@ interface WheelFile {
   path: string;
   parsed: DistributionFilename | undefined;
   claims: PlatformClaim[];
-  /** The platform whose binary checks apply (for universal2, the Mach-O check covers both). */
-  platform: string | undefined;
   /** Every configured platform this wheel stands for: one, or both macOS ones for universal2. */
   platforms: string[];
   contents: ArchiveContents | undefined;
@@ -136,6 +122,7 @@ interface ReleasePass {
   input: VerifyInput;
   release: string;
   problems: VerifyProblem[];
+  warnings: VerifyProblem[];
   checks: string[];
   files: VerifyResult['files'];
   wheels: WheelFile[];
@@ -184,17 +171,10 @@ async function readRelease({
   const wheelProject = normalizeProjectName(input.wheels.project);
   const sdistProject = normalizeProjectName(input.sdist.project);
 
-  checks.push('names', 'zip', 'record', 'wheel-file', 'metadata', 'binary');
+  const warnings: VerifyProblem[] = [];
+  checks.push('names', 'zip-rules', 'zip', 'record', 'wheel-file', 'metadata', 'license-file', 'binary');
   // Every wheel is read at once: inflating runs on libuv's thread pool, so the reads overlap.
-  const reads = new Map(
-    wheelNames.map((name) => [
-      name,
-      readZipArchive(join(input.dir, name), (member) => keepWheelMember(member, input.wheels.binaries)).then(
-        (contents) => ({ contents }),
-        (error: unknown) => ({ error: error as Error }),
-      ),
-    ]),
-  );
+  const reads = new Map(wheelNames.map((name) => [name, checkWheelFile(join(input.dir, name))]));
   for (const name of wheelNames) {
     const path = join(input.dir, name);
     const wheel: WheelFile = {
@@ -202,16 +182,17 @@ async function readRelease({
       path,
       parsed: undefined,
       claims: [],
-      platform: undefined,
       platforms: [],
       contents: undefined,
     };
     wheels.push(wheel);
+    const checked = await reads.get(name)!;
+    problems.push(...checked.problems);
+    warnings.push(...checked.warnings);
     const explained = explainDistributionFilename(name);
-    if (typeof explained === 'string') {
-      problem(name, 'filename', `not a valid wheel file name (PEP 427): ${explained}`);
-    } else {
+    if (typeof explained !== 'string') {
       wheel.parsed = explained;
+      wheel.claims = checked.claims;
       checkNameAndVersion(name, explained, wheelProject, input.wheels.project, release, problem);
       checkTags(wheel, input.wheels.platforms, problem);
     }
@@ -222,14 +203,9 @@ async function readRelease({
       sha256: await sha256File(path),
       size,
     });
-    const read = await reads.get(name)!;
-    if ('error' in read) {
-      problem(name, 'zip', `not a readable zip archive: ${read.error.message}`);
-      continue;
-    }
-    wheel.contents = read.contents;
-    checkPaths(name, wheel.contents, problem);
-    if (wheel.parsed) checkWheelContents(wheel, input, release, problem);
+    wheel.contents = checked.contents;
+    if (wheel.parsed && checked.contents && checked.distInfo)
+      checkWheelContents(wheel, checked.distInfo, input, release, problem);
   }
 
   checks.push('complete');
@@ -281,7 +257,9 @@ async function readRelease({
       continue;
     }
     readable.push(name);
-    checkPaths(name, contents, problem);
+    for (const m of contents.escaping) problem(name, 'archive-path', `member ${m} is absolute or holds ".."`);
+    for (const m of contents.duplicates) problem(name, 'archive-duplicate', `member ${m} is stored twice`);
+    for (const m of contents.symlinks) problem(name, 'archive-symlink', `member ${m} is a link`);
     const top = `${explained.name}-${explained.version}/`;
     const foreign = contents.members.filter((m) => !m.name.replace(/^\.\//, '').startsWith(top));
     if (foreign.length > 0) {
@@ -301,14 +279,14 @@ async function readRelease({
     }
     const text = pkgInfo.toString('utf8');
     checkMetadata(name, 'PKG-INFO', text, input.sdist.project, sdistProject, release, problem);
-    pins.push({ file: name, requirements: headerValues(text, 'requires-dist') });
+    pins.push({ file: name, requirements: headerFields(text).get('requires-dist') ?? [] });
     if (sdistNames.length === 1) sdistOk = name;
   }
-  return { input, release, problems, checks, files, wheels, readable, sdistOk, pins };
+  return { input, release, problems, warnings, checks, files, wheels, readable, sdistOk, pins };
 }
 
 async function finishRelease(pass: ReleasePass): Promise<VerifyResult> {
-  const { input, release, problems, checks, files, wheels, sdistOk } = pass;
+  const { input, release, problems, warnings, checks, files, wheels, sdistOk } = pass;
   const log = input.log ?? (() => {});
   if (input.installTest ?? true) {
     const ran = await runInstallTest({
@@ -328,7 +306,7 @@ async function finishRelease(pass: ReleasePass): Promise<VerifyResult> {
   } else {
     checks.push('install: not run: installTest is false');
   }
-  return { files, problems, checks };
+  return { files, problems, warnings, checks };
 }
 
 /** Throws VERIFY_FAILED listing every problem with its file, when there is any. */
@@ -406,9 +384,6 @@ function checkNameAndVersion(
 }
 
 function checkTags(wheel: WheelFile, configured: readonly string[], problem: Report): void {
-  const tags = wheel.parsed!.tags ?? [];
-  const platformTags = [...new Set(tags.map((t) => t.split('-')[2]!))];
-  wheel.claims = platformTags.map(parsePlatformTag);
   const platforms = new Set(wheel.claims.flatMap((c) => c.platforms));
   for (const claim of wheel.claims) {
     if (claim.family === 'linux') {
@@ -447,120 +422,23 @@ function checkTags(wheel: WheelFile, configured: readonly string[], problem: Rep
     );
   }
   wheel.platforms = sorted.filter((p) => configured.includes(p));
-  wheel.platform = wheel.platforms[0];
 }
 
-function keepWheelMember(name: string, binaries: readonly string[]): boolean {
-  const parts = name.split('/');
-  if (parts.length === 2 && parts[0]!.endsWith('.dist-info'))
-    return ['METADATA', 'RECORD', 'WHEEL'].includes(parts[1]!);
-  return (
-    parts.length === 3 &&
-    parts[0]!.endsWith('.data') &&
-    parts[1] === 'scripts' &&
-    binaries.includes(parts[2]!.replace(/\.exe$/, ''))
-  );
-}
-
-function checkPaths(file: string, contents: ArchiveContents, problem: Report): void {
-  for (const name of contents.escaping)
-    problem(file, 'archive-path', `member ${name} is absolute or holds ".."`);
-  for (const name of contents.duplicates)
-    problem(file, 'archive-duplicate', `member ${name} is stored twice`);
-}
-
-function checkWheelContents(wheel: WheelFile, input: VerifyInput, release: string, problem: Report): void {
+function checkWheelContents(
+  wheel: WheelFile,
+  distInfo: string,
+  input: VerifyInput,
+  release: string,
+  problem: Report,
+): void {
   const parsed = wheel.parsed!;
   const members = wheel.contents!.members;
-  const distInfo = `${parsed.name}-${parsed.version}.dist-info`;
   const dataDir = `${parsed.name}-${parsed.version}.data`;
   const member = (name: string) => members.find((m) => m.name === name);
 
-  // RECORD: https://packaging.python.org/en/latest/specifications/recording-installed-packages/#the-record-file
-  const recordName = `${distInfo}/RECORD`;
-  const record = member(recordName);
-  if (record?.bytes === undefined) {
-    problem(wheel.name, 'record', `no ${recordName}`);
-  } else {
-    let rows: string[][] = [];
-    try {
-      rows = parseCsv(record.bytes.toString('utf8'));
-    } catch (error) {
-      problem(wheel.name, 'record', `${recordName} is not CSV: ${(error as Error).message}`);
-    }
-    const listed = new Set<string>();
-    for (const [index, row] of rows.entries()) {
-      const [name = '', hash = '', size = ''] = row;
-      if (name === '') continue;
-      const where = `${recordName} line ${index + 1}`;
-      if (listed.has(name)) problem(wheel.name, 'record', `${where} lists ${name} a second time`);
-      listed.add(name);
-      if (name === recordName) {
-        if (hash !== '' || size !== '')
-          problem(
-            wheel.name,
-            'record',
-            `${where} gives RECORD itself a hash or size; it must list it as "${recordName},,"`,
-          );
-        continue;
-      }
-      const found = member(name);
-      if (found === undefined) {
-        problem(wheel.name, 'record', `${where} lists ${name}, which the wheel does not hold`);
-        continue;
-      }
-      if (!hash.startsWith('sha256=')) {
-        problem(
-          wheel.name,
-          'record',
-          `${where} gives ${name} the hash ${JSON.stringify(hash)}; expected sha256=<urlsafe base64>`,
-        );
-      } else if (hash.slice('sha256='.length) !== found.sha256) {
-        problem(
-          wheel.name,
-          'record',
-          `${name} has sha256 ${found.sha256}, but ${where} says ${hash.slice('sha256='.length)}`,
-        );
-      }
-      if (size !== String(found.size)) {
-        problem(
-          wheel.name,
-          'record',
-          `${name} is ${found.size} bytes, but ${where} says ${JSON.stringify(size)}`,
-        );
-      }
-    }
-    if (!listed.has(recordName)) problem(wheel.name, 'record', `${recordName} does not list itself`);
-    for (const m of members) {
-      if (!listed.has(m.name) && !/\.dist-info\/RECORD\.(jws|p7s)$/.test(m.name)) {
-        problem(wheel.name, 'record', `${m.name} is in the wheel but not in ${recordName}`);
-      }
-    }
-  }
-
-  // WHEEL: https://packaging.python.org/en/latest/specifications/binary-distribution-format/#the-dist-info-directory
   const wheelFile = member(`${distInfo}/WHEEL`)?.bytes?.toString('utf8');
-  if (wheelFile === undefined) {
-    problem(wheel.name, 'wheel-file', `no ${distInfo}/WHEEL`);
-  } else {
-    const lines = wheelFile.replace(/\r\n?/g, '\n').split('\n');
-    const tags = lines
-      .filter((l) => /^Tag:/i.test(l))
-      .map((l) => l.slice(4).trim().toLowerCase())
-      .sort();
-    const expected = [...(parsed.tags ?? [])].sort();
-    if (tags.join(' ') !== expected.join(' ')) {
-      problem(
-        wheel.name,
-        'wheel-tags',
-        `${distInfo}/WHEEL has Tag ${tags.join(', ') || '(none)'}, but the file name says ${expected.join(', ')}`,
-      );
-    }
-    const purelib = lines
-      .find((l) => /^Root-Is-Purelib:/i.test(l))
-      ?.split(':')[1]
-      ?.trim()
-      .toLowerCase();
+  if (wheelFile !== undefined) {
+    const purelib = headerFields(wheelFile).get('root-is-purelib')?.[0]?.toLowerCase();
     if (purelib !== 'false') {
       problem(
         wheel.name,
@@ -570,27 +448,16 @@ function checkWheelContents(wheel: WheelFile, input: VerifyInput, release: strin
     }
   }
 
+  // Name and Version are checked against the file name (checkWheelFile), and the file name against
+  // the release (checkNameAndVersion): only what the release adds is left.
   const metadata = member(`${distInfo}/METADATA`)?.bytes?.toString('utf8');
-  if (metadata === undefined) problem(wheel.name, 'metadata-missing', `no ${distInfo}/METADATA`);
-  else
-    checkMetadata(
-      wheel.name,
-      `${distInfo}/METADATA`,
-      metadata,
-      input.wheels.project,
-      normalizeProjectName(input.wheels.project),
-      release,
-      problem,
-    );
+  if (metadata !== undefined && parseCoreMetadata(metadata).requiresPython === undefined)
+    problem(wheel.name, 'metadata-requires-python', `${distInfo}/METADATA has no Requires-Python`);
 
   for (const binary of input.wheels.binaries) {
     const path = `${dataDir}/scripts/${binary}`;
-    const found = member(path) ?? member(`${path}.exe`);
-    if (found?.bytes === undefined) {
+    if (member(path) === undefined && member(`${path}.exe`) === undefined)
       problem(wheel.name, 'binary-missing', `no ${path}`);
-      continue;
-    }
-    if (wheel.platform !== undefined) checkBinary(wheel, found.name, found.bytes, problem);
   }
 }
 
@@ -661,111 +528,4 @@ function checkPin(
       );
     }
   }
-}
-
-/** Every value of a multiple-use core metadata field (RFC 822 header lines up to the first blank line). */
-function headerValues(text: string, key: string): string[] {
-  const values: string[] = [];
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    if (line === '') break;
-    const colon = line.indexOf(':');
-    if (colon > 0 && !/^[ \t]/.test(line) && line.slice(0, colon).trim().toLowerCase() === key) {
-      values.push(line.slice(colon + 1).trim());
-    }
-  }
-  return values;
-}
-
-function checkBinary(wheel: WheelFile, member: string, bytes: Buffer, problem: Report): void {
-  const platform = wheel.platform!;
-  const fail = (check: string, message: string): void => problem(wheel.name, check, `${member}: ${message}`);
-  if (platform.startsWith('linux-')) {
-    if (!isElf(bytes)) {
-      fail('binary-format', `not an ELF executable, but the platform tag is ${platform}`);
-      return;
-    }
-    let elf;
-    try {
-      elf = readElf(bytes);
-    } catch (error) {
-      fail('binary-format', `a malformed ELF file: ${(error as Error).message}`);
-      return;
-    }
-    const want = LINUX_MACHINE[platform]!;
-    if (elf.machine !== want.machine || elf.bits !== want.bits) {
-      fail(
-        'binary-arch',
-        `the binary is ELF${elf.bits} ${ELF_MACHINE[elf.machine] ?? `e_machine ${elf.machine}`}, but the platform tag says ${platform} (ELF64 ${ELF_MACHINE[want.machine]})`,
-      );
-    }
-    const glibc = maxGlibcVersion(elf);
-    const musl = elf.interpreter !== undefined && isMuslInterpreter(elf.interpreter);
-    for (const claim of wheel.claims) {
-      if (claim.family === 'manylinux') {
-        if (musl)
-          fail(
-            'libc',
-            `the binary is linked against musl (${elf.interpreter}), but ${claim.tag} promises glibc`,
-          );
-        else if (glibc !== undefined && compareVersionParts(glibc, claim.level!) > 0) {
-          fail(
-            'glibc-level',
-            `the binary needs GLIBC_${glibc.join('.')}, newer than glibc ${claim.level!.join('.')} that ${claim.tag} promises`,
-          );
-        }
-      } else if (claim.family === 'musllinux') {
-        if (!musl && (elf.interpreter !== undefined || glibc !== undefined)) {
-          fail(
-            'libc',
-            `the binary is linked against glibc (${elf.interpreter ?? `GLIBC_${glibc!.join('.')}`}), but ${claim.tag} promises musl`,
-          );
-        }
-      }
-    }
-    return;
-  }
-  if (!isMachO(bytes)) {
-    fail('binary-format', `not a Mach-O executable, but the platform tag is ${platform}`);
-    return;
-  }
-  let slices;
-  try {
-    slices = readMachO(bytes);
-  } catch (error) {
-    fail('binary-format', `a malformed Mach-O file: ${(error as Error).message}`);
-    return;
-  }
-  const universal = wheel.claims.some((c) => c.tag.endsWith('_universal2'));
-  const wanted = universal ? Object.values(DARWIN_CPU) : [DARWIN_CPU[platform]!];
-  const cpuName = (cpu: number): string => MACHO_CPU[cpu] ?? `cputype 0x${cpu.toString(16)}`;
-  for (const cpu of wanted) {
-    if (!slices.some((s) => s.cputype === cpu)) {
-      fail(
-        'binary-arch',
-        `the binary is Mach-O ${slices.map((s) => cpuName(s.cputype)).join(' + ')}, but the platform tag says ${cpuName(cpu)}`,
-      );
-    }
-  }
-  for (const slice of slices) {
-    if (!wanted.includes(slice.cputype)) continue;
-    if (slice.minimumOs === undefined) {
-      fail(
-        'macos-min',
-        `the ${cpuName(slice.cputype)} slice has no LC_BUILD_VERSION or LC_VERSION_MIN_MACOSX`,
-      );
-      continue;
-    }
-    for (const claim of wheel.claims) {
-      if (claim.family === 'macosx' && compareVersionParts(slice.minimumOs, claim.level!) > 0) {
-        fail(
-          'macos-min',
-          `the ${cpuName(slice.cputype)} binary needs macOS ${formatMacOs(slice.minimumOs)}, newer than the ${claim.level!.join('.')} that ${claim.tag} promises`,
-        );
-      }
-    }
-  }
-}
-
-function formatMacOs([major, minor, patch]: [number, number, number]): string {
-  return patch === 0 ? `${major}.${minor}` : `${major}.${minor}.${patch}`;
 }

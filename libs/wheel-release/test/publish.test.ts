@@ -10,10 +10,9 @@ import {
   type PypiServer,
   type TrustedPublishing,
 } from '@packyard/pypi-server';
-import { buildSdist, buildWheels, publishRelease, uploadFailure, uploadWithTwine } from '../src/index.js';
+import { publishRelease, uploadFailure, uploadWithTwine } from '../src/index.js';
+import { FIXTURE_SHA, exampleReleaseDir } from './fixture-paths.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../../examples/wheel-release');
-const SHA = 'fedcba9876543210fedcba9876543210fedcba98';
 const WHEEL = 'yd_core-0.1.0-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl';
 const SDIST = 'ydemo-0.1.0.tar.gz';
 const PASSWORD = 'alice-upload-password-0f3a9c';
@@ -44,19 +43,9 @@ async function failure(run: Promise<unknown>): Promise<PackyardError> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wheel-release-publish-'));
   const dist = join(dir, 'dist');
-  await buildWheels({
-    crateDir: join(EXAMPLE, 'yd-core'),
-    platforms: ['linux-amd64'],
-    outDir: dist,
-    gitSha: SHA,
-    cargoTargetDir: join(dir, 'target'),
-  });
-  await buildSdist({
-    projectDir: join(EXAMPLE, 'ydemo'),
-    outDir: dist,
-    gitSha: SHA,
-    buildInfoFile: 'src/ydemo/_build_info.py',
-  });
+  // The example's linux-amd64 wheel and sdist, built once by `nx run wheel-release-lib:fixtures`.
+  await mkdir(dist);
+  for (const name of [WHEEL, SDIST]) await copyFile(join(exampleReleaseDir(), name), join(dist, name));
   files = [join(dist, WHEEL), join(dist, SDIST)];
   pypi = await startPypiServer({ dir: join(dir, 'pypi'), users: { alice: PASSWORD } });
   front = await startTrustedPublishing({ pypi, publisher: PUBLISHER });
@@ -269,8 +258,12 @@ describe('publishRelease to pypiserver', () => {
     );
 
     for (const venv of [pipVenv, uvVenv]) {
-      expect((await execa(join(venv, 'bin', 'ydemo'), ['--version'])).stdout).toBe('ydemo 0.1.0 (fedcba98)');
-      expect((await execa(join(venv, 'bin', 'yd'), ['--version'])).stdout).toBe('yd 0.1.0 (fedcba98)');
+      expect((await execa(join(venv, 'bin', 'ydemo'), ['--version'])).stdout).toBe(
+        `ydemo 0.1.0 (${FIXTURE_SHA.slice(0, 8)})`,
+      );
+      expect((await execa(join(venv, 'bin', 'yd'), ['--version'])).stdout).toBe(
+        `yd 0.1.0 (${FIXTURE_SHA.slice(0, 8)})`,
+      );
     }
   });
 

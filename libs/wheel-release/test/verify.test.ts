@@ -3,19 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { PackyardError } from '@packyard/core';
-import {
-  assertVerified,
-  buildSdist,
-  buildWheels,
-  verifyRelease,
-  type VerifyInput,
-  type VerifyResult,
-} from '../src/index.js';
+import { assertVerified, verifyRelease, type VerifyInput, type VerifyResult } from '../src/index.js';
+import { FIXTURE_SHA, exampleReleaseDir } from './fixture-paths.js';
 
-const EXAMPLE = join(import.meta.dirname, '../../../examples/wheel-release');
 const REWRITE = join(import.meta.dirname, 'fixtures/rewrite_dist.py');
 const SETUP_QEMU = join(import.meta.dirname, '../../../tools/scripts/setup-qemu-user.sh');
-const SHA = '0123456789abcdef0123456789abcdef01234567';
+const SHA = FIXTURE_SHA;
 const PLATFORMS = ['linux-amd64', 'linux-arm64', 'darwin-amd64', 'darwin-arm64'];
 
 const X86 = 'yd_core-0.1.0-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl';
@@ -107,22 +100,10 @@ function fatMachO(slices: Buffer[]): Buffer {
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'wheel-release-verify-test-'));
-  good = join(root, 'good');
+  // Built once by `nx run wheel-release-lib:fixtures`, which the test target depends on.
+  good = exampleReleaseDir();
   // The project's own set-up: qemu-user and the arm64 loader, so the arm64 binary runs here.
   await execa('bash', [SETUP_QEMU]);
-  await buildWheels({
-    crateDir: join(EXAMPLE, 'yd-core'),
-    platforms: PLATFORMS,
-    outDir: good,
-    gitSha: SHA,
-    cargoTargetDir: join(root, 'target'),
-  });
-  await buildSdist({
-    projectDir: join(EXAMPLE, 'ydemo'),
-    outDir: good,
-    gitSha: SHA,
-    buildInfoFile: 'src/ydemo/_build_info.py',
-  });
 });
 
 afterAll(async () => {
@@ -190,9 +171,56 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
       {
         file: ARM,
         check: 'binary-arch',
-        message: `${BIN}: the binary is ELF64 x86-64, but the platform tag says linux-arm64 (ELF64 AArch64)`,
+        message: `${BIN}: the binary is ELF64 x86-64, but the platform tag manylinux2014_aarch64, manylinux_2_17_aarch64 needs AArch64`,
       },
     ]);
+  });
+
+  it("the host's x86-64 binary packaged outside scripts in the arm64 wheel (an `include` of target/release)", async () => {
+    const dir = await copyOfGood([ARM]);
+    const host = join(root, 'yd-x86');
+    await writeFile(host, await binaryOf(X86));
+    await rewrite(
+      join(good, ARM),
+      join(dir, ARM),
+      {},
+      true,
+      { 'yd_core/bin/yd': '' },
+      { 'yd_core/bin/yd': host },
+    );
+    const { problems } = await verifyRelease(input(dir));
+    expect(problems).toEqual([
+      {
+        file: ARM,
+        check: 'binary-arch',
+        message:
+          'yd_core/bin/yd: the binary is ELF64 x86-64, but the platform tag manylinux2014_aarch64, manylinux_2_17_aarch64 needs AArch64',
+      },
+    ]);
+  });
+
+  it('a symlink member and a data descriptor: PyPI refuses both', async () => {
+    const dir = await copyOfGood([X86]);
+    await execa('python3', [
+      '-c',
+      `import sys, zipfile
+src, dst = sys.argv[1:3]
+class Stream:
+    def __init__(self, f): self.f = f
+    def write(self, b): return self.f.write(b)
+    def flush(self): pass
+with zipfile.ZipFile(src) as z, open(dst, "wb") as f, zipfile.ZipFile(Stream(f), "w") as out:
+    for info in z.infolist():
+        data = z.read(info)
+        if info.filename == "${BIN}":
+            info.external_attr = 0o120777 << 16
+        out.writestr(info, data)`,
+      join(good, X86),
+      join(dir, X86),
+    ]);
+    const checks = (await verifyRelease(input(dir))).problems.map((p) => [p.file, p.check]);
+    expect(checks).toContainEqual([X86, 'archive-symlink']);
+    expect(checks).toContainEqual([X86, 'zip-data-descriptor']);
   });
 
   it('a wheel missing for one platform', async () => {
@@ -250,7 +278,7 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
       {
         file: MAC_ARM,
         check: 'metadata-version',
-        message: `${META} has Version 0.1.1, not the release version 0.1.0`,
+        message: `${META} has Version 0.1.1, but the file name says 0.1.0 (PyPI refuses such uploads)`,
       },
     ]);
   });
@@ -277,7 +305,7 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
       {
         file: MAC_ARM,
         check: 'metadata-version',
-        message: `${META} has Version 0.1.1, not the release version 0.1.0`,
+        message: `${META} has Version 0.1.1, but the file name says 0.1.0 (PyPI refuses such uploads)`,
       },
     ]);
   });
@@ -325,9 +353,9 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
     expect(problems).toEqual([
       {
         file: MAC_X86,
-        check: 'zip',
+        check: 'zip-malformed',
         message:
-          'not a readable zip archive: End of central directory record signature not found. Either not a zip file, or file is truncated.',
+          'no end-of-central-directory record: not a zip archive, or truncated (PyPI refuses such uploads)',
       },
     ]);
     expect(checks).toContain('twine-check');
@@ -454,7 +482,7 @@ describe('verifyRelease on broken artifacts derived from the real ones', () => {
       {
         file: universal,
         check: 'binary-arch',
-        message: `${BIN}: the binary is Mach-O arm64, but the platform tag says x86_64`,
+        message: `${BIN}: the binary is Mach-O arm64, but the platform tag macosx_11_0_universal2 needs x86_64`,
       },
     ]);
   });

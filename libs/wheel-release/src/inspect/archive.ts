@@ -25,6 +25,17 @@ export interface ArchiveContents {
   escaping: string[];
   /** Names stored more than once. */
   duplicates: string[];
+  /** Members stored as symbolic links (S_IFLNK in a zip's external attributes, a tar symlink or hard link). */
+  symlinks: string[];
+}
+
+/** Whether a member's first bytes are an ELF or Mach-O header (its bytes are kept to check it). */
+export function looksNative(head: Uint8Array): boolean {
+  if (head.length < 4) return false;
+  const be = Buffer.from(head.buffer, head.byteOffset, 4).readUInt32BE(0);
+  return (
+    be === 0x7f454c46 || [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe, 0xcafebabe, 0xcafebabf].includes(be)
+  );
 }
 
 function escapes(name: string): boolean {
@@ -44,7 +55,7 @@ export async function readZipArchive(
   // With decodeStrings, yauzl refuses the whole archive at an escaping name; names are decoded here
   // instead (the wheel spec makes them UTF-8), so that is reported as one problem and reading goes on.
   const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
-  const out: ArchiveContents = { members: [], escaping: [], duplicates: [] };
+  const out: ArchiveContents = { members: [], escaping: [], duplicates: [], symlinks: [] };
   const seen = new Set<string>();
   await forEachZipEntry(zip, readEntry);
   return out;
@@ -61,6 +72,9 @@ export async function readZipArchive(
       throw new Error(`member ${name}: its data does not match the CRC-32 the zip directory records`);
     }
     // The high 16 bits of the external attributes hold st_mode when the zip was made on Unix.
+    const made = entry.versionMadeBy >>> 8;
+    if (made === 3 && ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000)
+      out.symlinks.push(name);
     const mode = (entry.externalFileAttributes >>> 16) & 0o7777;
     out.members.push({ name, size, sha256, ...(bytes ? { bytes } : {}), ...(mode ? { mode } : {}) });
   }
@@ -76,12 +90,13 @@ export async function readTarGzArchive(
   const feeding = pipeline(createReadStream(path), createGunzip(), extract);
   // Awaited below; the loop sees the same failure through `extract`.
   feeding.catch(() => {});
-  const out: ArchiveContents = { members: [], escaping: [], duplicates: [] };
+  const out: ArchiveContents = { members: [], escaping: [], duplicates: [], symlinks: [] };
   const seen = new Set<string>();
   try {
     for await (const entry of extract) {
       const { name, type, mode } = entry.header;
       if (escapes(name)) out.escaping.push(name);
+      if (type === 'symlink' || type === 'link') out.symlinks.push(name);
       if (type !== 'file') {
         entry.resume();
         continue;
@@ -101,15 +116,18 @@ export async function readTarGzArchive(
 
 async function drain(
   stream: Readable,
-  keep: boolean,
+  keepAll: boolean,
   withCrc: boolean,
 ): Promise<{ sha256: string; size: number; bytes: Buffer | undefined; crc: number }> {
   const hash = createHash('sha256');
   const chunks: Buffer[] = [];
   let size = 0;
   let crc = 0;
+  let keep = keepAll;
   for await (const chunk of stream) {
     const bytes = chunk as Buffer;
+    // An ELF or Mach-O file is kept wherever it is, so that every binary is checked against the tag.
+    if (size === 0 && !keep) keep = looksNative(bytes);
     hash.update(bytes);
     if (withCrc) crc = crc32(bytes, crc);
     size += bytes.length;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File, toPackyardError } from '@packyard/core';
-import { publishObject, verifyObject } from '@packyard/r2-store';
+import { publishObject, verifyObject, type ObjectStore, type S3ObjectStore } from '@packyard/r2-store';
 import { listBundles } from './bundle.js';
 import type { Context, PackageResult } from './context.js';
 import { sameButDurations } from './metadata.js';
@@ -24,6 +24,7 @@ export async function uploadBundles(ctx: Context, options: UploadOptions = {}): 
     `Found ${names.length} bundle(s) in ${ctx.bundledDir}; store ${ctx.store.kind} ${ctx.store.location}, prefix ${ctx.prefix || '(none)'}`,
   );
   const results: PackageResult[] = [];
+  if (!options.dryRun) await abortStaleUploads(ctx);
   let n = 0;
   for (const mhl of names) {
     n++;
@@ -37,6 +38,18 @@ export async function uploadBundles(ctx: Context, options: UploadOptions = {}): 
     }
   }
   return results;
+}
+
+/**
+ * Aborts the multipart uploads left under the prefix by a run (this one's predecessor, or any) that
+ * died mid-upload: their parts would otherwise stay on the bucket, billed, forever. Runs of one channel
+ * are serialised (one workflow concurrency group), so nothing under the prefix is still uploading.
+ */
+async function abortStaleUploads(ctx: Context): Promise<void> {
+  const store = ctx.store as ObjectStore & Partial<Pick<S3ObjectStore, 'abortIncompleteUploadsUnder'>>;
+  if (store.kind !== 's3' || store.abortIncompleteUploadsUnder === undefined) return;
+  const aborted = await store.abortIncompleteUploadsUnder(ctx.prefix);
+  for (const upload of aborted) ctx.log.info(`  aborted an unfinished multipart upload of ${upload.key}`);
 }
 
 async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Promise<PackageResult> {

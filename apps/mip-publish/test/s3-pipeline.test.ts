@@ -2,9 +2,15 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { createS3Store } from '@packyard/r2-store';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
-import { aWorkspace, runCli, SETUP_OCTAVE } from './helpers.js';
+import { aWorkspace, runCli, SETUP_OCTAVE, SHIPPED } from './helpers.js';
 
 // One real versitygw for the file; each test uses its own key prefix.
 let server: S3Server;
@@ -146,5 +152,54 @@ describe('mip-publish against a real S3 server (AWS_* variables)', () => {
     const replaced = await runCli(changed, ['upload', '--replace', ...s3Args(prefix)], server.env);
     expect(replaced.code).toBe(0);
     expect(replaced.out).toContain(`replaced s3://mip-packages/${prefix}hello_mip-1.0.0-any-none-any.mhl`);
+  });
+
+  it('aborts the multipart uploads a killed uploader left under its prefix, and only there', async () => {
+    const client = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
+    });
+    // An uploader that died after its first part: the upload stays open on the bucket.
+    const leave = async (key: string): Promise<void> => {
+      const created = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: 'mip-packages', Key: key }),
+      );
+      await client.send(
+        new UploadPartCommand({
+          Bucket: 'mip-packages',
+          Key: key,
+          UploadId: created.UploadId,
+          PartNumber: 1,
+          Body: Buffer.alloc(5 * 1024 * 1024, 1),
+        }),
+      );
+    };
+    const open = async (prefix: string): Promise<string[]> =>
+      (
+        (await client.send(new ListMultipartUploadsCommand({ Bucket: 'mip-packages', Prefix: prefix })))
+          .Uploads ?? []
+      )
+        .map((u) => u.Key ?? '')
+        .sort();
+    await leave('stale/hello_mip-1.0.0-any-none-any.mhl');
+    await leave('stale/sub/other.mhl');
+    await leave('elsewhere/keep.mhl');
+    expect(await open('stale/')).toEqual(['stale/hello_mip-1.0.0-any-none-any.mhl', 'stale/sub/other.mhl']);
+
+    const root = await aWorkspace({}, false);
+    await execa('cp', ['-r', join(SHIPPED, 'hello_mip'), join(root, 'mip-packages')]);
+    const run = await runCli(root, ['run', ...s3Args('stale/')], server.env);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toContain('aborted an unfinished multipart upload of stale/sub/other.mhl');
+    expect(await open('stale/')).toEqual([]);
+    expect(await open('elsewhere/')).toEqual(['elsewhere/keep.mhl']);
+    expect(await keys('stale/')).toEqual([
+      'stale/hello_mip-1.0.0-any-none-any.mhl',
+      'stale/hello_mip-1.0.0-any-none-any.mhl.mip.json',
+    ]);
+    client.destroy();
   });
 });

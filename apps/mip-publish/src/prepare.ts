@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import {
   PackyardError,
@@ -9,7 +9,15 @@ import {
   toPackyardError,
   writeFileAtomically,
 } from '@packyard/core';
-import { TimeLimitError, describeExit, hashTree, isTimeLimit, listFiles, runBounded } from '@packyard/mip';
+import {
+  TimeLimitError,
+  describeExit,
+  hashTree,
+  isTimeLimit,
+  listFiles,
+  listTree,
+  runBounded,
+} from '@packyard/mip';
 import { mhlName, readMipYaml, type PackageDefinition } from './config.js';
 import type { Context, PackageResult } from './context.js';
 import { metadataMatches, renderMipJson, type BuildRecord, type MipJson } from './metadata.js';
@@ -154,6 +162,8 @@ async function prepareOne(
   options: PrepareOptions,
 ): Promise<PackageResult> {
   const started = process.hrtime.bigint();
+  // A definition error is found before anything is read from the store or written.
+  if (definition.kind === 'yaml' && 'folder' in definition.source) await checkSourceFolder(ctx, definition);
   const sourceHash = await computeSourceHash(definition, ctx);
   const wanted = { ...definition.metadata, source_hash: sourceHash };
   if (!options.force) {
@@ -196,6 +206,7 @@ async function prepareOne(
     let paths: string[];
     if (definition.kind === 'yaml') {
       await materializeSource(definition, tmp, ctx);
+      await checkTree(ctx, definition, tmp, mhl);
       const compileScript = join(definition.dir, 'compile.m');
       if ((await isAccessible(compileScript)) && !(await isAccessible(join(tmp, 'compile.m')))) {
         await cp(compileScript, join(tmp, 'compile.m'));
@@ -209,6 +220,7 @@ async function prepareOne(
         throw error;
       });
       await writeFileAtomically(prepareLogPath(ctx.preparedDir, mhl), built.log);
+      await checkTree(ctx, definition, tmp, mhl);
       // The package's own load_package.m decides its path (FLAM adds every subfolder).
       paths = (await isAccessible(join(tmp, 'load_package.m'))) ? await pathsOfLoadPackage(tmp) : ['.'];
       exposed = built.result.length > 0 ? built.result : await collectExposedSymbols(tmp, paths);
@@ -241,6 +253,82 @@ async function prepareOne(
     await rm(tmp, { recursive: true, force: true });
     await rm(target, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/**
+ * A folder source must be a real folder (not a symbolic link) beside the definition. Pure reads.
+ * @throws PackyardError CONFIG_INVALID naming the file, `source.folder` / `source.subdirectory` and the value.
+ */
+async function checkSourceFolder(
+  ctx: Pick<Context, 'log'>,
+  definition: Extract<PackageDefinition, { kind: 'yaml' }>,
+): Promise<void> {
+  const source = definition.source as { folder: string; subdirectory?: string };
+  const steps: Array<[string, string]> = [['source.folder', source.folder]];
+  if (source.subdirectory !== undefined) steps.push(['source.subdirectory', source.subdirectory]);
+  let at = definition.dir;
+  for (const [field, value] of steps) {
+    at = join(at, value);
+    const info = await lstat(at).catch(() => undefined);
+    const problem =
+      info === undefined
+        ? 'does not exist'
+        : info.isSymbolicLink()
+          ? 'is a symbolic link; packyard reads only real folders (copy the files in, or use a git or zip source)'
+          : !info.isDirectory()
+            ? 'is not a folder'
+            : undefined;
+    if (problem !== undefined) {
+      throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(value)} ${problem}`, {
+        file: definition.file,
+        field,
+        value,
+      });
+    }
+  }
+}
+
+/**
+ * Checks what a package prepared before it is bundled: symbolic links are refused (a .mhl holds
+ * regular files only: MATLAB on Windows and the mip client's unzip cannot be trusted with links),
+ * every `paths` entry must be a folder, and an empty package is a warning.
+ */
+async function checkTree(
+  ctx: Pick<Context, 'log'>,
+  definition: PackageDefinition,
+  tmp: string,
+  mhl: string,
+): Promise<void> {
+  const tree = await listTree(tmp);
+  const links = tree.filter((e) => e.kind === 'symlink').map((e) => e.path);
+  if (links.length > 0) {
+    throw new PackyardError(
+      definition.kind === 'yaml' ? 'CONFIG_INVALID' : 'BUILD_FAILED',
+      `holds symbolic links, which a .mhl does not store: ${links.slice(0, 5).join(', ')}${links.length > 5 ? ', …' : ''}`,
+      {
+        file: definition.file,
+        field: definition.kind === 'yaml' ? 'source' : undefined,
+        value: links[0],
+        hint: 'replace each link with the file or folder it points to',
+      },
+    );
+  }
+  if (definition.kind === 'yaml') {
+    for (const [i, path] of definition.paths.entries()) {
+      if (!(await stat(join(tmp, path)).catch(() => undefined))?.isDirectory()) {
+        throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(path)} is not a folder of the package`, {
+          file: definition.file,
+          field: `paths[${i}]`,
+          value: path,
+        });
+      }
+    }
+  }
+  if (
+    tree.filter((e) => !['compile.m', 'load_package.m', 'unload_package.m'].includes(e.path)).length === 0
+  ) {
+    ctx.log.error(`  warning: ${definition.file}: ${mhl} holds no files`);
   }
 }
 
@@ -296,9 +384,15 @@ async function materializeSource(
       const clone = join(work, 'clone');
       await runGit(['clone', '--quiet', '--no-checkout', source.git, clone], definition, ctx);
       await runGit(['-C', clone, 'checkout', '--quiet', '--detach', source.ref], definition, ctx);
-      await copyTree(join(clone, sub ?? ''), tmp);
+      await copySubdirectory(definition, join(clone, sub ?? ''), tmp);
     } else {
-      const response = await fetch(source.zip);
+      const response = await fetch(source.zip).catch((error: unknown) => {
+        throw new PackyardError(
+          'BUILD_FAILED',
+          `downloading ${source.zip} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+          { file: definition.file, field: 'source.zip', value: source.zip, cause: error },
+        );
+      });
       if (!response.ok) {
         throw new PackyardError(
           'BUILD_FAILED',
@@ -312,11 +406,27 @@ async function materializeSource(
       }
       await writeFileAtomically(join(work, 'source.zip'), Buffer.from(await response.arrayBuffer()));
       await runTool('unzip', ['-q', join(work, 'source.zip'), '-d', join(work, 'x')]);
-      await copyTree(join(work, 'x', sub ?? ''), tmp);
+      await copySubdirectory(definition, join(work, 'x', sub ?? ''), tmp);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function copySubdirectory(
+  definition: Extract<PackageDefinition, { kind: 'yaml' }>,
+  from: string,
+  to: string,
+): Promise<void> {
+  if (!(await lstat(from).catch(() => undefined))?.isDirectory()) {
+    const sub = definition.source.subdirectory;
+    throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(sub)} is not a folder of the source`, {
+      file: definition.file,
+      field: 'source.subdirectory',
+      value: sub,
+    });
+  }
+  await copyTree(from, to);
 }
 
 async function copyTree(from: string, to: string): Promise<void> {

@@ -41,6 +41,7 @@ Options:
   --concurrency N     metadata objects fetched at once by index (default: 16)
   --python PATH       Python for package.py / packages.py (default: python3)
   --build-type TYPE   BUILD_TYPE the package files see (default: standard)
+  --min-mip-version V index: the oldest mip client the channel supports (index.json min_mip_version)
   --time-limit-build SECONDS    one package file's load or build, with all it starts (default: 3600)
   --time-limit-compile SECONDS  one compile.m run (default: 3600)
   --time-limit-git SECONDS      one git command of a mip.yaml source (default: 600)
@@ -108,6 +109,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         concurrency: { type: 'string', default: '16' },
         python: { type: 'string', default: 'python3' },
         'build-type': { type: 'string', default: 'standard' },
+        'min-mip-version': { type: 'string' },
         'time-limit-build': { type: 'string' },
         'time-limit-compile': { type: 'string' },
         'time-limit-git': { type: 'string' },
@@ -210,7 +212,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 async function runStep(
   ctx: Context,
   step: Command,
-  values: { 'dry-run': boolean; force: boolean; replace: boolean; 'skip-invalid': boolean },
+  values: {
+    'dry-run': boolean;
+    force: boolean;
+    replace: boolean;
+    'skip-invalid': boolean;
+    'min-mip-version'?: string | undefined;
+  },
 ): Promise<PackageResult[]> {
   switch (step) {
     case 'prepare':
@@ -222,7 +230,12 @@ async function runStep(
     case 'upload':
       return uploadBundles(ctx, { dryRun: values['dry-run'], replace: values.replace });
     case 'index':
-      return values['dry-run'] ? [] : assembleIndex(ctx, { skipInvalid: values['skip-invalid'] });
+      return values['dry-run']
+        ? []
+        : assembleIndex(ctx, {
+            skipInvalid: values['skip-invalid'],
+            minMipVersion: values['min-mip-version'],
+          });
     default:
       throw new PackyardError('INTERNAL', `unknown step ${step}`);
   }

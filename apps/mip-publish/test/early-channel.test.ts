@@ -1,4 +1,5 @@
 import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -126,14 +127,23 @@ describe('package files of an early mip channel, run unchanged against local sou
   });
 
   it("bundles each package's own load_package.m, and every bundle loads in Octave with its functions callable", async () => {
-    const store = join(root, 'build', 'mip-store', 'core', 'packages');
-    expect((await readdir(store)).filter((f) => f.endsWith('.mhl')).sort()).toEqual(
-      PUBLISHED.map((m) => `${m}.mhl`),
-    );
+    // Installed as the mip client does: each package's mhl_url from index.json, checked against mhl_sha256.
+    const index = JSON.parse(await readFile(join(root, 'build', 'gh-pages', 'index.json'), 'utf8')) as {
+      packages: Array<{ mhl_url: string; mhl_sha256: string }>;
+    };
+    const urls = index.packages.map((p) => p.mhl_url);
+    expect(urls.map((u) => u.split('/').pop()).sort()).toEqual(PUBLISHED.map((m) => `${m}.mhl`));
     const installed = join(root, 'installed');
     await mkdir(installed);
-    for (const mhl of PUBLISHED) {
-      await execa('unzip', ['-q', join(store, `${mhl}.mhl`), '-d', join(installed, mhl)]);
+    for (const p of index.packages) {
+      const path = fileURLToPath(p.mhl_url);
+      expect(
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex'),
+      ).toBe(p.mhl_sha256);
+      const mhl = path.split('/').pop()!.slice(0, -'.mhl'.length);
+      await execa('unzip', ['-q', path, '-d', join(installed, mhl)]);
     }
     const flamLoad = await readFile(join(installed, PUBLISHED[1]!, 'load_package.m'), 'utf8');
     expect(flamLoad.match(/addpath\(/g)).toHaveLength(23); // flam/ and the 22 folders below it

@@ -123,11 +123,11 @@ describe('the hostile corpus, each case beside a good package', () => {
     expect(run.err).toContain('empty-1.0-any-none-any holds no files');
     const store = join(root, 'build', 'mip-store', 'core', 'packages');
     expect((await readdir(store)).sort()).toEqual([
-      'empty-1.0-any-none-any.mhl',
       'empty-1.0-any-none-any.mhl.mip.json',
-      'good-1.0-any-none-any.mhl',
       'good-1.0-any-none-any.mhl.mip.json',
+      'sha256',
     ]);
+    expect((await readdir(join(store, 'sha256'))).length).toBe(2);
     expect(
       (await readdir(join(root, 'build', 'prepared'))).filter(
         (f) => !f.startsWith('empty') && !f.startsWith('good'),

@@ -9,5 +9,5 @@ export {
   type BoundedRunResult,
   type TimeLimits,
 } from './bounded.js';
-export { listTree, listFiles, hashTree, treeDigest, type TreeEntry } from './tree.js';
+export { listTree, listFiles, hashTree, treeDigest, contentAddressedKey, type TreeEntry } from './tree.js';
 export { octaveMexShim } from './mex.js';

@@ -51,3 +51,13 @@ export async function treeDigest(root: string): Promise<string> {
   await hashTree(hash, '.', root);
   return hash.digest('hex');
 }
+
+/**
+ * The content-addressed key of a bundle, relative to the channel's prefix:
+ * `sha256/<digest>/<file name>`. The digest is in the key, so a key never changes bytes: a reader
+ * holding any index downloads exactly the bytes that index names. Pure.
+ */
+export function contentAddressedKey(fileName: string, sha256: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a sha256 hex digest: ${sha256}`);
+  return `sha256/${sha256}/${fileName}`;
+}

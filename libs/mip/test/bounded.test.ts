@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import {
   TimeLimitError,
+  contentAddressedKey,
   describeExit,
   isTimeLimit,
   listTree,
@@ -110,5 +111,15 @@ describe('package trees', () => {
     expect(edited).not.toBe(before);
     await writeFile(join(root, 'sub', '.git', 'HEAD'), 'y');
     expect(await treeDigest(root)).toBe(edited);
+  });
+});
+
+describe('contentAddressedKey', () => {
+  it('puts the digest in the key and refuses anything that is not one', () => {
+    const digest = 'a'.repeat(64);
+    expect(contentAddressedKey('x-1.0-any-none-any.mhl', digest)).toBe(
+      `sha256/${digest}/x-1.0-any-none-any.mhl`,
+    );
+    expect(() => contentAddressedKey('x.mhl', 'abc')).toThrow('not a sha256 hex digest: abc');
   });
 });

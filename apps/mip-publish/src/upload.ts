@@ -108,7 +108,21 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
       { replace: options.replace === true },
     );
     metaAction = meta.action;
-    await verifyObject(ctx.store, metaKey, meta.sha256);
+    await verifyObject(ctx.store, metaKey, meta.sha256).catch((error: unknown) => {
+      // Another run replaced it in between (its own bundle is intact under its own key): say so.
+      if (options.replace === true && (error as PackyardError).code === 'VERIFY_FAILED') {
+        throw new PackyardError(
+          'STORE_CONFLICT',
+          `${metaKey} was replaced by another run while this one published it`,
+          {
+            value: metaKey,
+            hint: 'run again to publish this build',
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    });
   }
   ctx.log.info(`  ${metaAction} ${ctx.store.location}/${metaKey}`);
   const uploaded = bundle.action !== 'skipped' || metaAction !== 'skipped';

@@ -1,4 +1,4 @@
-import { mapConcurrent, verifyObject } from '@packyard/r2-store';
+import { mapConcurrent } from '@packyard/r2-store';
 import { PackyardError, writeFileAtomically } from '@packyard/core';
 import Handlebars from 'handlebars';
 import { join } from 'node:path';
@@ -141,8 +141,18 @@ export async function assembleIndex(ctx: Context, options: IndexOptions = {}): P
     if (typeof entry.sha256 !== 'string') {
       throw new PackyardError('STORE_FAILED', 'has no sha256 of its bundle', { value: key });
     }
-    // Every bundle the index names must be there with the digest the index gives: read it back.
-    await verifyObject(ctx.store, `${ctx.prefix}${mhl}`, entry.sha256);
+    // Every bundle the index names must be there with the digest the index gives: read back from the
+    // store (the digest recorded with the object; upload read its bytes back before naming it).
+    const bundle = await ctx.store.head(`${ctx.prefix}${mhl}`);
+    if (bundle?.sha256 !== entry.sha256) {
+      throw new PackyardError(
+        'VERIFY_FAILED',
+        bundle === undefined
+          ? `names ${ctx.prefix}${mhl}, which is not in the store`
+          : `names ${ctx.prefix}${mhl} with sha256 ${entry.sha256}, but the store holds ${bundle.sha256 || 'an object with no recorded digest'}`,
+        { value: key },
+      );
+    }
     return {
       ...entry,
       mhl_sha256: entry.sha256,

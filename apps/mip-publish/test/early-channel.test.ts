@@ -181,7 +181,17 @@ describe('package files of an early mip channel, run unchanged against local sou
 });
 
 describe('package files that hang, raise or define nothing for the build type', () => {
-  it('fails each alone with its name and cause, publishes the rest, and exits 5 for the hang', async () => {
+  // Takes connections and never answers.
+  const silent = createServer(() => undefined);
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    silent.closeAllConnections();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+
+  it('fails each alone with its name and cause, publishes the rest, and exits 5 for the hangs', async () => {
     const pkg = (
       name: string,
       body: string,
@@ -207,13 +217,32 @@ packages = [P()] if ${gate} else []
           'prints',
           '        open(os.path.join(mhl_dir, "prints.m"), "w").write("function prints()\\nend\\n")',
         ),
+        // A git source whose server never answers, and a compile.m that never ends.
+        'git-hangs/mip.yaml': `name: githangs\ndescription: d\nversion: "1.0"\nsource:\n  git: http://127.0.0.1:${(silent.address() as { port: number }).port}/repo.git\n  ref: main\n`,
+        'compile-hangs/mip.yaml':
+          'name: compilehangs\ndescription: d\nversion: "1.0"\nsource:\n  folder: src\n',
+        'compile-hangs/src/compilehangs.m': 'function compilehangs()\nend\n',
+        'compile-hangs/compile.m': "disp('compiling forever'); pause(3600);\n",
       },
       false,
     );
-    const run = await runCli(root, ['run', '--time-limit-build', '5'], {});
+    // The build limit applies to the good package files too: generous, so a slow machine cannot fail
+    // them; only the git and compile limits, which nothing else here uses, are short.
+    const run = await runCli(
+      root,
+      ['run', '--time-limit-build', '60', '--time-limit-git', '3', '--time-limit-compile', '10'],
+      {},
+    );
     expect(run.code).toBe(5);
     expect(run.err).toContain(
-      'hangs/packages.py: building hangs failed: python timed out after 5 s (its process group was killed); its output ends:',
+      'git-hangs/mip.yaml: source.git: git ls-remote timed out after 3 s (its process group was killed)',
+    );
+    expect(run.err).toContain(
+      'compilehangs-1.0-any-none-any.dir/compile.m: compile.m failed: octave timed out',
+    );
+    expect(run.err).toContain('compile.m failed: octave timed out after 10 s (its process group was killed)');
+    expect(run.err).toContain(
+      'hangs/packages.py: building hangs failed: python timed out after 60 s (its process group was killed); its output ends:',
     );
     expect(run.err).toContain("Cloning into 'hangs'...");
     expect(run.err).toContain('raises/packages.py: building raises failed: python exited with code 1');

@@ -92,24 +92,37 @@ try {
     upload.peer.push((performance.now() - t1) / 1000);
   }
 
-  // Metadata objects, as bundle would write them.
-  const meta = Array.from({ length: metadataCount }, (_, i) => ({
-    key: `idx/pkg${String(i).padStart(5, '0')}-1.0-any-none-any.mhl.mip.json`,
-    body: JSON.stringify(
-      {
-        name: `pkg${String(i).padStart(5, '0')}`,
-        description: 'd',
-        version: '1.0',
-        build_number: 0,
-        timestamp: '2023-11-14T22:13:20Z',
-      },
-      null,
-      2,
-    ),
-  }));
-  const put = await mapConcurrent(meta, 32, (m) =>
-    store.put({ key: m.key, body: { bytes: m.body }, contentType: 'application/json' }),
-  );
+  // Metadata objects, as bundle would write them, each naming a (tiny) bundle under its digest key:
+  // the index reads every named bundle's digest back from the store before it writes.
+  const meta = Array.from({ length: metadataCount }, (_, i) => {
+    const name = `pkg${String(i).padStart(5, '0')}`;
+    const bundle = `bundle of ${name}`;
+    const sha256 = createHash('sha256').update(bundle).digest('hex');
+    const mhlKey = `sha256/${sha256}/${name}-1.0-any-none-any.mhl`;
+    return {
+      key: `idx/${name}-1.0-any-none-any.mhl.mip.json`,
+      bundleKey: `idx/${mhlKey}`,
+      bundle,
+      body: JSON.stringify(
+        {
+          name,
+          description: 'd',
+          version: '1.0',
+          build_number: 0,
+          timestamp: '2023-11-14T22:13:20Z',
+          sha256,
+          mhl_sha256: sha256,
+          mhl_key: mhlKey,
+        },
+        null,
+        2,
+      ),
+    };
+  });
+  const put = await mapConcurrent(meta, 32, async (m) => {
+    await store.put({ key: m.bundleKey, body: { bytes: m.bundle }, contentType: 'application/zip' });
+    return store.put({ key: m.key, body: { bytes: m.body }, contentType: 'application/json' });
+  });
   if (put.some((x) => !x.ok)) throw new Error('metadata setup failed');
   const index = { packyard: [], peer: [] };
   const quiet = {

@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeZip, type ArchiveEntry } from '@packyard/archive';
 import { PackyardError, isAccessible, toPackyardError, writeFileAtomically } from '@packyard/core';
+import { contentAddressedKey } from '@packyard/mip';
 import { readBuildRecord, listPreparedDirs } from './compile.js';
 import type { Context, PackageResult } from './context.js';
 import { renderPublishedMetadata, type MipJson } from './metadata.js';
@@ -78,6 +79,8 @@ export async function bundlePackages(
           compile_duration: record.compile_duration,
           sha256,
           size,
+          mhl_sha256: sha256,
+          mhl_key: contentAddressedKey(`${mhl}.mhl`, sha256),
         }),
       );
       ctx.log.info(`  ${out} (${size} bytes, sha256 ${sha256})`);

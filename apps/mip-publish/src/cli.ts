@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { FALLBACK_MTIME } from '@packyard/archive';
 import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import { DEFAULT_TIME_LIMITS, parseSeconds, type TimeLimits } from '@packyard/mip';
 import { openObjectStore } from '@packyard/r2-store';
 import { bundlePackages } from './bundle.js';
 import { compilePackages } from './compile.js';
@@ -39,6 +40,11 @@ Options:
   --skip-invalid      index: leave out metadata that cannot be read instead of failing
   --concurrency N     metadata objects fetched at once by index (default: 16)
   --python PATH       Python for package.py / packages.py (default: python3)
+  --build-type TYPE   BUILD_TYPE the package files see (default: standard)
+  --min-mip-version V index: the oldest mip client the channel supports (index.json min_mip_version)
+  --time-limit-build SECONDS    one package file's load or build, with all it starts (default: 3600)
+  --time-limit-compile SECONDS  one compile.m run (default: 3600)
+  --time-limit-git SECONDS      one git command of a mip.yaml source (default: 600)
   -h, --help          show this help
 
 Exit codes:
@@ -47,9 +53,10 @@ Exit codes:
   2   bad command line
   3   missing credentials for a remote store (nothing was done)
   4   one or more package definitions are invalid; the other packages were processed
+  5   one or more packages hit a time limit (killed with their process group); the others were done
   70  internal error`;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, internal: 70 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, timeLimit: 5, internal: 70 } as const;
 
 const COMMANDS = ['run', 'prepare', 'compile', 'bundle', 'upload', 'index'] as const;
 type Command = (typeof COMMANDS)[number];
@@ -66,6 +73,7 @@ export interface Io {
 export function exitCodeFor(results: PackageResult[]): number {
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length === 0) return EXIT.ok;
+  if (failed.some((r) => r.timedOut === true)) return EXIT.timeLimit;
   if (failed.every((r) => r.code === 'CONFIG_INVALID' || r.code === 'CONFIG_MISSING')) return EXIT.config;
   return EXIT.failed;
 }
@@ -100,6 +108,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
         'skip-invalid': { type: 'boolean', default: false },
         concurrency: { type: 'string', default: '16' },
         python: { type: 'string', default: 'python3' },
+        'build-type': { type: 'string', default: 'standard' },
+        'min-mip-version': { type: 'string' },
+        'time-limit-build': { type: 'string' },
+        'time-limit-compile': { type: 'string' },
+        'time-limit-git': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -122,6 +135,17 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(
       `mip-publish: --concurrency must be a whole number from 1 to 256, not "${values.concurrency}"\n`,
     );
+    return EXIT.usage;
+  }
+  let timeLimits: TimeLimits;
+  try {
+    timeLimits = {
+      buildMs: limit('--time-limit-build', values['time-limit-build'], DEFAULT_TIME_LIMITS.buildMs),
+      compileMs: limit('--time-limit-compile', values['time-limit-compile'], DEFAULT_TIME_LIMITS.compileMs),
+      gitMs: limit('--time-limit-git', values['time-limit-git'], DEFAULT_TIME_LIMITS.gitMs),
+    };
+  } catch (error) {
+    io.stderr(`mip-publish: ${toPackyardError(error).format()}\n`);
     return EXIT.usage;
   }
   let prefix = values.prefix ?? 'core/packages/';
@@ -156,7 +180,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
       store,
       prefix,
       baseUrl,
-      python: { python: values.python },
+      python: {
+        python: values.python,
+        buildType: values['build-type'],
+        timeoutMs: timeLimits.buildMs,
+        env: io.env,
+      },
+      timeLimits,
       sourceDateEpoch: await sourceDateEpoch(io.env, packagesDir),
       env: io.env,
       log,
@@ -182,7 +212,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 async function runStep(
   ctx: Context,
   step: Command,
-  values: { 'dry-run': boolean; force: boolean; replace: boolean; 'skip-invalid': boolean },
+  values: {
+    'dry-run': boolean;
+    force: boolean;
+    replace: boolean;
+    'skip-invalid': boolean;
+    'min-mip-version'?: string | undefined;
+  },
 ): Promise<PackageResult[]> {
   switch (step) {
     case 'prepare':
@@ -194,7 +230,12 @@ async function runStep(
     case 'upload':
       return uploadBundles(ctx, { dryRun: values['dry-run'], replace: values.replace });
     case 'index':
-      return values['dry-run'] ? [] : assembleIndex(ctx, { skipInvalid: values['skip-invalid'] });
+      return values['dry-run']
+        ? []
+        : assembleIndex(ctx, {
+            skipInvalid: values['skip-invalid'],
+            minMipVersion: values['min-mip-version'],
+          });
     default:
       throw new PackyardError('INTERNAL', `unknown step ${step}`);
   }
@@ -205,6 +246,10 @@ function summarize(log: Logger, step: string, results: PackageResult[]): void {
   const line = `${step}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed`;
   if (count('failed') > 0) log.error(`✗ ${line}`);
   else log.info(`✓ ${line}`);
+}
+
+function limit(option: string, value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : parseSeconds(option, value);
 }
 
 /** SOURCE_DATE_EPOCH, else the last commit date of the packages directory, else 1980-01-01. */

@@ -1,10 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { PackyardError, isAccessible, tailLines, toPackyardError, writeFileAtomically } from '@packyard/core';
+import { TimeLimitError, describeExit, isTimeLimit, octaveMexShim, runBounded } from '@packyard/mip';
 import type { Context, PackageResult } from './context.js';
 import type { BuildRecord, MipJson } from './metadata.js';
-import { buildRecordPath, collectExposedSymbols } from './prepare.js';
+import { buildRecordPath, collectExposedSymbols, pathsOfLoadPackage } from './prepare.js';
 import { renderMipJson } from './metadata.js';
 
 /** The program that runs compile.m: MATLAB when it is on the PATH, else GNU Octave. */
@@ -66,7 +67,13 @@ export async function compilePackages(ctx: Context, compiler?: Compiler): Promis
       const failure = toPackyardError(error, 'BUILD_FAILED');
       await markFailed(ctx, mhl);
       ctx.log.error(`  ${mhl}: ${failure.format()}`);
-      results.push({ name: mhl, status: 'failed', detail: failure.format(), code: failure.code });
+      results.push({
+        name: mhl,
+        status: 'failed',
+        detail: failure.format(),
+        code: failure.code,
+        timedOut: isTimeLimit(error),
+      });
     }
   }
   return results;
@@ -75,28 +82,36 @@ export async function compilePackages(ctx: Context, compiler?: Compiler): Promis
 async function compileOne(ctx: Context, compiler: Compiler, mhl: string): Promise<PackageResult> {
   const dir = join(ctx.preparedDir, `${mhl}.dir`);
   const logFile = join(ctx.preparedDir, `${mhl}.compile.log`);
-  // The path is a MATLAB char literal: quotes doubled.
-  const script = `cd('${dir.replace(/'/g, "''")}'); compile;`;
+  // Octave gets a mex.m first on its path that translates MATLAB's CFLAGS=/CXXFLAGS=/LDFLAGS= arguments.
+  const shimDir = compiler.kind === 'octave' ? await mkdtemp(join(tmpdir(), 'packyard-mex-')) : undefined;
+  if (shimDir !== undefined) await writeFile(join(shimDir, 'mex.m'), octaveMexShim());
+  // Paths are MATLAB char literals: quotes doubled.
+  const quote = (path: string) => `'${path.replace(/'/g, "''")}'`;
+  const script = `${shimDir === undefined ? '' : `addpath(${quote(shimDir)}); `}cd(${quote(dir)}); compile;`;
   const args =
     compiler.kind === 'matlab'
       ? ['-batch', script]
       : ['--no-gui', '--norc', '--quiet', '--no-history', '--eval', script];
   const started = process.hrtime.bigint();
-  const result = await execa(compiler.command, args, {
-    cwd: dir,
-    reject: false,
-    all: true,
-    stdin: 'ignore',
-    env: ctx.env,
-    extendEnv: false,
-  });
+  const timeoutMs = ctx.timeLimits.compileMs;
+  const result = await runBounded(compiler.command, args, { cwd: dir, env: ctx.env, timeoutMs }).finally(
+    () => shimDir !== undefined && rm(shimDir, { recursive: true, force: true }),
+  );
   const seconds = Number((Number(process.hrtime.bigint() - started) / 1e9).toFixed(2));
-  await writeFileAtomically(logFile, String(result.all ?? ''));
-  if (result.failed) {
-    throw new PackyardError(
+  await writeFileAtomically(logFile, result.output);
+  if (result.exitCode !== 0 || result.timedOut) {
+    const matlabOnly = /is MATLAB-only \(VAR=value\)/.test(result.output)
+      ? ' (the compile script passes a MATLAB-only VAR=value argument to mex)'
+      : '';
+    throw new (result.timedOut ? TimeLimitError : PackyardError)(
       'BUILD_FAILED',
-      `compile.m failed (${compiler.kind} exited with ${result.exitCode ?? result.signal}):\n${tailLines(String(result.all ?? '').trim(), 10)}`,
-      { file: join(dir, 'compile.m'), hint: `the whole output is in ${logFile}` },
+      `compile.m failed${matlabOnly}: ${compiler.kind} ${describeExit(result, timeoutMs)}:\n${tailLines(result.output.trim(), 10)}`,
+      {
+        file: join(dir, 'compile.m'),
+        hint: result.timedOut
+          ? `raise the limit with --time-limit-compile SECONDS; the output so far is in ${logFile}`
+          : `the whole output is in ${logFile}`,
+      },
     );
   }
   const record = await readBuildRecord(ctx.preparedDir, mhl);
@@ -107,10 +122,7 @@ async function compileOne(ctx: Context, compiler: Compiler, mhl: string): Promis
   // MEX files exist only now: add them to the exposed symbols, through the JSON writer.
   const mipPath = join(dir, 'mip.json');
   const mip = JSON.parse(await readFile(mipPath, 'utf8')) as MipJson;
-  const loadScript = await readFile(join(dir, 'load_package.m'), 'utf8');
-  const paths = [...loadScript.matchAll(/addpath\((pkg_dir|fullfile\(pkg_dir, '((?:[^']|'')*)'\))\)/g)].map(
-    (m) => (m[2] === undefined ? '.' : m[2].replace(/''/g, "'")),
-  );
+  const paths = await pathsOfLoadPackage(dir);
   const symbols = [...new Set([...mip.exposed_symbols, ...(await collectExposedSymbols(dir, paths))])].sort();
   await writeFileAtomically(mipPath, renderMipJson({ ...mip, exposed_symbols: symbols }));
   ctx.log.info(`  compiled in ${seconds} s (log: ${logFile})`);

@@ -14,6 +14,7 @@ const required = (what: string) => (issue: { input?: unknown }) =>
 const nameField = z
   .string({ error: required('a string') })
   .min(1, { error: 'must not be empty' })
+  .max(100, { error: 'must be at most 100 characters (it names files)' })
   .refine((v) => !v.includes('/') && !v.includes('..'), {
     error: (issue) => `${JSON.stringify(issue.input)} must not contain "/" or ".."`,
   })
@@ -156,7 +157,8 @@ export function validateAgainst<T extends z.ZodType>(schema: T, data: unknown, f
         value: valueAt(data, issue.path),
       });
     } else {
-      problems.push({ path: joinPath(issue.path), message: issue.message, value: valueAt(data, issue.path) });
+      const value = valueAt(data, issue.path);
+      problems.push({ path: joinPath(issue.path), message: withValue(issue.message, value), value });
     }
   }
   const [first, ...rest] = problems;
@@ -173,19 +175,58 @@ export function parseMipYaml(text: string, file: string, dir: string): PackageDe
       cause: doc.errors[0],
     });
   }
-  const data = validateAgainst(MipYamlSchema, doc.toJS() ?? {}, file);
+  let raw: unknown;
+  try {
+    // toJS refuses documents that expand aliases past yaml's limit (an alias bomb).
+    raw = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `invalid YAML: ${(error as Error).message}`, {
+      file,
+      field: '(top level)',
+      value: '(aliases)',
+      cause: error,
+    });
+  }
+  const data = validateAgainst(MipYamlSchema, raw, file);
   const { source, paths, ...metadata } = data;
+  if ('zip' in source && !/^https?:\/\//i.test(source.zip)) {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      `must be an http:// or https:// URL, not ${JSON.stringify(source.zip)}`,
+      {
+        file,
+        field: 'source.zip',
+        value: source.zip,
+      },
+    );
+  }
   return { kind: 'yaml', file, dir, metadata, source, paths };
 }
 
 /** Reads and validates a mip.yaml file. */
 export async function readMipYaml(file: string, dir: string): Promise<PackageDefinition> {
-  return parseMipYaml(await readFile(file, 'utf8'), file, dir);
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new PackyardError(
+      'CONFIG_INVALID',
+      error.code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read: ${error.message}`,
+      { file, value: file, cause: error },
+    );
+  });
+  return parseMipYaml(text, file, dir);
 }
 
 /** The JSON Schema of mip.yaml, for editors. */
 export function mipYamlJsonSchema(): unknown {
   return z.toJSONSchema(MipYamlSchema, { io: 'input' });
+}
+
+/** "must be a string" → "must be a string, not 1.1": every message shows the value as written. Pure. */
+function withValue(message: string, value: unknown): string {
+  if (value === undefined || value === '') return message;
+  const shown = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+  if (message.includes(shown)) return message;
+  const short = shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
+  return `${message}, not ${short}`;
 }
 
 function joinPath(path: ReadonlyArray<PropertyKey>): string {

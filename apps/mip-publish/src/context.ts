@@ -1,3 +1,4 @@
+import type { TimeLimits } from '@packyard/mip';
 import type { ObjectStore } from '@packyard/r2-store';
 import type { PythonBridge } from './python.js';
 
@@ -28,6 +29,8 @@ export interface Context {
   env: Record<string, string | undefined>;
   log: Logger;
   concurrency: number;
+  /** Time limits of package builds, compile.m runs and git commands. */
+  timeLimits: TimeLimits;
 }
 
 /** The outcome of one package in one step. */
@@ -38,4 +41,6 @@ export interface PackageResult {
   detail: string;
   /** The error code of a failure. */
   code?: string;
+  /** The failure was a step that hit its time limit. */
+  timedOut?: boolean;
 }

@@ -17,12 +17,16 @@ export interface PackageIndex {
   packages: IndexEntry[];
   total_packages: number;
   last_updated: string;
+  /** The oldest mip client the channel supports (read by today's client), when set. */
+  min_mip_version?: string;
 }
 
 /** Options of `assembleIndex`. */
 export interface IndexOptions {
   /** Leave out metadata objects that cannot be read or parsed (reported either way). */
   skipInvalid?: boolean;
+  /** Written as index.json's top-level `min_mip_version`. */
+  minMipVersion?: string;
 }
 
 function compareVersions(a: string, b: string): number {
@@ -96,8 +100,10 @@ export function renderPackagesHtml(index: PackageIndex): string {
 }
 
 /**
- * index: lists every `.mhl.mip.json` under the prefix (paged), fetches them concurrently, fills
- * mhl_url / mip_json_url from the public base URL, and writes index.json and packages.html.
+ * index: lists every `.mhl.mip.json` under the prefix (paged), fetches them concurrently, reads back
+ * every bundle they name and checks its sha256, fills mhl_url / mip_json_url from the public base URL
+ * and the fields today's mip client reads (`mhl_sha256`, `architecture`, `min_mip_version`), and only
+ * then replaces index.json and packages.html (atomically: the old index serves until then).
  * A metadata object that cannot be read or parsed is reported by key; the run fails unless `skipInvalid`.
  */
 export async function assembleIndex(ctx: Context, options: IndexOptions = {}): Promise<PackageResult[]> {
@@ -129,9 +135,31 @@ export async function assembleIndex(ctx: Context, options: IndexOptions = {}): P
     ) {
       throw new PackyardError('STORE_FAILED', 'has no string name and version', { value: key });
     }
+    const entry = data as IndexEntry & { sha256?: unknown; mhl_key?: unknown; platform_tag?: unknown };
     const rel = key.slice(ctx.prefix.length);
-    const mhl = rel.slice(0, -'.mip.json'.length);
-    return { ...(data as IndexEntry), mhl_url: `${base}/${mhl}`, mip_json_url: `${base}/${rel}` };
+    const mhl = typeof entry.mhl_key === 'string' ? entry.mhl_key : rel.slice(0, -'.mip.json'.length);
+    if (typeof entry.sha256 !== 'string') {
+      throw new PackyardError('STORE_FAILED', 'has no sha256 of its bundle', { value: key });
+    }
+    // Every bundle the index names must be there with the digest the index gives: read back from the
+    // store (the digest recorded with the object; upload read its bytes back before naming it).
+    const bundle = await ctx.store.head(`${ctx.prefix}${mhl}`);
+    if (bundle?.sha256 !== entry.sha256) {
+      throw new PackyardError(
+        'VERIFY_FAILED',
+        bundle === undefined
+          ? `names ${ctx.prefix}${mhl}, which is not in the store`
+          : `names ${ctx.prefix}${mhl} with sha256 ${entry.sha256}, but the store holds ${bundle.sha256 || 'an object with no recorded digest'}`,
+        { value: key },
+      );
+    }
+    return {
+      ...entry,
+      mhl_sha256: entry.sha256,
+      architecture: entry['architecture'] ?? entry.platform_tag,
+      mhl_url: `${base}/${mhl}`,
+      mip_json_url: `${base}/${rel}`,
+    };
   });
   const results: PackageResult[] = [];
   const entries: IndexEntry[] = [];
@@ -154,7 +182,8 @@ export async function assembleIndex(ctx: Context, options: IndexOptions = {}): P
     );
     return results;
   }
-  const index = planIndex(entries);
+  const index: PackageIndex = planIndex(entries);
+  if (options.minMipVersion !== undefined) index.min_mip_version = options.minMipVersion;
   const indexPath = join(ctx.pagesDir, 'index.json');
   await writeFileAtomically(indexPath, `${JSON.stringify(index, null, 2)}\n`);
   await writeFileAtomically(join(ctx.pagesDir, 'packages.html'), renderPackagesHtml(index));

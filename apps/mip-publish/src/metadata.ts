@@ -23,6 +23,10 @@ export interface PublishedMetadata extends MipJson {
   compile_duration: number;
   sha256: string;
   size: number;
+  /** The same digest under the name today's mip client reads. */
+  mhl_sha256: string;
+  /** The bundle's content-addressed key, relative to the prefix (`sha256/<digest>/<mhl>.mhl`). */
+  mhl_key: string;
 }
 
 const MIP_JSON_ORDER = [
@@ -63,6 +67,8 @@ export function renderPublishedMetadata(data: PublishedMetadata): string {
   ordered['compile_duration'] = data.compile_duration;
   ordered['sha256'] = data.sha256;
   ordered['size'] = data.size;
+  ordered['mhl_sha256'] = data.mhl_sha256;
+  ordered['mhl_key'] = data.mhl_key;
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 

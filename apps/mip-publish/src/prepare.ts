@@ -1,11 +1,27 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
-import { PackyardError, isAccessible, runTool, toPackyardError, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  isAccessible,
+  runTool,
+  tailLines,
+  toPackyardError,
+  writeFileAtomically,
+} from '@packyard/core';
+import {
+  TimeLimitError,
+  describeExit,
+  hashTree,
+  isTimeLimit,
+  listFiles,
+  listTree,
+  runBounded,
+} from '@packyard/mip';
 import { mhlName, readMipYaml, type PackageDefinition } from './config.js';
 import type { Context, PackageResult } from './context.js';
 import { metadataMatches, renderMipJson, type BuildRecord, type MipJson } from './metadata.js';
-import { buildPythonPackage, readPythonPackages } from './python.js';
+import { BRIDGE, buildPythonPackage, readPythonPackages } from './python.js';
 
 /** A package file that could not be read or validated. */
 export interface DefinitionFailure {
@@ -113,6 +129,7 @@ export async function preparePackages(ctx: Context, options: PrepareOptions = {}
     status: 'failed',
     detail: f.error.format(),
     code: f.error.code,
+    timedOut: isTimeLimit(f.error),
   }));
   for (const failure of failures) ctx.log.error(`${failure.error.format()}`);
   ctx.log.info(`Found ${definitions.length} package(s); output directory ${ctx.preparedDir}`);
@@ -126,7 +143,13 @@ export async function preparePackages(ctx: Context, options: PrepareOptions = {}
     } catch (error) {
       const failure = toPackyardError(error, 'BUILD_FAILED');
       ctx.log.error(`  ${mhl}: ${failure.format()}`);
-      results.push({ name: mhl, status: 'failed', detail: failure.format(), code: failure.code });
+      results.push({
+        name: mhl,
+        status: 'failed',
+        detail: failure.format(),
+        code: failure.code,
+        timedOut: isTimeLimit(error),
+      });
     }
   }
   return results;
@@ -139,7 +162,9 @@ async function prepareOne(
   options: PrepareOptions,
 ): Promise<PackageResult> {
   const started = process.hrtime.bigint();
-  const sourceHash = await computeSourceHash(definition);
+  // A definition error is found before anything is read from the store or written.
+  if (definition.kind === 'yaml' && 'folder' in definition.source) await checkSourceFolder(ctx, definition);
+  const sourceHash = await computeSourceHash(definition, ctx);
   const wanted = { ...definition.metadata, source_hash: sourceHash };
   if (!options.force) {
     const key = metadataKey(ctx.prefix, mhl);
@@ -180,7 +205,8 @@ async function prepareOne(
     let exposed: string[];
     let paths: string[];
     if (definition.kind === 'yaml') {
-      await materializeSource(definition, tmp);
+      await materializeSource(definition, tmp, ctx);
+      await checkTree(ctx, definition, tmp, mhl);
       const compileScript = join(definition.dir, 'compile.m');
       if ((await isAccessible(compileScript)) && !(await isAccessible(join(tmp, 'compile.m')))) {
         await cp(compileScript, join(tmp, 'compile.m'));
@@ -188,12 +214,24 @@ async function prepareOne(
       paths = definition.paths;
       exposed = await collectExposedSymbols(tmp, paths);
     } else {
-      const fromPackage = await buildPythonPackage(ctx.python, definition, tmp);
-      paths = ['.'];
-      exposed = fromPackage.length > 0 ? fromPackage : await collectExposedSymbols(tmp, paths);
+      const built = await buildPythonPackage(ctx.python, definition, tmp).catch(async (error: unknown) => {
+        const failure = toPackyardError(error, 'BUILD_FAILED');
+        await writeFileAtomically(prepareLogPath(ctx.preparedDir, mhl), `${failure.message}\n`);
+        throw error;
+      });
+      await writeFileAtomically(prepareLogPath(ctx.preparedDir, mhl), built.log);
+      await checkTree(ctx, definition, tmp, mhl);
+      // The package's own load_package.m decides its path (FLAM adds every subfolder).
+      paths = (await isAccessible(join(tmp, 'load_package.m'))) ? await pathsOfLoadPackage(tmp) : ['.'];
+      exposed = built.result.length > 0 ? built.result : await collectExposedSymbols(tmp, paths);
     }
-    await writeFileAtomically(join(tmp, 'load_package.m'), renderLoadPackage(paths));
-    await writeFileAtomically(join(tmp, 'unload_package.m'), renderUnloadPackage(paths));
+    // A package's own load/unload scripts win; generated ones only fill a gap.
+    if (!(await isAccessible(join(tmp, 'load_package.m')))) {
+      await writeFileAtomically(join(tmp, 'load_package.m'), renderLoadPackage(paths));
+    }
+    if (!(await isAccessible(join(tmp, 'unload_package.m')))) {
+      await writeFileAtomically(join(tmp, 'unload_package.m'), renderUnloadPackage(paths));
+    }
     const mipJson: MipJson = {
       ...definition.metadata,
       exposed_symbols: exposed,
@@ -218,6 +256,100 @@ async function prepareOne(
   }
 }
 
+/**
+ * A folder source must be a real folder (not a symbolic link) beside the definition. Pure reads.
+ * @throws PackyardError CONFIG_INVALID naming the file, `source.folder` / `source.subdirectory` and the value.
+ */
+async function checkSourceFolder(
+  ctx: Pick<Context, 'log'>,
+  definition: Extract<PackageDefinition, { kind: 'yaml' }>,
+): Promise<void> {
+  const source = definition.source as { folder: string; subdirectory?: string };
+  const steps: Array<[string, string]> = [['source.folder', source.folder]];
+  if (source.subdirectory !== undefined) steps.push(['source.subdirectory', source.subdirectory]);
+  let at = definition.dir;
+  for (const [field, value] of steps) {
+    at = join(at, value);
+    const info = await lstat(at).catch(() => undefined);
+    const problem =
+      info === undefined
+        ? 'does not exist'
+        : info.isSymbolicLink()
+          ? 'is a symbolic link; packyard reads only real folders (copy the files in, or use a git or zip source)'
+          : !info.isDirectory()
+            ? 'is not a folder'
+            : undefined;
+    if (problem !== undefined) {
+      throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(value)} ${problem}`, {
+        file: definition.file,
+        field,
+        value,
+      });
+    }
+  }
+}
+
+/**
+ * Checks what a package prepared before it is bundled: symbolic links are refused (a .mhl holds
+ * regular files only: MATLAB on Windows and the mip client's unzip cannot be trusted with links),
+ * every `paths` entry must be a folder, and an empty package is a warning.
+ */
+async function checkTree(
+  ctx: Pick<Context, 'log'>,
+  definition: PackageDefinition,
+  tmp: string,
+  mhl: string,
+): Promise<void> {
+  const tree = await listTree(tmp);
+  const links = tree.filter((e) => e.kind === 'symlink').map((e) => e.path);
+  if (links.length > 0) {
+    throw new PackyardError(
+      definition.kind === 'yaml' ? 'CONFIG_INVALID' : 'BUILD_FAILED',
+      `holds symbolic links, which a .mhl does not store: ${links.slice(0, 5).join(', ')}${links.length > 5 ? ', …' : ''}`,
+      {
+        file: definition.file,
+        field: definition.kind === 'yaml' ? 'source' : undefined,
+        value: links[0],
+        hint: 'replace each link with the file or folder it points to',
+      },
+    );
+  }
+  if (definition.kind === 'yaml') {
+    for (const [i, path] of definition.paths.entries()) {
+      if (!(await stat(join(tmp, path)).catch(() => undefined))?.isDirectory()) {
+        throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(path)} is not a folder of the package`, {
+          file: definition.file,
+          field: `paths[${i}]`,
+          value: path,
+        });
+      }
+    }
+  }
+  if (
+    tree.filter((e) => !['compile.m', 'load_package.m', 'unload_package.m'].includes(e.path)).length === 0
+  ) {
+    ctx.log.error(`  warning: ${definition.file}: ${mhl} holds no files`);
+  }
+}
+
+/** Where a package file's own output (stdout and stderr of its build) is kept: beside its `.dir`. */
+export function prepareLogPath(preparedDir: string, mhl: string): string {
+  return join(preparedDir, `${mhl}.prepare.log`);
+}
+
+/**
+ * The folders a load_package.m puts on the path, for exposed symbols: every `addpath(...)` argument
+ * that is `pkg_dir`, a `fullfile(pkg_dir, '…')` or a quoted relative path. Pure over the file's text.
+ */
+export async function pathsOfLoadPackage(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, 'load_package.m'), 'utf8');
+  const paths = new Set<string>();
+  for (const m of text.matchAll(/addpath\(\s*(?:pkg_dir|fullfile\(\s*\w+\s*,\s*'((?:[^']|'')*)'\s*\))/g)) {
+    paths.add(m[1] === undefined ? '.' : m[1].replace(/''/g, "'"));
+  }
+  return paths.size > 0 ? [...paths] : ['.'];
+}
+
 /** Where the measured values of a prepared package are kept: beside its `.dir`, never inside it. */
 export function buildRecordPath(preparedDir: string, mhl: string): string {
   return join(preparedDir, `${mhl}.build.json`);
@@ -226,6 +358,7 @@ export function buildRecordPath(preparedDir: string, mhl: string): string {
 async function materializeSource(
   definition: Extract<PackageDefinition, { kind: 'yaml' }>,
   tmp: string,
+  ctx: Pick<Context, 'timeLimits'>,
 ): Promise<void> {
   const source = definition.source;
   const sub = source.subdirectory;
@@ -249,11 +382,17 @@ async function materializeSource(
   try {
     if ('git' in source) {
       const clone = join(work, 'clone');
-      await runTool('git', ['clone', '--quiet', '--no-checkout', source.git, clone], { tailLines: 5 });
-      await runTool('git', ['-C', clone, 'checkout', '--quiet', '--detach', source.ref], { tailLines: 5 });
-      await copyTree(join(clone, sub ?? ''), tmp);
+      await runGit(['clone', '--quiet', '--no-checkout', source.git, clone], definition, ctx);
+      await runGit(['-C', clone, 'checkout', '--quiet', '--detach', source.ref], definition, ctx);
+      await copySubdirectory(definition, join(clone, sub ?? ''), tmp);
     } else {
-      const response = await fetch(source.zip);
+      const response = await fetch(source.zip).catch((error: unknown) => {
+        throw new PackyardError(
+          'BUILD_FAILED',
+          `downloading ${source.zip} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+          { file: definition.file, field: 'source.zip', value: source.zip, cause: error },
+        );
+      });
       if (!response.ok) {
         throw new PackyardError(
           'BUILD_FAILED',
@@ -267,11 +406,27 @@ async function materializeSource(
       }
       await writeFileAtomically(join(work, 'source.zip'), Buffer.from(await response.arrayBuffer()));
       await runTool('unzip', ['-q', join(work, 'source.zip'), '-d', join(work, 'x')]);
-      await copyTree(join(work, 'x', sub ?? ''), tmp);
+      await copySubdirectory(definition, join(work, 'x', sub ?? ''), tmp);
     }
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function copySubdirectory(
+  definition: Extract<PackageDefinition, { kind: 'yaml' }>,
+  from: string,
+  to: string,
+): Promise<void> {
+  if (!(await lstat(from).catch(() => undefined))?.isDirectory()) {
+    const sub = definition.source.subdirectory;
+    throw new PackyardError('CONFIG_INVALID', `${JSON.stringify(sub)} is not a folder of the source`, {
+      file: definition.file,
+      field: 'source.subdirectory',
+      value: sub,
+    });
+  }
+  await copyTree(from, to);
 }
 
 async function copyTree(from: string, to: string): Promise<void> {
@@ -281,53 +436,78 @@ async function copyTree(from: string, to: string): Promise<void> {
   });
 }
 
-/** sha256 over the definition file, compile.m, and the source (files of a folder, or the git commit). */
-async function computeSourceHash(definition: PackageDefinition): Promise<string> {
+/**
+ * The version of what packyard writes into a `.dir` (load/unload scripts, mip.json layout). Part of
+ * every source_hash: a change to the format rebuilds every package once.
+ */
+export const BUNDLE_FORMAT_VERSION = '2';
+
+/**
+ * sha256 over everything the definition can read: its whole folder (the definition file, compile.m,
+ * sibling files a package.py copies), the source (a folder's files, or the git commit the ref resolves
+ * to, or the zip's URL), the bridge that runs package files, and the bundle format version.
+ */
+async function computeSourceHash(
+  definition: PackageDefinition,
+  ctx: Pick<Context, 'timeLimits'>,
+): Promise<string> {
   const hash = createHash('sha256');
-  hash.update(await readFile(definition.file));
+  hash.update(`packyard-mip-bundle-format\0${BUNDLE_FORMAT_VERSION}\0`);
+  await hashTree(hash, 'definition', definition.dir);
   if (definition.kind === 'yaml') {
-    const compile = join(definition.dir, 'compile.m');
-    if (await isAccessible(compile)) hash.update('\0compile.m\0').update(await readFile(compile));
     const source = definition.source;
     if ('folder' in source) {
-      const root = join(definition.dir, source.folder, source.subdirectory ?? '');
-      for (const file of await listFiles(root)) {
-        hash.update(`\0${file}\0`).update(await readFile(join(root, file)));
-      }
+      await hashTree(hash, 'source', join(definition.dir, source.folder, source.subdirectory ?? ''));
     } else if ('git' in source) {
-      const { stdout } = await runTool('git', ['ls-remote', source.git, source.ref], { tailLines: 5 });
+      const stdout = await runGit(['ls-remote', source.git, source.ref], definition, ctx);
       const commit = /^[0-9a-f]{40}$/.test(source.ref) ? source.ref : stdout.split('\n')[0]?.split('\t')[0];
       if (!commit) {
-        throw new PackyardError('CONFIG_INVALID', `ref ${source.ref} is not in ${source.git}`, {
-          file: definition.file,
-          field: 'source.ref',
-          value: source.ref,
-        });
+        throw new PackyardError(
+          'CONFIG_INVALID',
+          `ref ${JSON.stringify(source.ref)} is not in ${source.git}`,
+          {
+            file: definition.file,
+            field: 'source.ref',
+            value: source.ref,
+          },
+        );
       }
       hash.update(`\0git\0${commit}`);
     } else {
       hash.update(`\0zip\0${source.zip}`);
     }
   } else {
-    hash.update(`\0index\0${definition.index}`);
+    hash.update(`\0index\0${definition.index}\0bridge\0`).update(await readFile(BRIDGE));
   }
   return hash.digest('hex');
 }
 
-/** Relative paths of the files under `root`, sorted by UTF-8 bytes; `.git` is skipped. */
-export async function listFiles(root: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, rel: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.name === '.git') continue;
-      const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      if (entry.isDirectory()) await walk(join(dir, entry.name), path);
-      else if (entry.isFile()) out.push(path);
-    }
-  };
-  await walk(root, '');
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+/** Runs one git command with the git time limit; a failure names the definition's source. */
+async function runGit(
+  args: string[],
+  definition: PackageDefinition,
+  ctx: Pick<Context, 'timeLimits'>,
+): Promise<string> {
+  const run = await runBounded('git', args, {
+    timeoutMs: ctx.timeLimits.gitMs,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
+  if (run.exitCode === 0 && !run.timedOut) return run.output;
+  const failure = run.timedOut ? TimeLimitError : PackyardError;
+  throw new failure(
+    run.timedOut ? 'BUILD_FAILED' : 'CLONE_FAILED',
+    `git ${args[0]} ${describeExit(run, ctx.timeLimits.gitMs)}:\n${tailLines(run.output.trim(), 5)}`,
+    {
+      file: definition.file,
+      field: 'source.git',
+      value: args.join(' '),
+      hint: run.timedOut ? 'raise the limit with --time-limit-git SECONDS' : undefined,
+    },
+  );
 }
+
+/** Relative paths of the files under `root`, sorted by UTF-8 bytes; `.git` is skipped. */
+export { listFiles };
 
 const SYMBOL_EXTENSIONS = ['.m', '.p', '.mlx', '.mex', '.mexa64', '.mexmaci64', '.mexmaca64', '.mexw64'];
 

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256File, toPackyardError } from '@packyard/core';
-import { publishObject, verifyObject } from '@packyard/r2-store';
+import { PackyardError, toPackyardError } from '@packyard/core';
+import { publishObject, verifyObject, type ObjectStore, type S3ObjectStore } from '@packyard/r2-store';
 import { listBundles } from './bundle.js';
 import type { Context, PackageResult } from './context.js';
-import { sameButDurations } from './metadata.js';
+import { sameButDurations, type PublishedMetadata } from './metadata.js';
+import { metadataKey } from './prepare.js';
 
 /** Options of `uploadBundles`. */
 export interface UploadOptions {
@@ -14,9 +15,10 @@ export interface UploadOptions {
 }
 
 /**
- * upload: publishes each bundle, `.mhl` first and `.mhl.mip.json` second, so a reader never sees
- * metadata whose bundle is missing. Idempotent by digest read from the store; metadata that differs
- * only in the measured durations counts as identical. Each object is read back and its sha256 checked.
+ * upload: publishes each bundle under its content-addressed key (`sha256/<digest>/<mhl>.mhl`,
+ * create-only) and reads it back, then its `<mhl>.mhl.mip.json` (which names that key), so no
+ * metadata ever names a missing or different bundle. Metadata that differs only in the measured
+ * durations counts as identical; other content under a published name is refused unless `replace`.
  */
 export async function uploadBundles(ctx: Context, options: UploadOptions = {}): Promise<PackageResult[]> {
   const names = await listBundles(ctx.bundledDir);
@@ -24,6 +26,7 @@ export async function uploadBundles(ctx: Context, options: UploadOptions = {}): 
     `Found ${names.length} bundle(s) in ${ctx.bundledDir}; store ${ctx.store.kind} ${ctx.store.location}, prefix ${ctx.prefix || '(none)'}`,
   );
   const results: PackageResult[] = [];
+  if (!options.dryRun) await abortStaleUploads(ctx);
   let n = 0;
   for (const mhl of names) {
     n++;
@@ -39,58 +42,89 @@ export async function uploadBundles(ctx: Context, options: UploadOptions = {}): 
   return results;
 }
 
+/**
+ * Aborts the multipart uploads left under the prefix by a run (this one's predecessor, or any) that
+ * died mid-upload: their parts would otherwise stay on the bucket, billed, forever. Runs of one channel
+ * are serialised (one workflow concurrency group), so nothing under the prefix is still uploading.
+ */
+async function abortStaleUploads(ctx: Context): Promise<void> {
+  const store = ctx.store as ObjectStore & Partial<Pick<S3ObjectStore, 'abortIncompleteUploadsUnder'>>;
+  if (store.kind !== 's3' || store.abortIncompleteUploadsUnder === undefined) return;
+  const aborted = await store.abortIncompleteUploadsUnder(ctx.prefix);
+  for (const upload of aborted) ctx.log.info(`  aborted an unfinished multipart upload of ${upload.key}`);
+}
+
 async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Promise<PackageResult> {
   const file = join(ctx.bundledDir, `${mhl}.mhl`);
   const metaFile = `${file}.mip.json`;
-  const mhlKey = `${ctx.prefix}${mhl}.mhl`;
-  const metaKey = `${mhlKey}.mip.json`;
   const metaText = await readFile(metaFile, 'utf8');
+  const { mhl_key: relativeKey } = JSON.parse(metaText) as Partial<PublishedMetadata>;
+  if (typeof relativeKey !== 'string' || relativeKey === '') {
+    throw new PackyardError('BUILD_FAILED', 'has no mhl_key (bundled by an older mip-publish)', {
+      file: metaFile,
+      field: 'mhl_key',
+      value: relativeKey,
+      hint: 'run the bundle step again',
+    });
+  }
+  // The bundle's key holds its digest: written once, never overwritten, so a key never changes bytes.
+  const mhlKey = `${ctx.prefix}${relativeKey}`;
+  const metaKey = metadataKey(ctx.prefix, mhl);
   if (options.dryRun) {
-    const sha256 = await sha256File(file);
     const existing = await ctx.store.head(mhlKey);
-    const plan =
-      existing === undefined
-        ? 'upload'
-        : existing.sha256 === sha256
+    const published = await ctx.store.get(metaKey);
+    const metaPlan =
+      published === undefined
+        ? 'write'
+        : sameButDurations(published.toString('utf8'), metaText)
           ? 'skip (identical)'
           : options.replace
             ? 'replace'
-            : 'refuse (other bytes)';
-    ctx.log.info(`  ${plan}: ${ctx.store.location}/${mhlKey}, then ${metaKey}`);
-    return { name: mhl, status: 'done', detail: `would ${plan}` };
+            : 'refuse (other content)';
+    ctx.log.info(
+      `  ${existing === undefined ? 'upload' : 'skip (present)'}: ${ctx.store.location}/${mhlKey}; ${metaPlan}: ${metaKey}`,
+    );
+    return { name: mhl, status: 'done', detail: `would ${metaPlan} the metadata` };
   }
   const bundle = await publishObject(
     ctx.store,
     { key: mhlKey, body: { file }, contentType: 'application/zip' },
-    { replace: options.replace === true },
+    { replace: false },
   );
+  // Read back before anything points at it.
+  await verifyObject(ctx.store, mhlKey, bundle.sha256);
   ctx.log.info(`  ${bundle.action} ${ctx.store.location}/${mhlKey}`);
 
   const published = await ctx.store.get(metaKey);
   let metaAction: string;
-  let metaSha: string;
-  if (
-    published !== undefined &&
-    bundle.action === 'skipped' &&
-    sameButDurations(published.toString('utf8'), metaText)
-  ) {
+  if (published !== undefined && sameButDurations(published.toString('utf8'), metaText)) {
     // Same bundle, same metadata; only a rebuild's measured durations differ.
     metaAction = 'skipped';
-    metaSha = (await ctx.store.head(metaKey))?.sha256 ?? '';
-    await verifyObject(ctx.store, metaKey, metaSha);
+    await verifyObject(ctx.store, metaKey, (await ctx.store.head(metaKey))?.sha256 ?? '');
   } else {
     const meta = await publishObject(
       ctx.store,
       { key: metaKey, body: { bytes: metaText }, contentType: 'application/json' },
-      { replace: options.replace === true || bundle.action === 'replaced' },
+      { replace: options.replace === true },
     );
     metaAction = meta.action;
-    metaSha = meta.sha256;
-    await verifyObject(ctx.store, metaKey, metaSha);
+    await verifyObject(ctx.store, metaKey, meta.sha256).catch((error: unknown) => {
+      // Another run replaced it in between (its own bundle is intact under its own key): say so.
+      if (options.replace === true && (error as PackyardError).code === 'VERIFY_FAILED') {
+        throw new PackyardError(
+          'STORE_CONFLICT',
+          `${metaKey} was replaced by another run while this one published it`,
+          {
+            value: metaKey,
+            hint: 'run again to publish this build',
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    });
   }
   ctx.log.info(`  ${metaAction} ${ctx.store.location}/${metaKey}`);
-  // Check after publishing: what the store serves is what was built.
-  await verifyObject(ctx.store, mhlKey, bundle.sha256);
   const uploaded = bundle.action !== 'skipped' || metaAction !== 'skipped';
   return {
     name: mhl,

@@ -136,7 +136,7 @@ packages = [Tool("alpha"), Tool("beta")]
     );
     const result = await runCli(root, ['prepare']);
     expect(result.code).toBe(1);
-    expect(result.err).toContain('building failed:');
+    expect(result.err).toContain('building broken failed:');
     expect(result.err).toContain('RuntimeError: upstream download failed');
     const prepared = await readdir(join(root, 'build', 'prepared'));
     expect(prepared.filter((f) => f.endsWith('.dir'))).toEqual([

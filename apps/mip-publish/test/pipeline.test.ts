@@ -45,11 +45,17 @@ source:
     ]);
     expect(index.last_updated).toBe('2023-11-14T22:13:20Z');
     const storeDir = join(root, 'build', 'mip-store', 'core', 'packages');
-    expect(index.packages[0].mhl_url).toBe(`file://${storeDir}/hello_mip-1.0.0-any-none-any.mhl`);
+    // The bundle's key holds its digest; index.json carries the fields today's mip client reads.
+    expect(index.packages[0].mhl_url).toBe(
+      `file://${storeDir}/sha256/${index.packages[0].sha256}/hello_mip-1.0.0-any-none-any.mhl`,
+    );
+    expect(index.packages[0]).toMatchObject({ mhl_sha256: index.packages[0].sha256, architecture: 'any' });
+    expect(index.packages[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(index.packages[0].mip_json_url).toBe(
       `file://${storeDir}/hello_mip-1.0.0-any-none-any.mhl.mip.json`,
     );
-    expect((await readdir(storeDir)).length).toBe(8);
+    expect((await readdir(storeDir)).length).toBe(5); // 4 metadata objects and sha256/
+    expect((await readdir(join(storeDir, 'sha256'))).length).toBe(4);
     expect(index.packages[2]).toMatchObject({ exposed_symbols: ['strtools'], dependencies: ['hello_mip'] });
   });
 
@@ -120,7 +126,7 @@ source:
     );
     const result = await runCli(broken, ['run']);
     expect(result.code).toBe(1);
-    expect(result.err).toContain('compile.m failed (octave exited with 1)');
+    expect(result.err).toContain('compile.m failed: octave exited with code 1');
     expect(
       await readFile(join(broken, 'build', 'prepared', 'bad-1-any-none-any.compile.log'), 'utf8'),
     ).toContain('no compiler for this');

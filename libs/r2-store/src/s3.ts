@@ -71,6 +71,12 @@ export interface S3ObjectStore extends ObjectStore {
   readonly bucket: string;
   /** Aborts the unfinished multipart uploads of `key` (left by a run that died mid-upload); returns how many. */
   abortIncompleteUploads(key: string): Promise<number>;
+  /**
+   * Aborts every unfinished multipart upload of any key under `prefix` (left by runs that died
+   * mid-upload, or still running elsewhere: call it where no other writer uses the prefix); returns
+   * the keys and upload ids it aborted. Lists every page.
+   */
+  abortIncompleteUploadsUnder(prefix: string): Promise<Array<{ key: string; uploadId: string }>>;
 }
 
 /** The S3 `sha256` metadata key (`x-amz-meta-sha256`) in which the hex digest of every put is recorded. */
@@ -292,6 +298,39 @@ export function createS3Store(options: S3StoreOptions): S3ObjectStore {
         );
       }
       return stale.length;
+    },
+    async abortIncompleteUploadsUnder(prefix: string): Promise<Array<{ key: string; uploadId: string }>> {
+      const stale: Array<{ key: string; uploadId: string }> = [];
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const out = await send('LIST-UPLOADS', prefix, () =>
+          client.send(
+            new ListMultipartUploadsCommand({
+              Bucket: bucket,
+              Prefix: prefix,
+              KeyMarker: keyMarker,
+              UploadIdMarker: uploadIdMarker,
+            }),
+          ),
+        );
+        for (const upload of out.Uploads ?? []) {
+          if (upload.Key !== undefined && upload.UploadId !== undefined) {
+            stale.push({ key: upload.Key, uploadId: upload.UploadId });
+          }
+        }
+        if (out.IsTruncated !== true || (out.NextKeyMarker ?? '') === '') break;
+        keyMarker = out.NextKeyMarker;
+        uploadIdMarker = out.NextUploadIdMarker;
+      }
+      for (const upload of stale) {
+        await send('ABORT', upload.key, () =>
+          client.send(
+            new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.key, UploadId: upload.uploadId }),
+          ),
+        );
+      }
+      return stale;
     },
   };
   return store;

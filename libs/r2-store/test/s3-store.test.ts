@@ -141,7 +141,11 @@ describe('a server killed during a multipart upload', () => {
       sha256,
     });
     await verifyObject(again, 'kill/killed.mhl', sha256);
-    expect(await again.abortIncompleteUploads('kill/killed.mhl')).toBe(1);
+    expect(await again.abortIncompleteUploadsUnder('kill/')).toEqual([
+      { key: 'kill/killed.mhl', uploadId: expect.any(String) },
+    ]);
+    expect(await again.abortIncompleteUploads('kill/killed.mhl')).toBe(0);
+    expect(await again.abortIncompleteUploadsUnder('kill/')).toEqual([]);
     const keys: string[] = [];
     for await (const object of again.list('kill/')) keys.push(object.key);
     expect(keys).toEqual(['kill/killed.mhl']);

@@ -33,6 +33,8 @@ Commands:
   build      write the index pages: from a dumb-pypi package list (files stored elsewhere), or
              again from the files of an index directory
   serve      serve an index directory over HTTP, with uploads from twine (push mode)
+  verify     check an index directory: every listed file present with its hash, nothing unlisted,
+             no debris a killed writer left
   hash-password
              read a password on stdin and print its bcrypt hash for the serve config
 
@@ -75,6 +77,7 @@ pkg-index serve --index-dir DIR [--host HOST] [--port PORT] [--config FILE]
   --port PORT              default 8080; 0 picks a free port (the URL is printed)
   --config FILE            YAML/JSON with the users who may upload (see README); without it the
                            index is read-only over HTTP
+pkg-index verify --index-dir DIR
 pkg-index hash-password [--cost N]   (bcrypt cost, default 12)
 
   -h, --help               show this help
@@ -96,6 +99,7 @@ Exit codes (the first five keep issue_update.sh's meanings):
       that fails its CRC or RECORD hash), or metadata that disagrees with the name
   16  dispatch: GitHub refused the dispatch or could not be reached
   17  a tool (git, python, uv) could not be provisioned or run
+  18  verify: the index directory is inconsistent (each problem is printed)
   70  internal error`;
 
 /** The documented exit codes. */
@@ -115,6 +119,7 @@ export const EXIT = {
   invalidFile: 15,
   dispatch: 16,
   tools: 17,
+  verify: 18,
   internal: 70,
 } as const;
 
@@ -198,6 +203,7 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
       config: { type: 'string' },
     },
   },
+  verify: { positionals: false, options: { 'index-dir': { type: 'string' } } },
   'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
 };
 
@@ -295,6 +301,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runBuildCommand(parsed, io);
       case 'serve':
         return await runServeCommand(parsed, io, log);
+      case 'verify': {
+        const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+        const problems = await (await import('./verify.js')).verifyIndexDir(indexDir);
+        io[problems.length > 0 ? 'stderr' : 'stdout'](
+          problems.length > 0 ? `${problems.join('\n')}\n` : `verified ${indexDir}\n`,
+        );
+        return problems.length > 0 ? EXIT.verify : EXIT.ok;
+      }
       default:
         return await runHashPasswordCommand(parsed, io);
     }

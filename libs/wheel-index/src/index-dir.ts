@@ -15,6 +15,7 @@ import {
   forEachLimited,
   formatUploadTime,
   mkdirWithUndo,
+  pausePoint,
   replaceDirectory,
   temporarySibling,
   TEMPORARY_NAME,
@@ -120,6 +121,7 @@ export async function addFilesToIndex(
   };
 
   return withIndexLock(root, async (assertHeld) => {
+    await pausePoint('index-locked');
     const plans: ProjectPlan[] = [];
     for (const [project, projectFiles] of byProject) {
       const current = await readProjectState(root, project);
@@ -158,6 +160,7 @@ export async function addFilesToIndex(
     }
     if (plans.length === 0) return sortResult(result);
     await applyPlans(root, plans, assertHeld);
+    await pausePoint('indexed');
     return sortResult(result);
   });
 }
@@ -260,6 +263,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         const dest = join(dir, file.parsed.filename);
         const tmp = temporarySibling(dest, 'tmp');
         await copyFile(file.path, tmp);
+        await pausePoint('file-copied');
         // The source could have changed since it was inspected; what lands must be what was checked.
         const copied = await sha256File(tmp);
         if (copied !== file.sha256) {
@@ -273,6 +277,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         }
         await keepForUndo(dest, replacing, undo, cleanup);
         await rename(tmp, dest);
+        await pausePoint('file-placed');
         if (file.metadata !== undefined) {
           await keepForUndo(`${dest}.metadata`, replacing, undo, cleanup);
           await writeFileShortAtomically(`${dest}.metadata`, file.metadata);
@@ -281,6 +286,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         }
       }
     }
+    await pausePoint('metadata-written');
     assertHeld();
     const pages: ProjectPage[] = [];
     for (const plan of plans) {
@@ -290,6 +296,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
       undo.push(await mkdirWithUndo(dir));
       // The JSON page is the index's record, so it is written before the HTML one.
       await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+      await pausePoint('json-written');
       await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
     }
     if (plans.some((plan) => plan.isNew)) {
@@ -297,6 +304,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
       await writePage(join(root, SIMPLE, 'index.json'), renderRootJson(projects), undo);
       await writePage(join(root, SIMPLE, 'index.html'), renderRootHtml(projects), undo);
     }
+    await pausePoint('pages-written');
     await writeBrowsePages(root, pages, undo);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => {});

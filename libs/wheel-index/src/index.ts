@@ -58,5 +58,12 @@ export {
   escapeHtml,
 } from './render.js';
 export { compareVersionStrings } from './versions.js';
-export { LOCK_NAME } from './fs-util.js';
+export {
+  LOCK_NAME,
+  LOCK_OWNER_NAME,
+  clearStaleIndexLock,
+  withIndexLock,
+  TEMPORARY_NAME,
+  pausePoint,
+} from './fs-util.js';
 export type { IndexEntry, ProjectPage } from './types.js';

@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { Buffer } from 'node:buffer';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { loadCompiled } from '../lib/load.mjs';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
@@ -132,7 +134,7 @@ try {
   };
   const crowd = Array.from({ length: attackers }, attack);
   // Let the attack reach its steady state before measuring.
-  while (logins < attackers) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (logins < attackers) await sleep(20);
   const loaded = [];
   for (let i = 0; i < reads; i += 1) loaded.push(await get(port, path));
   attacking = false;

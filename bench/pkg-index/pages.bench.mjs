@@ -6,8 +6,11 @@
 //   node bench/pkg-index/pages.bench.mjs [--seconds N] [--connections N] [--rounds N] [--projects N]
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Buffer } from 'node:buffer';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadCompiled } from '../lib/load.mjs';
@@ -69,6 +72,19 @@ function freePortFrom(child, pattern) {
   });
 }
 
+// One GET on its own connection: the status and the body.
+function getPage(url) {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode, body: Buffer.concat(chunks).toString() }),
+      );
+    }).on('error', reject);
+  });
+}
+
 async function wrk(url) {
   const { stdout } = await run('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url]);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
@@ -127,17 +143,17 @@ try {
   nginx = spawn(NGINX, ['-c', conf, '-p', join(dir, 'nginx')], { stdio: 'ignore' });
   // Up when it answers.
   for (let i = 0; ; i += 1) {
-    const ok = await fetch(`http://127.0.0.1:${nginxPort}${page}`).then(
-      (r) => r.ok,
+    const ok = await getPage(`http://127.0.0.1:${nginxPort}${page}`).then(
+      (r) => r.status === 200,
       () => false,
     );
     if (ok) break;
     if (i > 200) throw new Error('nginx did not start');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   const same =
-    (await (await fetch(`http://127.0.0.1:${nginxPort}${page}`)).text()) ===
-    (await (await fetch(`http://127.0.0.1:${servePort}${page}`)).text());
+    (await getPage(`http://127.0.0.1:${nginxPort}${page}`)).body ===
+    (await getPage(`http://127.0.0.1:${servePort}${page}`)).body;
   if (!same) throw new Error('nginx and pkg-index serve different bytes for the page');
 
   const packyard = [];
@@ -170,6 +186,6 @@ try {
 } finally {
   serve?.kill('SIGTERM');
   nginx?.kill('SIGQUIT');
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   await rm(dir, { recursive: true, force: true });
 }

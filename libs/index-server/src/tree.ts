@@ -156,6 +156,7 @@ export async function inspectIndexTree(
     }
   }
 
+  const hasBrowsePages = (await stat(join(root, 'index.html')).catch(() => undefined)) !== undefined;
   for (const project of projects) {
     const files = (await readListing(root, project)) ?? [];
     const listed = new Set(files.map((f) => f.filename));
@@ -171,7 +172,6 @@ export async function inspectIndexTree(
     }
     const browsePath = join(root, BROWSE_DIR, project, 'index.html');
     const browse = await readText(browsePath);
-    const hasBrowsePages = (await readText(join(root, 'index.html'))) !== undefined;
     if (hasBrowsePages && (browse === undefined || [...listed].some((f) => !browse.includes(f)))) {
       findings.push({ kind: 'page-stale', path: browsePath, why: 'it does not show every listed file' });
     }

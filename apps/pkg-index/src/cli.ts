@@ -35,6 +35,8 @@ Commands:
   serve      serve an index directory over HTTP, with uploads from twine (push mode)
   publish    copy an index directory to an object store (S3/R2 bucket or directory), by digest
   status     mark a project archived or deprecated (PEP 792), or active again
+  verify     check an index directory: every listed file present with its hash, nothing unlisted,
+             no debris a killed writer left
   hash-password
              read a password on stdin and print its bcrypt hash for the serve config
 
@@ -85,6 +87,7 @@ pkg-index publish --index-dir DIR --to LOCATION [--prefix PREFIX] [--replace]
                            (pages are always brought up to date; files first, pages last)
 pkg-index status PROJECT --index-dir DIR --set active|archived|deprecated [--reason TEXT]
                            an archived project takes no new files
+pkg-index verify --index-dir DIR
 pkg-index hash-password [--cost N]   (bcrypt cost, default 12)
 
   -h, --help               show this help
@@ -106,6 +109,7 @@ Exit codes (the first five keep issue_update.sh's meanings):
       that fails its CRC or RECORD hash), or metadata that disagrees with the name
   16  dispatch: GitHub refused the dispatch or could not be reached
   17  a tool (git, python, uv) could not be provisioned or run
+  18  verify: the index directory is inconsistent (each problem is printed)
   70  internal error`;
 
 /** The documented exit codes. */
@@ -125,6 +129,7 @@ export const EXIT = {
   invalidFile: 15,
   dispatch: 16,
   tools: 17,
+  verify: 18,
   internal: 70,
 } as const;
 
@@ -221,6 +226,7 @@ const COMMANDS: Readonly<Record<string, { options: Options; positionals: boolean
     positionals: true,
     options: { 'index-dir': { type: 'string' }, set: { type: 'string' }, reason: { type: 'string' } },
   },
+  verify: { positionals: false, options: { 'index-dir': { type: 'string' } } },
   'hash-password': { positionals: false, options: { cost: { type: 'string' } } },
 };
 
@@ -322,6 +328,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await runPublishCommand(parsed, io);
       case 'status':
         return await runStatusCommand(parsed, io);
+      case 'verify': {
+        const indexDir = resolve(io.cwd, requireString(parsed.values, 'index-dir'));
+        const problems = await (await import('./verify.js')).verifyIndexDir(indexDir);
+        io[problems.length > 0 ? 'stderr' : 'stdout'](
+          problems.length > 0 ? `${problems.join('\n')}\n` : `verified ${indexDir}\n`,
+        );
+        return problems.length > 0 ? EXIT.verify : EXIT.ok;
+      }
       default:
         return await runHashPasswordCommand(parsed, io);
     }

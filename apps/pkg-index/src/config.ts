@@ -22,6 +22,10 @@ export const ServeConfigSchema = z.strictObject({
   htpasswd: z.string().min(1).optional(),
   /** The largest upload accepted, in bytes; default 1 GiB. */
   maxUploadBytes: z.number().int().positive().optional(),
+  /** Password attempts per client address and per user name: `burst` at once, `perMinute` regained. */
+  loginRate: z
+    .strictObject({ burst: z.number().int().positive(), perMinute: z.number().positive() })
+    .optional(),
 });
 
 /** The serve config as written. */
@@ -31,6 +35,7 @@ export type ServeConfigFile = z.infer<typeof ServeConfigSchema>;
 export interface ServeConfig {
   users: ReadonlyMap<string, string>;
   maxUploadBytes: number;
+  loginRate?: { burst: number; perMinute: number } | undefined;
 }
 
 /** The default upload limit: 1 GiB, well above PyPI's default 100 MB file limit. */
@@ -119,7 +124,11 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
     }
     for (const [user, hash] of parseHtpasswd(lines, htpasswd)) users.set(user, hash);
   }
-  return { users, maxUploadBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES };
+  return {
+    users,
+    maxUploadBytes: config.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    loginRate: config.loginRate,
+  };
 }
 
 /** A bcrypt hash of `password` for the config's `users` (cost 12 unless given). */
@@ -127,26 +136,5 @@ export async function hashPassword(password: string, cost = 12): Promise<string>
   return bcrypt.hash(password, cost);
 }
 
-// A real hash to compare against when the user does not exist, so an unknown name costs the same
-// time as a wrong password and timing does not reveal which user names exist.
-const DUMMY_HASH = bcrypt.hashSync('packyard-no-such-user', 10);
-
-/** The result of checking an `Authorization` header. */
-export type AuthResult = { kind: 'ok'; user: string } | { kind: 'missing' } | { kind: 'invalid' };
-
-/** Checks HTTP basic credentials (RFC 7617) against the configured bcrypt hashes. */
-export async function verifyBasicAuth(
-  header: string | undefined,
-  users: ReadonlyMap<string, string>,
-): Promise<AuthResult> {
-  const match = /^Basic\s+([A-Za-z0-9+/=._~-]+)\s*$/i.exec(header ?? '');
-  if (match?.[1] === undefined) return { kind: 'missing' };
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return { kind: 'invalid' };
-  const user = decoded.slice(0, colon);
-  const password = decoded.slice(colon + 1);
-  const hash = users.get(user);
-  const ok = await bcrypt.compare(password, hash ?? DUMMY_HASH);
-  return ok && hash !== undefined ? { kind: 'ok', user } : { kind: 'invalid' };
-}
+/** Checks HTTP basic credentials against the configured bcrypt hashes (unknown users cost the same). */
+export { verifyBasicAuth, type AuthResult } from '@packyard/index-server';

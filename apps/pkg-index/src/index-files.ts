@@ -1,4 +1,5 @@
 import { PackyardError, toPackyardError } from '@packyard/core';
+import { classifyRefusal } from '@packyard/index-server';
 import type { AddFilesOptions, AddFilesResult } from '@packyard/wheel-index';
 
 /** wheel-index's `addFilesToIndex`, as the app calls it (passed in, so the wiring stays in the CLI). */
@@ -39,9 +40,4 @@ export async function addToIndex(
   }
 }
 
-/** Which refusal an index error code is, if any. Pure. */
-export function classifyRefusal(code: string): 'STORE_CONFLICT' | 'ARCHIVE_INVALID' | undefined {
-  if (code.includes('CONFLICT')) return 'STORE_CONFLICT';
-  if (code.includes('INVALID') || code === 'VERIFY_FAILED') return 'ARCHIVE_INVALID';
-  return undefined;
-}
+export { classifyRefusal };

@@ -42,8 +42,11 @@ export {
   type IndexServerOptions,
   type RunningIndexServer,
   type UploadForm,
+  negotiateSimpleFormat,
+  recoverIndexDir,
+  inspectIndexTree,
+  type SimpleFormat,
 } from './serve.js';
-export { negotiateSimpleFormat, type SimpleFormat } from './negotiate.js';
 export {
   ServeConfigSchema,
   DEFAULT_MAX_UPLOAD_BYTES,

@@ -2,7 +2,7 @@
 // pinned twine, serves PEP 691 pages and PEP 658 metadata, refuses bad and unauthenticated uploads
 // without touching the index, and keeps the index consistent with several writers at once.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
@@ -179,6 +179,7 @@ beforeAll(async () => {
   dists['conflicting'] = conflicting.find((f) => f.endsWith('.whl'))!;
   const config = join(base, 'serve.yaml');
   await writeFile(config, `# who may upload\nusers:\n  ${USER}: "${await hashPassword(PASSWORD, 4)}"\n`);
+  await mkdir(indexDir);
   ({ child: server, url: serverUrl } = await startServe(['--index-dir', indexDir, '--config', config]));
 });
 
@@ -514,6 +515,14 @@ describe('pkg-index serve (push mode)', () => {
     // The server still answers, and a request after the hang-ups is served whole.
     expect(Buffer.from(await (await fetch(`${serverUrl}${path}`)).arrayBuffer()).length).toBe(size);
     expect(serverLog.slice(logBefore)).not.toMatch(/error|Premature close/i);
+  });
+
+  test('a missing index directory is refused (exit 6) and not created', async () => {
+    const missing = join(base, 'no-such-index');
+    const run = await runCli(['serve', '--index-dir', missing, '--port', '0']);
+    expect(run.code).toBe(EXIT.config);
+    expect(run.stderr).toContain(`the index directory ${missing} does not exist`);
+    await expect(readdir(missing)).rejects.toThrow(/ENOENT/);
   });
 
   test('SIGTERM stops the server with exit 0', async () => {

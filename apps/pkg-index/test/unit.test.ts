@@ -13,7 +13,7 @@ import {
   renderCommitMessage,
   renderSourceUrl,
 } from '../src/names.js';
-import { negotiateSimpleFormat } from '../src/negotiate.js';
+import { negotiateSimpleFormat } from '../src/serve.js';
 import { checkUploadForm, projectOfFilename, type UploadForm } from '../src/serve.js';
 import { planDispatch } from '../src/dispatch.js';
 import { runCli } from './helpers.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import lockfile from 'proper-lockfile';
@@ -143,9 +143,50 @@ export async function writeTreeFile(dir: string, rel: string, content: string | 
 // killed process goes stale after 30 s, and a live holder refreshes it every 5 s.
 const LOCK_RETRIES = { retries: 2400, factor: 1, minTimeout: 25, maxTimeout: 100, randomize: true };
 const LOCK_STALE_MS = 30_000;
+const LOCK_UPDATE_MS = 5_000;
 
 /** The lock directory every writer of an index takes (proper-lockfile, mkdir-based). */
 export const LOCK_NAME = '.packyard-index.lock';
+
+/** The file beside the lock that names the process holding it. */
+export const LOCK_OWNER_NAME = `${LOCK_NAME}.owner`;
+
+/**
+ * Removes the index lock when its holder is gone: the process named beside it is not alive on this
+ * machine, or (no name yet: killed right after taking it) it has not been refreshed for twice the
+ * refresh interval. Returns why it was removed, or undefined when there was none or it is live.
+ */
+export async function clearStaleIndexLock(indexDir: string): Promise<string | undefined> {
+  const lock = join(indexDir, LOCK_NAME);
+  const owner = join(indexDir, LOCK_OWNER_NAME);
+  const info = await stat(lock).catch(() => undefined);
+  const pid = Number((await readFile(owner, 'utf8').catch(() => '')).trim());
+  if (info === undefined) {
+    if (pid > 0 && !isAlive(pid)) await rm(owner, { force: true });
+    return undefined;
+  }
+  let why: string;
+  if (pid > 0) {
+    if (isAlive(pid)) return undefined;
+    why = `its holder, process ${pid}, is gone`;
+  } else {
+    const idleMs = Date.now() - info.mtimeMs;
+    if (idleMs < 2 * LOCK_UPDATE_MS) return undefined;
+    why = `it names no holder and was last refreshed ${Math.round(idleMs / 1000)} s ago`;
+  }
+  await rm(lock, { recursive: true, force: true });
+  await rm(owner, { force: true });
+  return why;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** Runs `work` holding the index directory's lock; any number of processes may call it at once. */
 export async function withIndexLock<T>(
@@ -159,7 +200,7 @@ export async function withIndexLock<T>(
       realpath: false,
       lockfilePath: join(indexDir, LOCK_NAME),
       stale: LOCK_STALE_MS,
-      update: 5_000,
+      update: LOCK_UPDATE_MS,
       retries: LOCK_RETRIES,
       onCompromised: (error: Error) => {
         compromised = error;
@@ -176,6 +217,10 @@ export async function withIndexLock<T>(
         },
       );
     });
+  // Who holds the lock, beside it (proper-lockfile removes its directory with rmdir, so nothing
+  // goes inside): a restart after kill -9 then knows at once that the lock is stale.
+  const owner = join(indexDir, LOCK_OWNER_NAME);
+  await writeFile(owner, `${process.pid}\n`).catch(() => {});
   const assertHeld = (): void => {
     if (compromised !== undefined) {
       throw new PackyardError('STORE_FAILED', `lost the lock on ${indexDir}: ${compromised.message}`, {
@@ -193,10 +238,23 @@ export async function withIndexLock<T>(
     failed = true;
     throw error;
   } finally {
+    await rm(owner, { force: true }).catch(() => {});
     await release().catch(() => {});
     // A refused first write leaves no empty index directory behind.
     if (failed) await undoMkdir();
   }
+}
+
+/**
+ * A named step of a write, where a test can hold the process to kill it (`kill -9`) exactly there:
+ * when `PACKYARD_PAUSE_AT` names this step, the step name is written to the file
+ * `PACKYARD_PAUSE_SIGNAL` and the returned promise never settles. Without the variable: nothing.
+ */
+export async function pausePoint(step: string): Promise<void> {
+  if (process.env['PACKYARD_PAUSE_AT'] !== step) return;
+  const signal = process.env['PACKYARD_PAUSE_SIGNAL'];
+  if (signal !== undefined && signal !== '') await writeFile(signal, `${step}\n`);
+  await new Promise<never>(() => {});
 }
 
 /** PEP 700 `upload-time`: `yyyy-mm-ddThh:mm:ss.ffffffZ`. Pure. */

@@ -20,6 +20,7 @@ import {
   forEachLimited,
   formatUploadTime,
   mkdirWithUndo,
+  pausePoint,
   replaceDirectory,
   temporarySibling,
   TEMPORARY_NAME,
@@ -126,6 +127,7 @@ export async function addFilesToIndex(
   };
 
   return withIndexLock(root, async (assertHeld) => {
+    await pausePoint('index-locked');
     const plans: ProjectPlan[] = [];
     for (const [project, projectFiles] of byProject) {
       const current = await readProjectState(root, project);
@@ -174,6 +176,7 @@ export async function addFilesToIndex(
     }
     if (plans.length === 0) return sortResult(result);
     await applyPlans(root, plans, assertHeld);
+    await pausePoint('indexed');
     return sortResult(result);
   });
 }
@@ -298,6 +301,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         const dest = join(dir, file.parsed.filename);
         const tmp = temporarySibling(dest, 'tmp');
         await copyFile(file.path, tmp);
+        await pausePoint('file-copied');
         // The source could have changed since it was inspected; what lands must be what was checked.
         const copied = await sha256File(tmp);
         if (copied !== file.sha256) {
@@ -311,6 +315,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         }
         await keepForUndo(dest, replacing, undo, cleanup);
         await rename(tmp, dest);
+        await pausePoint('file-placed');
         if (file.metadata !== undefined) {
           await keepForUndo(`${dest}.metadata`, replacing, undo, cleanup);
           await writeFileShortAtomically(`${dest}.metadata`, file.metadata);
@@ -319,6 +324,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
         }
       }
     }
+    await pausePoint('metadata-written');
     assertHeld();
     const pages: ProjectPage[] = [];
     for (const plan of plans) {
@@ -329,6 +335,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
       undo.push(await mkdirWithUndo(dir));
       // The JSON page is the index's record, so it is written before the HTML one.
       await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+      await pausePoint('json-written');
       await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
     }
     if (plans.some((plan) => plan.isNew)) {
@@ -336,6 +343,7 @@ async function applyPlans(root: string, plans: ProjectPlan[], assertHeld: () => 
       await writePage(join(root, SIMPLE, 'index.json'), renderRootJson(projects), undo);
       await writePage(join(root, SIMPLE, 'index.html'), renderRootHtml(projects), undo);
     }
+    await pausePoint('pages-written');
     await writeBrowsePages(root, pages, undo);
   } catch (error) {
     for (const step of undo.reverse()) await step().catch(() => {});

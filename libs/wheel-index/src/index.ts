@@ -65,7 +65,6 @@ export {
   escapeHtml,
 } from './render.js';
 export { compareVersionStrings } from './versions.js';
-export { LOCK_NAME } from './fs-util.js';
 export type { IndexEntry, ProjectPage, ProjectStatus } from './types.js';
 export {
   publishIndex,
@@ -85,3 +84,11 @@ export {
   type ZipRuleOptions,
   type ZipRuleViolation,
 } from './zip-rules.js';
+export {
+  LOCK_NAME,
+  LOCK_OWNER_NAME,
+  clearStaleIndexLock,
+  withIndexLock,
+  TEMPORARY_NAME,
+  pausePoint,
+} from './fs-util.js';

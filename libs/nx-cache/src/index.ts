@@ -1,0 +1,13 @@
+export {
+  createCacheHandler,
+  startCacheServer,
+  type CacheHandler,
+  type CacheHandlerOptions,
+  type CacheEvent,
+  type CacheOutcome,
+  type CacheStats,
+  type CacheServer,
+  type StartCacheServerOptions,
+} from './server.js';
+export { accessFor, type Access, type CacheTokens } from './tokens.js';
+export { checkEntryMember, checkCacheEntryFile, type EntryProblem } from './entry-check.js';

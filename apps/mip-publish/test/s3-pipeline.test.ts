@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { createS3Store } from '@packyard/r2-store';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { aWorkspace, runCli, SETUP_OCTAVE } from './helpers.js';
 
@@ -13,8 +14,10 @@ beforeAll(async () => {
   server = await startS3Server({
     dir: await mkdtemp(join(tmpdir(), 'packyard-mip-s3-')),
     bucket: 'mip-packages',
+    // Built by `nx run s3-server:fixtures` (the test target depends on it).
+    binary: await fixturePath('s3-server', 'versitygw'),
   });
-  // The first run on a machine builds versitygw and installs Octave (minutes); far above that.
+  // The first run on a machine installs Octave (minutes); far above that.
 }, 1_800_000);
 afterAll(async () => {
   await server?.stop();

@@ -8,8 +8,8 @@
 import { copyFile, mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fixturePath, serveDirectory, type StaticServer } from '@packyard/core/testing';
-import { lockRequirements, provisionTools, type Tools } from '../src/index.js';
-import { makeTempDir, removeTempDirs } from './helpers.js';
+import { lockRequirements, type Tools } from '../src/index.js';
+import { makeTempDir, removeTempDirs, toolsWithFreshCaches } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -41,14 +41,12 @@ async function publish(root: string, wheels: string, files: string[]): Promise<v
   }
 }
 
-let tools: Tools;
 let wheels: string[];
 let wheelDir: string;
 
 beforeAll(async () => {
   wheelDir = await fixturePath('pex-builder', 'wheels');
   wheels = (await readdir(wheelDir)).sort();
-  tools = await provisionTools();
 });
 
 describe.each([
@@ -65,8 +63,8 @@ describe.each([
     expect(older).toHaveLength(wheels.length - 1);
     await publish(root, wheelDir, older);
     server = await serveDirectory(root, { headers });
-    // The shared tools, with a uv cache of this describe's own.
-    lockTools = { ...tools, home: await makeTempDir('fresh-home') };
+    // A uv cache of this describe's own.
+    lockTools = await toolsWithFreshCaches();
   });
 
   afterAll(async () => {

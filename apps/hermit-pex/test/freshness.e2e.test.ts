@@ -8,16 +8,19 @@
  * declares it, with two changes that only relocate it: the command runs this workspace's compiled
  * CLI by absolute path, and the compiled-CLI input and the dependency on hermit-pex:compile are
  * dropped (the scratch workspace has no hermit-pex project; this test's project compiles it first).
- * The index is a static directory written by @packyard/wheel-index and served on loopback.
+ * The index is a static directory written by @packyard/wheel-index and served on loopback, once
+ * with no Cache-Control (only Last-Modified, as `python3 -m http.server` sends) and once with PyPI's
+ * `max-age=600`: either lets uv answer a lock from a cached page that predates the new version, so
+ * this also proves the lock reads the package's page fresh.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { serveDirectory, type StaticServer } from '@packyard/core/testing';
 import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
 import { writeIndex } from '@packyard/wheel-index';
 
@@ -35,19 +38,29 @@ interface TargetConfig {
   [key: string]: unknown;
 }
 
-let scratch: string;
-let workspace: string;
-let indexDir: string;
-let server: { url: string; requests: string[]; close(): Promise<void> };
+// Index pages older than the run, as a static host that keeps its files' times serves them: with no
+// Cache-Control, HTTP caches (uv's) then hold a page fresh for a tenth of that age.
+const PUBLISHED = new Date('2026-01-01T00:00:00Z');
+const CACHE_HIT = /local cache|existing outputs match the cache/;
+const built = (output: string): string[] =>
+  [...output.matchAll(/tinytool (\S+): building PEX/g)].map((m) => m[1]!).sort();
 
-beforeAll(async () => {
+/** A scratch workspace whose pex-builder:build reads a loopback index sending `headers`. */
+interface Scratch {
+  dir: string;
+  workspace: string;
+  indexDir: string;
+  server: StaticServer;
+}
+
+async function createScratch(headers: Record<string, string>): Promise<Scratch> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npx nx run hermit-pex:compile" first`);
-  scratch = await mkdtemp(join(tmpdir(), 'packyard-freshness-'));
-  indexDir = join(scratch, 'index');
-  await addRelease('1.0');
-  server = await serveDirectory(indexDir);
+  const dir = await mkdtemp(join(tmpdir(), 'packyard-freshness-'));
+  const indexDir = join(dir, 'index');
+  await addRelease(indexDir, '1.0');
+  const server = await serveDirectory(indexDir, { headers });
 
-  workspace = join(scratch, 'workspace');
+  const workspace = join(dir, 'workspace');
   const pexBuilder = JSON.parse(await readFile(join(WORKSPACE, 'libs/pex-builder/package.json'), 'utf8')) as {
     nx: { targets: { build: TargetConfig } };
   };
@@ -73,29 +86,30 @@ beforeAll(async () => {
   await symlink(join(WORKSPACE, 'node_modules'), join(workspace, 'node_modules'), 'dir');
   await mkdir(join(workspace, 'tools'));
   await symlink(join(WORKSPACE, 'tools/nx-plugin'), join(workspace, 'tools/nx-plugin'), 'dir');
-});
+  return { dir, workspace, indexDir, server };
+}
 
-afterAll(async () => {
-  await server?.close();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-});
+async function removeScratch(scratch: Scratch | undefined): Promise<void> {
+  await scratch?.server.close();
+  if (scratch) await rm(scratch.dir, { recursive: true, force: true });
+}
 
-async function nxBuild(): Promise<string> {
+async function nxBuild(scratch: Scratch): Promise<string> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NX_')));
   Object.assign(env, {
     NX_DAEMON: 'false',
     NX_NO_CLOUD: 'true',
     NX_TUI: 'false',
-    NX_CACHE_DIRECTORY: join(scratch, 'nx-cache'),
-    NX_WORKSPACE_DATA_DIRECTORY: join(scratch, 'nx-data'),
+    NX_CACHE_DIRECTORY: join(scratch.dir, 'nx-cache'),
+    NX_WORKSPACE_DATA_DIRECTORY: join(scratch.dir, 'nx-data'),
     // The index the package is listed on, locked against and built from.
-    PIP_INDEX_URL: `${server.url}/simple`,
+    PIP_INDEX_URL: `${scratch.server.url}/simple`,
     PIP_CONFIG_FILE: '/dev/null',
   });
   const { stdout, stderr } = await run(
     process.execPath,
     [NX, 'run', 'pex-builder:build', '--output-style=stream', '--', '--platforms', HOST],
-    { cwd: workspace, env, maxBuffer: 64 * 1024 * 1024 },
+    { cwd: scratch.workspace, env, maxBuffer: 64 * 1024 * 1024 },
   ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
     throw new Error(
       `nx run pex-builder:build failed: ${error.message}\n${error.stdout ?? ''}\n${error.stderr ?? ''}`,
@@ -104,19 +118,22 @@ async function nxBuild(): Promise<string> {
   return `${stdout}${stderr}`;
 }
 
-const CACHE_HIT = /local cache|existing outputs match the cache/;
-const built = (output: string): string[] =>
-  [...output.matchAll(/tinytool (\S+): building PEX/g)].map((m) => m[1]!).sort();
+describe('pex-builder:build and a package index sending no Cache-Control', () => {
+  let scratch: Scratch;
+  beforeAll(async () => {
+    scratch = await createScratch({});
+  });
+  afterAll(() => removeScratch(scratch));
 
-describe('pex-builder:build and the package index', () => {
   it('builds the versions on the index, then is a cache hit while the index is unchanged', async () => {
-    const first = await nxBuild();
+    const { server, workspace } = scratch;
+    const first = await nxBuild(scratch);
     expect(first).not.toMatch(CACHE_HIT);
     expect(built(first)).toEqual(['1.0']);
     expect(existsSync(join(workspace, 'dist/releases/tinytool-v1.0'))).toBe(true);
 
     server.requests.length = 0;
-    const second = await nxBuild();
+    const second = await nxBuild(scratch);
     // Nx replays the cached run's output (so its "building PEX" lines are no evidence either way);
     // the index shows what ran: the cache key's listing read the project page, and nothing was
     // locked or built (no other request).
@@ -125,9 +142,10 @@ describe('pex-builder:build and the package index', () => {
   });
 
   it('builds exactly the new version when the index gains one, and is a cache hit again after', async () => {
-    await addRelease('1.1');
+    const { server, workspace, indexDir } = scratch;
+    await addRelease(indexDir, '1.1');
     server.requests.length = 0;
-    const third = await nxBuild();
+    const third = await nxBuild(scratch);
     expect(third).not.toMatch(CACHE_HIT);
     // A real run, not a replay: 1.0's release exists and is skipped, 1.1 is locked and built.
     expect(built(third)).toEqual(['1.1']);
@@ -138,18 +156,39 @@ describe('pex-builder:build and the package index', () => {
     );
 
     server.requests.length = 0;
-    const fourth = await nxBuild();
+    const fourth = await nxBuild(scratch);
     expect(fourth).toMatch(CACHE_HIT);
     expect(server.requests).toEqual(['/simple/tinytool/']);
   });
 });
 
+describe('pex-builder:build and a package index sending Cache-Control: max-age=600 (as PyPI)', () => {
+  let scratch: Scratch;
+  beforeAll(async () => {
+    scratch = await createScratch({ 'cache-control': 'max-age=600' });
+  });
+  afterAll(() => removeScratch(scratch));
+
+  it("builds a version the index gained since the previous run, within the page's max-age", async () => {
+    expect(built(await nxBuild(scratch))).toEqual(['1.0']);
+    await addRelease(scratch.indexDir, '1.1');
+    const next = await nxBuild(scratch);
+    expect(next).not.toMatch(CACHE_HIT);
+    expect(built(next)).toEqual(['1.1']);
+    expect(existsSync(join(scratch.workspace, 'dist/releases/tinytool-v1.1'))).toBe(true);
+  });
+});
+
 /** Publishes tinytool `version` (a real wheel with a `tinytool` console script) to the static index. */
-async function addRelease(version: string): Promise<void> {
+async function addRelease(indexDir: string, version: string): Promise<void> {
   const dir = join(indexDir, 'files', 'tinytool');
   await mkdir(dir, { recursive: true });
   await run('python3', ['-c', MAKE_WHEEL, join(dir, `tinytool-${version}-py3-none-any.whl`), version]);
-  await writeIndex(indexDir, { uploadTime: new Date('2026-01-01T00:00:00Z') });
+  await writeIndex(indexDir, { uploadTime: PUBLISHED });
+  for (const page of await readdir(indexDir, { recursive: true })) {
+    if (page.endsWith('.html') || page.endsWith('.json'))
+      await utimes(join(indexDir, page), PUBLISHED, PUBLISHED);
+  }
 }
 
 // A minimal wheel (https://packaging.python.org/en/latest/specifications/binary-distribution-format/)
@@ -178,44 +217,4 @@ async function writeFiles(root: string, files: Record<string, string>): Promise<
     await mkdir(dirname(join(root, path)), { recursive: true });
     await writeFile(join(root, path), text);
   }
-}
-
-/** Serves `root` as a plain static host does: a directory URL answers its index.html. */
-async function serveDirectory(
-  root: string,
-): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const httpServer: Server = createServer((req, res) => {
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    requests.push(pathname);
-    const path = normalize(join(root, pathname));
-    if (path !== root && !path.startsWith(root + sep)) {
-      res.writeHead(403).end();
-      return;
-    }
-    void (async () => {
-      const info = await stat(path).catch(() => undefined);
-      const file = info?.isDirectory() ? join(path, 'index.html') : path;
-      const fileInfo = await stat(file).catch(() => undefined);
-      if (!fileInfo?.isFile()) {
-        res.writeHead(404).end('not found');
-        return;
-      }
-      const type = file.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type, 'content-length': fileInfo.size });
-      createReadStream(file).pipe(res);
-    })();
-  });
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const address = httpServer.address();
-  if (address === null || typeof address === 'string') throw new Error('the index server has no address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        httpServer.closeAllConnections();
-        httpServer.close(() => resolve());
-      }),
-  };
 }

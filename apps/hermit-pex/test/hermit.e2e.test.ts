@@ -26,7 +26,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
-import { createHermitEnvironment, provisionHermit, type HermitClient } from '@packyard/hermit-client';
+import { fixturePath } from '@packyard/core/testing';
+import { createHermitEnvironment, PINNED_HERMIT_VERSION, type HermitClient } from '@packyard/hermit-client';
 import { parseManifest, renderManifest, type HermitManifest } from '@packyard/hermit-render';
 import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
 import { aWorkspace, run, runCli, storeAsset } from './helpers.js';
@@ -45,7 +46,8 @@ let python: PythonStandIn;
 
 beforeAll(async () => {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npx nx run hermit-pex:compile" first`);
-  client = await provisionHermit();
+  // Built once by `nx run hermit-client:fixtures` (the test target depends on it).
+  client = { hermit: await fixturePath('hermit-client', 'hermit'), version: PINNED_HERMIT_VERSION };
   root = await aWorkspace({});
   await cp(SHIPPED, join(root, 'packages'), {
     recursive: true,

@@ -10,6 +10,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createS3Store } from '@packyard/r2-store';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { aWorkspace, runCli, SETUP_OCTAVE, SHIPPED } from './helpers.js';
 
@@ -20,8 +21,10 @@ beforeAll(async () => {
   server = await startS3Server({
     dir: await mkdtemp(join(tmpdir(), 'packyard-mip-s3-')),
     bucket: 'mip-packages',
+    // Built by `nx run s3-server:fixtures` (the test target depends on it).
+    binary: await fixturePath('s3-server', 'versitygw'),
   });
-  // The first run on a machine builds versitygw and installs Octave (minutes); far above that.
+  // The first run on a machine installs Octave (minutes); far above that.
 }, 1_800_000);
 afterAll(async () => {
   await server?.stop();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPackyardError } from '@packyard/core';
 import { createLocalStore, createS3Store, type ObjectStore } from '@packyard/r2-store';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import {
   ArchiveStore,
@@ -16,11 +17,15 @@ import {
 let root: string;
 let server: S3Server;
 
-// One real versitygw for the file. The first run on a machine builds it (minutes); far above that.
+// One real versitygw for the file, built by `nx run s3-server:fixtures` (the test target depends on it).
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'packyard-publish-'));
-  server = await startS3Server({ dir: join(root, 's3'), bucket: 'cdn' });
-}, 1_800_000);
+  server = await startS3Server({
+    dir: join(root, 's3'),
+    bucket: 'cdn',
+    binary: await fixturePath('s3-server', 'versitygw'),
+  });
+});
 
 afterAll(async () => {
   await server?.stop();

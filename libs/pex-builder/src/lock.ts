@@ -131,6 +131,13 @@ export async function lockRequirements(tools: Tools, input: LockInput): Promise<
           // exclude-newer or prerelease would make the lock depend on the machine. The index is given
           // explicitly above and TLS/proxy settings come from the environment, which this keeps.
           '--no-config',
+          // The plan has just read `version` on the index, but uv may answer from its cache: a page
+          // is fresh for its `max-age` (PyPI sends 600 s) or, with no Cache-Control, heuristically
+          // for a tenth of its Last-Modified age, and a cached page older than the release says there
+          // is no such version. Revalidating this one project's page keeps the rest of the cache.
+          // https://docs.astral.sh/uv/concepts/cache/#cache-semantics
+          '--refresh-package',
+          input.package,
         ],
         { cwd: dir, env: toolEnv(tools), tailLines: 20 },
       ),

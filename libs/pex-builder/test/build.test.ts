@@ -8,11 +8,10 @@ import {
   formatPlatform,
   hostPlatform,
   lockRequirements,
-  provisionTools,
   type PexBuildInput,
   type Tools,
 } from '../src/index.js';
-import { INDEX_URL, makeTempDir, removeTempDirs } from './helpers.js';
+import { INDEX_URL, makeTempDir, removeTempDirs, toolsWithFreshCaches } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -46,7 +45,7 @@ describe('buildPexBundle', () => {
   }
 
   beforeAll(async () => {
-    tools = await provisionTools({ home: await makeTempDir('home') });
+    tools = await toolsWithFreshCaches();
     const lockDir = await makeTempDir('lock');
     ({ requirementsTxt } = await lockRequirements(tools, {
       dir: lockDir,

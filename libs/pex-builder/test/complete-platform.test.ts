@@ -16,14 +16,13 @@ import {
   hostPlatform,
   parseCompletePlatform,
   parsePlatform,
-  provisionTools,
   readCompletePlatform,
   toolCacheEnv,
   type CompletePlatform,
   type Platform,
   type Tools,
 } from '../src/index.js';
-import { INDEX_URL, makeTempDir, removeTempDirs } from './helpers.js';
+import { INDEX_URL, makeTempDir, removeTempDirs, toolsWithFreshCaches } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -178,7 +177,7 @@ describe('with the pinned packaging', () => {
   let tools: Tools;
 
   beforeAll(async () => {
-    tools = await provisionTools({ home: await makeTempDir('home') });
+    tools = await toolsWithFreshCaches();
   });
 
   it('the generator regenerates exactly the committed files', async () => {

@@ -16,7 +16,6 @@ import {
   parsePlatform,
   parseWheelFilename,
   planSharedBuilds,
-  provisionTools,
   readCompletePlatform,
   readPexContents,
   type PexBuildInput,
@@ -24,7 +23,7 @@ import {
   type Platform,
   type Tools,
 } from '../src/index.js';
-import { INDEX_URL, makeTempDir, removeTempDirs } from './helpers.js';
+import { INDEX_URL, makeTempDir, removeTempDirs, toolsWithFreshCaches } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -33,7 +32,7 @@ let tools: Tools;
 let runEnv: Record<string, string>;
 
 beforeAll(async () => {
-  tools = await provisionTools({ home: await makeTempDir('home') });
+  tools = await toolsWithFreshCaches();
   runEnv = { PEX_ROOT: await makeTempDir('pex-run-root') };
 });
 

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError } from '@packyard/core';
-import { lockRequirements, provisionTools, type LockInput, type Tools } from '../src/index.js';
-import { INDEX_URL, makeTempDir, removeTempDirs } from './helpers.js';
+import { lockRequirements, type LockInput, type Tools } from '../src/index.js';
+import { INDEX_URL, makeTempDir, removeTempDirs, toolsWithFreshCaches } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -21,7 +21,7 @@ describe('lockRequirements', () => {
   let tools: Tools;
 
   beforeAll(async () => {
-    tools = await provisionTools({ home: await makeTempDir('home') });
+    tools = await toolsWithFreshCaches();
   });
 
   it('writes requirements.in and a hashed, path-free requirements.txt', async () => {

@@ -2,18 +2,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open as openFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { createS3Store, publishObject, verifyObject, type S3StoreOptions } from '../src/index.js';
 import { describeObjectStoreContract } from './contract.js';
+
+/** versitygw, built by `nx run s3-server:fixtures` (the test target depends on it). */
+const versitygw = () => fixturePath('s3-server', 'versitygw');
 
 // One real versitygw for the whole file; each describe block works under its own keys.
 let server: S3Server;
 let serverDir: string;
 beforeAll(async () => {
   serverDir = await mkdtemp(join(tmpdir(), 'packyard-s3-'));
-  server = await startS3Server({ dir: serverDir, bucket: 'packyard' });
-  // The first run on a machine builds versitygw (minutes); this guard is far above that.
-}, 1_800_000);
+  server = await startS3Server({ dir: serverDir, bucket: 'packyard', binary: await versitygw() });
+});
 afterAll(async () => {
   await server?.stop();
 });
@@ -129,6 +132,7 @@ describe('a server killed during a multipart upload', () => {
 
     server = await startS3Server({
       dir: serverDir,
+      binary: await versitygw(),
       port: server.port,
       accessKey: server.accessKey,
       secretKey: server.secretKey,

@@ -100,6 +100,12 @@ async function runProcess(
       child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);
       child.on('close', (exitCode, signal) => resolve({ code: exitCode ?? (signal ? 128 : -1), stderr }));
+      // Most commands read no input, and one that has exited before its input arrives (a slow
+      // machine makes that likely) closed the pipe: EPIPE then says nothing about the run, which
+      // its exit code and stderr report.
+      child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') reject(error);
+      });
       child.stdin?.end(options.input ?? '');
     });
     return { code, stdout: await readFile(stdoutFile, 'utf8'), stderr };

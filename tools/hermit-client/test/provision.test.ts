@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fixturePath } from '@packyard/core/testing';
 import {
   createHermitEnvironment,
   HERMIT_MODULE_DIR,
@@ -28,10 +29,10 @@ describe('the pinned Hermit module', () => {
 });
 
 describe('provisionHermit', () => {
-  // One build for the whole file, in packyard's home (shared with every other test that needs Hermit).
+  // Built once by `nx run hermit-client:fixtures` (the test target depends on it).
   let hermit: string;
   beforeAll(async () => {
-    hermit = (await provisionHermit()).hermit;
+    hermit = await fixturePath('hermit-client', 'hermit');
   });
 
   it('builds the pinned client, which reports its version', async () => {
@@ -78,7 +79,7 @@ describe('provisionHermit', () => {
 
 describe('createHermitEnvironment', () => {
   it('creates an environment whose sources and state stay in the given directories', async () => {
-    const client = await provisionHermit();
+    const client = { hermit: await fixturePath('hermit-client', 'hermit'), version: PINNED_HERMIT_VERSION };
     const root = await mkdtemp(join(tmpdir(), 'packyard-hermit-env-'));
     const sources = join(root, 'manifests');
     await mkdir(sources);

@@ -2,15 +2,16 @@ import { createWriteStream, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { produceAtomically } from '@packyard/core';
+import { PackyardError, produceAtomically } from '@packyard/core';
 import { ZipFile } from 'yazl';
-import { planArchiveEntries, type ArchiveEntry } from './entries.js';
+import { isDirectoryEntry, planArchiveEntries, type ArchiveEntry, type ArchiveItem } from './entries.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
 import { checkMtime, defaultMtime, FALLBACK_MTIME } from './mtime.js';
 import {
   asArchiveError,
   checkLevel,
   dataBytes,
+  DIRECTORY_MODE,
   EXECUTABLE_MODE,
   REGULAR_MODE,
   sourceError,
@@ -29,6 +30,7 @@ export interface ZipOptions {
 
 // S_IFREG: zip readers take the Unix file type from the top bits of the external attributes.
 const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
 const READ_CHUNK_BYTES = 256 * 1024;
 
 /**
@@ -37,10 +39,24 @@ const READ_CHUNK_BYTES = 256 * 1024;
  */
 export async function writeZip(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: ZipOptions = {},
 ): Promise<ArchiveResult> {
   const planned = planArchiveEntries(entries);
+  // Zip names are UTF-8 (the language-encoding flag yazl sets): bytes that are not UTF-8 have no
+  // faithful form there, so they are refused rather than changed.
+  const binary = planned.find((entry) => entry.rawName !== undefined);
+  if (binary !== undefined) {
+    throw new PackyardError(
+      'ARCHIVE_INVALID',
+      `archive entry name ${JSON.stringify(binary.name)} is not valid UTF-8, which zip names must be`,
+      {
+        field: 'name',
+        value: binary.name,
+        hint: 'rename the file to UTF-8, or use a tar format (.tar.gz, .tar.xz, .tar.zst), which stores the bytes',
+      },
+    );
+  }
   const mtime = Math.max(checkMtime(options.mtime ?? defaultMtime()), FALLBACK_MTIME);
   const level = checkLevel(options.level ?? 9, 'deflate', 0, 9);
   const signal = options.signal;
@@ -58,9 +74,9 @@ export async function writeZip(
   });
 }
 
-async function statSource(entry: ArchiveEntry): Promise<Stats | undefined> {
-  if (!('path' in entry.source)) return undefined;
-  const path = entry.source.path;
+async function statSource(entry: ArchiveItem): Promise<Stats | undefined> {
+  if (isDirectoryEntry(entry) || !('path' in entry.source)) return undefined;
+  const path = entry.source.path as string;
   let stats: Stats;
   try {
     stats = await stat(path);
@@ -73,7 +89,7 @@ async function statSource(entry: ArchiveEntry): Promise<Stats | undefined> {
 
 async function writeStreams(
   tmp: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   stats: (Stats | undefined)[],
   mtime: number,
   level: number,
@@ -97,12 +113,16 @@ async function writeStreams(
   try {
     entries.forEach((entry, index) => {
       const common = { mtime: date, compressionLevel: level };
+      if (isDirectoryEntry(entry)) {
+        zip.addEmptyDirectory(entry.name, { mtime: date, mode: S_IFDIR | DIRECTORY_MODE });
+        return;
+      }
       if ('data' in entry.source) {
         const mode = S_IFREG | (entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE);
         zip.addBuffer(dataBytes(entry.source.data), entry.name, { ...common, mode });
         return;
       }
-      const path = entry.source.path;
+      const path = entry.source.path as string;
       const stat = stats[index] as Stats;
       const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
       const mode = S_IFREG | (executable ? EXECUTABLE_MODE : REGULAR_MODE);

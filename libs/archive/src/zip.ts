@@ -43,20 +43,7 @@ export async function writeZip(
   options: ZipOptions = {},
 ): Promise<ArchiveResult> {
   const planned = planArchiveEntries(entries);
-  // Zip names are UTF-8 (the language-encoding flag yazl sets): bytes that are not UTF-8 have no
-  // faithful form there, so they are refused rather than changed.
-  const binary = planned.find((entry) => entry.rawName !== undefined);
-  if (binary !== undefined) {
-    throw new PackyardError(
-      'ARCHIVE_INVALID',
-      `archive entry name ${JSON.stringify(binary.name)} is not valid UTF-8, which zip names must be`,
-      {
-        field: 'name',
-        value: binary.name,
-        hint: 'rename the file to UTF-8, or use a tar format (.tar.gz, .tar.xz, .tar.zst), which stores the bytes',
-      },
-    );
-  }
+  checkZipNames(planned);
   const mtime = Math.max(checkMtime(options.mtime ?? defaultMtime()), FALLBACK_MTIME);
   const level = checkLevel(options.level ?? 9, 'deflate', 0, 9);
   const signal = options.signal;
@@ -72,6 +59,30 @@ export async function writeZip(
       throw asArchiveError(error, outPath);
     }
   });
+}
+
+// Zip names are UTF-8 (the language-encoding flag yazl sets): bytes that are not UTF-8 have no
+// faithful form there. And a name that starts with a drive ("c:notes.txt") is a drive-relative path to
+// Windows extractors, which yazl refuses as absolute. Both are refused before anything is written.
+function checkZipNames(entries: readonly ArchiveItem[]): void {
+  for (const entry of entries) {
+    const problem =
+      entry.rawName !== undefined
+        ? 'is not valid UTF-8, which zip names must be'
+        : /^[A-Za-z]:/.test(entry.name)
+          ? 'starts with a drive letter, which zip readers on Windows take as a drive'
+          : undefined;
+    if (problem === undefined) continue;
+    throw new PackyardError(
+      'ARCHIVE_INVALID',
+      `archive entry name ${JSON.stringify(entry.name)} ${problem}`,
+      {
+        field: 'name',
+        value: entry.name,
+        hint: 'rename the file, or use a tar format (.tar.gz, .tar.xz, .tar.zst), which stores the name as it is',
+      },
+    );
+  }
 }
 
 async function statSource(entry: ArchiveItem): Promise<Stats | undefined> {

@@ -35,7 +35,8 @@ Commands:
   create NAME        archive a directory (--from) under NAME and --key-json, unless it is already stored
   store FILE         store an existing archive file as it is (under --name, default its file name)
   manifest NAME      add NAME's DIST line to a Manifest (--manifest), print it and the SRC_URI form
-  publish            push every blob to the CDN store (--to) under <2>/<2>/<2>/<sha512>, with layout.conf
+  publish            push every blob to the CDN store (--to) under both GLEP 75 layouts, with layout.conf:
+                     <2>/<2>/<2>/<sha512> and <blake2b(name)[0:2]>/<final name>
   verify             re-hash every blob and report those that do not match their record
   gc                 remove blobs no record points at (--dry-run to only list them)
 
@@ -383,8 +384,8 @@ async function run(command: string, parsed: Parsed, io: CliIo): Promise<number> 
       print(
         report,
         [
-          `published to ${report.location}: ${report.uploaded.length} uploaded, ${report.skipped.length} already there, ${report.failed.length} failed; layout.conf ${report.layoutConf}`,
-          ...report.failed.map((f) => `  failed ${f.sha512}: ${f.error}`),
+          `published to ${report.location}: ${report.uploaded.length} blob(s) uploaded, ${report.skipped.length} already there; ${report.names.uploaded.length} name(s) uploaded, ${report.names.skipped.length} already there; ${report.failed.length} failed; layout.conf ${report.layoutConf}`,
+          ...report.failed.map((f) => `  failed ${f.finalName ?? f.sha512}: ${f.error}`),
         ].join('\n'),
       );
       return report.failed.length === 0 ? EXIT.ok : EXIT.publish;

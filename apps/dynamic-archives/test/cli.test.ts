@@ -168,7 +168,7 @@ describe('dynamic-archives publish, verify, gc', () => {
     expect(first.location).toBe(join(repoTmp, 'cdn'));
     expect(first.uploaded).toHaveLength(2);
     expect(await readFile(join(repoTmp, 'cdn', 'layout.conf'), 'utf8')).toBe(
-      '[structure]\n0=content-hash SHA512 8:8:8\n1=flat\n',
+      '[structure]\n0=content-hash SHA512 8:8:8\n1=filename-hash BLAKE2B 8\n',
     );
     const second = JSON.parse((await runCli(['publish', '--store-dir', store, '--json'])).stdout);
     expect(second.uploaded).toEqual([]);

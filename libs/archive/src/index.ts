@@ -97,4 +97,11 @@ export {
   type GcReport,
   type VerifyReport,
 } from './maintenance.js';
-export { LAYOUT_CONF, publishBlobs, type PublishBlobsOptions, type PublishReport } from './publish.js';
+export {
+  filenameHashPath,
+  LAYOUT_CONF,
+  planPublish,
+  publishBlobs,
+  type PublishBlobsOptions,
+  type PublishReport,
+} from './publish.js';

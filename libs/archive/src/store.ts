@@ -258,6 +258,22 @@ export class ArchiveStore {
   }
 
   /**
+   * The final name and blob of every dynamic record, in every scope (what a mirror's filename-hash
+   * layout serves). Only those two strings are read; records without them are left out.
+   */
+  async finalNames(): Promise<Array<{ finalName: string; sha512: string }>> {
+    const out: Array<{ finalName: string; sha512: string }> = [];
+    for await (const path of walkFiles(join(this.root, 'dynamic'))) {
+      if (!SHA512_HEX.test(path.slice(path.lastIndexOf('/') + 1))) continue;
+      const text = await readFile(path, 'utf8');
+      const sha512 = referencedSha512(text);
+      const finalName = recordFinalName(text);
+      if (sha512 !== undefined && finalName !== undefined) out.push({ finalName, sha512 });
+    }
+    return out.sort((a, b) => (a.finalName < b.finalName ? -1 : a.finalName > b.finalName ? 1 : 0));
+  }
+
+  /**
    * Every sha512 some record points at: the `hashes.sha512` of dynamic records in every scope, and
    * the `sha512` of metatools' integrity records (fetched distfiles share the same blobs). Only that
    * one string is read from each record (plain JSON, no type is decoded), so a record holding types
@@ -287,6 +303,17 @@ export class ArchiveStore {
 }
 
 /** `hashes.sha512` (dynamic records) or `sha512` (integrity records) of a record's text, if it has one. */
+/** `key.final_name` of a dynamic record's text, if it is a string. */
+function recordFinalName(text: string): string | undefined {
+  try {
+    const data = JSON.parse(text) as { key?: { final_name?: unknown } } | null;
+    const name = data?.key?.final_name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function referencedSha512(text: string): string | undefined {
   let data: unknown;
   try {

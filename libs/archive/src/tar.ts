@@ -178,8 +178,7 @@ export function writeTarZst(
   return writeTar(outPath, entries, 'zstd', options);
 }
 
-// The tar bytes come from `tarChunks` (headers and file contents in order, with files read ahead by
-// `FileReader`), and the pipeline drains them through the compressor and the hash into the file.
+// The tar bytes come from `tarChunks` (headers and file contents in order, read by `FileReader`), and the pipeline drains them through the compressor and the hash into the file.
 // Whichever part fails first stops the rest, and the file is closed before the temp file is removed.
 async function writeStreams(
   tmp: string,
@@ -192,7 +191,7 @@ async function writeStreams(
   // `flush` fsyncs before close, so once produceAtomically renames, the name never points at data
   // that has not reached the disk.
   const output = createWriteStream(tmp, { flags: 'wx', mode: REGULAR_MODE, flush: true });
-  const reader = new FileReader(entries);
+  const reader = new FileReader();
   try {
     await pipeline([Readable.from(tarChunks(entries, mtime, reader, signal)), ...stages, digest, output], {
       ...(signal === undefined ? {} : { signal }),
@@ -231,9 +230,8 @@ async function* tarChunks(
     bytes = 0;
     return chunk;
   };
-  for (let index = 0; index < entries.length; index++) {
+  for (const entry of entries) {
     signal?.throwIfAborted();
-    const entry = entries[index]!;
     const name = nameBytes(entry);
     const binaryName = entry.rawName !== undefined;
     if (isDirectoryEntry(entry)) {
@@ -241,7 +239,7 @@ async function* tarChunks(
         yield take();
       continue;
     }
-    const file = await reader.take(index);
+    const file = reader.read(entry);
     add(encodeTarHeader({ name, directory: false, mode: file.mode, size: file.size, mtime, binaryName }));
     if (file.data !== undefined) {
       add(file.data);
@@ -266,53 +264,25 @@ interface ReadFile {
   path?: string | Buffer;
 }
 
-const fsOpen = promisify(fs.open);
-const fsFstat = promisify(fs.fstat);
 const fsRead = promisify(fs.read);
 const fsClose = promisify(fs.close);
 
-// Files read whole, ahead of the writer; larger ones are streamed when their turn comes.
+// Files read whole, in one call; larger ones are streamed in READ_CHUNK_BYTES pieces.
 const SMALL_FILE_BYTES = 1024 * 1024;
-// Reads in flight at once, and so at most this many small files (64 MiB) held ahead.
-const READ_AHEAD = 64;
 
 /**
- * Reads the files of `entries` in order with bounded concurrency: up to READ_AHEAD files ahead are
- * opened, stat'ed through their descriptor (so size and mode describe the very file read) and, when
- * small, read whole in one call, while the writer compresses what came before.
+ * Opens, stats (through the descriptor, so size and mode describe the very file read) and, when
+ * small, reads each file with synchronous calls, one after the other, as tar does. On a tree of many
+ * small files the cost is per call: a round trip through libuv's thread pool for each open, fstat,
+ * read and close cost more than the calls themselves (measured: 2-3x slower on a 5,000-file tree,
+ * even with 64 files read ahead), while the compressor and the output file work between chunks.
+ * Large files keep their descriptor and are streamed asynchronously.
  */
 class FileReader {
-  readonly #entries: ArchiveItem[];
-  readonly #pending = new Map<number, Promise<ReadFile>>();
   readonly #open = new Set<number>();
-  #next = 0;
 
-  constructor(entries: ArchiveItem[]) {
-    this.#entries = entries;
-  }
-
-  /** The file at `index`, which must be taken in order. */
-  async take(index: number): Promise<ReadFile> {
-    this.#fill(index);
-    const promise = this.#pending.get(index)!;
-    this.#pending.delete(index);
-    this.#fill(index + 1);
-    return promise;
-  }
-
-  #fill(from: number): void {
-    this.#next = Math.max(this.#next, from);
-    while (this.#next < this.#entries.length && this.#next < from + READ_AHEAD) {
-      const index = this.#next++;
-      const entry = this.#entries[index]!;
-      if (isDirectoryEntry(entry)) continue;
-      const promise = this.#read(entry);
-      promise.catch(() => undefined); // awaited by take; this only keeps an early failure from being unhandled
-      this.#pending.set(index, promise);
-    }
-  }
-
-  async #read(entry: ArchiveEntry): Promise<ReadFile> {
+  /** The next file's mode, size and, when small, bytes. */
+  read(entry: ArchiveEntry): ReadFile {
     if ('data' in entry.source) {
       const data = dataBytes(entry.source.data);
       return { mode: entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE, size: data.length, data };
@@ -320,14 +290,14 @@ class FileReader {
     const path = entry.source.path;
     let fd: number;
     try {
-      fd = await fsOpen(path, 'r');
+      fd = fs.openSync(path, 'r');
     } catch (error) {
       throw sourceError(entry, shown(path), `cannot be read: ${(error as Error).message}`, error);
     }
     this.#open.add(fd);
     let keep = false;
     try {
-      const stat = await fsFstat(fd);
+      const stat = fs.fstatSync(fd);
       if (!stat.isFile()) throw sourceError(entry, shown(path), 'is not a regular file');
       const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
       const mode = executable ? EXECUTABLE_MODE : REGULAR_MODE;
@@ -339,7 +309,7 @@ class FileReader {
       const buffer = Buffer.allocUnsafe(stat.size + 1);
       let filled = 0;
       for (;;) {
-        const { bytesRead } = await fsRead(fd, buffer, filled, buffer.length - filled, filled);
+        const bytesRead = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
         if (filled === buffer.length) break;
@@ -349,7 +319,7 @@ class FileReader {
     } finally {
       if (!keep) {
         this.#open.delete(fd);
-        await fsClose(fd);
+        fs.closeSync(fd);
       }
     }
   }
@@ -374,9 +344,8 @@ class FileReader {
     }
   }
 
-  /** Closes every descriptor still open (after a failure), once the reads in flight have settled. */
+  /** Closes every descriptor still open (after a failure). */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#pending.values());
     for (const fd of this.#open) await fsClose(fd).catch(() => undefined);
     this.#open.clear();
   }

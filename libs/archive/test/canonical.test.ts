@@ -1,6 +1,5 @@
 import { isPackyardError } from '@packyard/core';
-import type {
-  Decimal128} from '@packyard/archive';
+import type { Decimal128 } from '@packyard/archive';
 import {
   Binary,
   BSONRegExp,

@@ -6,6 +6,7 @@ import { PackyardError, produceAtomically } from '@packyard/core';
 import { ZipFile } from 'yazl';
 import { isDirectoryEntry, planArchiveEntries, type ArchiveEntry, type ArchiveItem } from './entries.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
+import { displayName } from './tree.js';
 import { checkMtime, defaultMtime, FALLBACK_MTIME } from './mtime.js';
 import {
   asArchiveError,
@@ -73,12 +74,15 @@ function checkZipNames(entries: readonly ArchiveItem[]): void {
           ? 'starts with a drive letter, which zip readers on Windows take as a drive'
           : undefined;
     if (problem === undefined) continue;
+    const path = !isDirectoryEntry(entry) && 'path' in entry.source ? entry.source.path : undefined;
+    const file = path === undefined ? undefined : typeof path === 'string' ? path : displayName(path);
     throw new PackyardError(
       'ARCHIVE_INVALID',
-      `archive entry name ${JSON.stringify(entry.name)} ${problem}`,
+      `archive entry name ${JSON.stringify(entry.name)}${file === undefined ? '' : ` (${file})`} ${problem}`,
       {
         field: 'name',
         value: entry.name,
+        ...(file === undefined ? {} : { file }),
         hint: 'rename the file, or use a tar format (.tar.gz, .tar.xz, .tar.zst), which stores the name as it is',
       },
     );

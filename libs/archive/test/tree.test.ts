@@ -141,7 +141,8 @@ describe('the tree as it is', () => {
         (caught: unknown) => caught,
       );
       expect(isPackyardError(error, 'ARCHIVE_INVALID')).toBe(true);
-      expect((error as Error).message).toContain(`archive entry name ${shown} ${problem}`);
+      expect((error as Error).message).toContain(`archive entry name ${shown} (${tree}/`);
+      expect((error as Error).message).toContain(problem);
       await expect(stat(out)).rejects.toThrow();
     }
   });

@@ -101,11 +101,9 @@ export function planPublish(
     if (shas.size > 1)
       error = `${shas.size} different archives are stored under the name ${finalName}; a mirror serves one file per name`;
     else if ('error' in blob) error = blob.error;
-    planned.push(
-      error !== undefined || 'error' in blob
-        ? { sha512, finalName, error: error! }
-        : { ...blob, finalName, key: `${prefix}${filenameHashPath(finalName)}` },
-    );
+    if ('error' in blob) planned.push({ sha512, finalName, error: error ?? blob.error });
+    else if (error !== undefined) planned.push({ sha512, finalName, error });
+    else planned.push({ ...blob, finalName, key: `${prefix}${filenameHashPath(finalName)}` });
   }
   return planned;
 }

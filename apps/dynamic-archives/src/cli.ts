@@ -1,7 +1,6 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
-  PackyardError,
   UsageError,
   parseCommandLine,
   toPackyardError,
@@ -11,14 +10,13 @@ import {
 } from '@packyard/core';
 import {
   ArchiveStore,
+  archiveDirectory,
   checkFinalName,
   checkTopDirectory,
   collectGarbage,
-  createArchive,
   findArchive,
   parseCanonicalJson,
   publishBlobs,
-  readTreeEntries,
   renderManifestLine,
   resolveStoreDir,
   storeExistingArchive,
@@ -37,7 +35,8 @@ Commands:
   create NAME        archive a directory (--from) under NAME and --key-json, unless it is already stored
   store FILE         store an existing archive file as it is (under --name, default its file name)
   manifest NAME      add NAME's DIST line to a Manifest (--manifest), print it and the SRC_URI form
-  publish            push every blob to the CDN store (--to) under <2>/<2>/<2>/<sha512>, with layout.conf
+  publish            push every blob to the CDN store (--to) under both GLEP 75 layouts, with layout.conf:
+                     <2>/<2>/<2>/<sha512> and <blake2b(name)[0:2]>/<final name>
   verify             re-hash every blob and report those that do not match their record
   gc                 remove blobs no record points at (--dry-run to only list them)
 
@@ -361,31 +360,15 @@ async function run(command: string, parsed: Parsed, io: CliIo): Promise<number> 
         print({ status: 'found', ...describeArchive(existing) }, archiveText(existing, 'found'));
         return EXIT.ok;
       }
-      const source = resolve(io.cwd, from);
-      // Checked before anything is written: a symlink or special file anywhere under --from is refused.
-      await readTreeEntries(source).catch((error: unknown) => {
-        if (
-          (error as NodeJS.ErrnoException).code === 'ENOENT' ||
-          (error as NodeJS.ErrnoException).code === 'ENOTDIR'
-        ) {
-          throw new PackyardError('ARCHIVE_INVALID', `--from ${source} is not a directory`, {
-            file: source,
-            field: '--from',
-            value: from,
-          });
-        }
-        throw error;
+      // Read in place, no copy; the tree is checked whole (a symlink or special file anywhere under
+      // --from is refused) before anything is written.
+      const stored = await archiveDirectory(name, resolve(io.cwd, from), {
+        ...options,
+        ...keyed,
+        ...(top === undefined ? {} : { topDirectory: top }),
       });
-      const builder = createArchive(name, options);
-      await builder.initialize(top);
-      try {
-        await cp(source, builder.topPath, { recursive: true, verbatimSymlinks: true, errorOnExist: false });
-        const stored = await builder.store(keyed);
-        print({ status: 'created', ...describeArchive(stored) }, archiveText(stored, 'created'));
-        return EXIT.ok;
-      } finally {
-        await builder.cleanup();
-      }
+      print({ status: 'created', ...describeArchive(stored) }, archiveText(stored, 'created'));
+      return EXIT.ok;
     }
     case 'publish': {
       const store = new ArchiveStore(storeDir, scope);
@@ -401,8 +384,8 @@ async function run(command: string, parsed: Parsed, io: CliIo): Promise<number> 
       print(
         report,
         [
-          `published to ${report.location}: ${report.uploaded.length} uploaded, ${report.skipped.length} already there, ${report.failed.length} failed; layout.conf ${report.layoutConf}`,
-          ...report.failed.map((f) => `  failed ${f.sha512}: ${f.error}`),
+          `published to ${report.location}: ${report.uploaded.length} blob(s) uploaded, ${report.skipped.length} already there; ${report.names.uploaded.length} name(s) uploaded, ${report.names.skipped.length} already there; ${report.failed.length} failed; layout.conf ${report.layoutConf}`,
+          ...report.failed.map((f) => `  failed ${f.finalName ?? f.sha512}: ${f.error}`),
         ].join('\n'),
       );
       return report.failed.length === 0 ? EXIT.ok : EXIT.publish;
@@ -428,6 +411,7 @@ async function run(command: string, parsed: Parsed, io: CliIo): Promise<number> 
         [
           `${verb} ${report.removed.length} blob(s) (${report.bytes} bytes), kept ${report.kept}; ${verb} ${report.staleTemp.length} stale work file(s)`,
           ...report.removed.map((sha) => `  ${sha}`),
+          ...report.unreadable.map((path) => `  unreadable record (its blobs kept): ${path}`),
         ].join('\n'),
       );
       return EXIT.ok;

@@ -1,7 +1,11 @@
-import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { EXIT } from '../src/index.js';
 import { aDir, aRoot, runCli } from './helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 let root: string;
 
@@ -168,7 +172,7 @@ describe('dynamic-archives publish, verify, gc', () => {
     expect(first.location).toBe(join(repoTmp, 'cdn'));
     expect(first.uploaded).toHaveLength(2);
     expect(await readFile(join(repoTmp, 'cdn', 'layout.conf'), 'utf8')).toBe(
-      '[structure]\n0=content-hash SHA512 8:8:8\n1=flat\n',
+      '[structure]\n0=content-hash SHA512 8:8:8\n1=filename-hash BLAKE2B 8\n',
     );
     const second = JSON.parse((await runCli(['publish', '--store-dir', store, '--json'])).stdout);
     expect(second.uploaded).toEqual([]);
@@ -234,6 +238,45 @@ describe('dynamic-archives bad input', () => {
     expect(run.code).toBe(EXIT.invalidInput);
     expect(run.stderr).toContain(join(from, 'passwd'));
     expect(await import('node:fs/promises').then((fs) => fs.readdir(store))).toEqual([]);
+  });
+
+  it('archives a non-UTF-8 name as its bytes and an empty directory in tar, and refuses the name in zip', async () => {
+    const store = await aDir(root);
+    const from = await aDir(root, { 'c:notes.txt': 'notes' });
+    await mkdir(join(from, 'empty'));
+    await writeFile(
+      Buffer.concat([Buffer.from(`${from}/`), Buffer.from('caf\xe9.txt', 'latin1')]),
+      'latin-1',
+    );
+    const tar = await runCli([
+      'create',
+      'n-1.tar.xz',
+      '--store-dir',
+      store,
+      '--from',
+      from,
+      '--no-distfiles',
+      '--json',
+    ]);
+    expect(tar.code).toBe(EXIT.ok);
+    const { stdout } = await execFileAsync(
+      'tar',
+      ['--quoting-style=literal', '-tf', JSON.parse(tar.stdout).blobPath],
+      {
+        encoding: 'buffer',
+      },
+    );
+    expect(stdout.toString('latin1').split('\n').filter(Boolean).sort()).toEqual([
+      'c:notes.txt',
+      'caf\xe9.txt',
+      'empty/',
+    ]);
+
+    await rm(join(from, 'c:notes.txt'));
+    const zip = await runCli(['create', 'n-1.zip', '--store-dir', store, '--from', from, '--no-distfiles']);
+    expect(zip.code).toBe(EXIT.invalidInput);
+    expect(zip.stderr).toContain(`"caf\\\\xe9.txt" (${from}/caf\\xe9.txt) is not valid UTF-8`);
+    expect((await runCli(['find', 'n-1.zip', '--store-dir', store])).code).toBe(EXIT.notFound);
   });
 
   it('reports a corrupt record with exit 7', async () => {

@@ -1,7 +1,28 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runTool } from '@packyard/core';
-import { createArchive, Double, findArchive, keyHash, type KeyObject } from '@packyard/archive';
+import {
+  ArchiveStore,
+  Binary,
+  BSONRegExp,
+  canonicalJson,
+  Code,
+  collectGarbage,
+  createArchive,
+  DBRef,
+  Decimal128,
+  Double,
+  findArchive,
+  keyHash,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  parseCanonicalJson,
+  Timestamp,
+  verifyStore,
+  type KeyObject,
+} from '@packyard/archive';
 import { provisionTools, toolCacheEnv } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { aDir, aRoot } from './helpers.js';
@@ -44,6 +65,77 @@ print(json.dumps({
 }))
 `;
 
+// Every BSON type json_util writes, in a key and in metadata, both ways: pymongo reads packyard's
+// record and writes it back to the same text; packyard finds, reads and re-writes a record pymongo
+// wrote, and gc/verify work on that store.
+const EVERY_TYPE = String.raw`
+import hashlib, json, os, sys
+from collections import OrderedDict
+from datetime import datetime
+from bson import Binary, Code, DBRef, Decimal128, Int64, MaxKey, MinKey, ObjectId, Regex, Timestamp
+from bson.json_util import dumps, loads, JSONOptions, JSONMode, DatetimeRepresentation
+OPTS = JSONOptions(json_mode=JSONMode.CANONICAL, datetime_representation=DatetimeRepresentation.NUMBERLONG,
+                   strict_number_long=True, strict_uuid=True, document_class=OrderedDict, tz_aware=False)
+request = json.loads(sys.argv[1])
+def text(doc):
+    return dumps(doc, json_options=OPTS, sort_keys=True)
+def h(doc):
+    return hashlib.sha512(text(doc).encode("utf-8")).hexdigest()
+oid = ObjectId("0123456789abcdef01234567")
+values = {"bin": b"\x00\x01\x02\xff", "uuid": Binary(bytes(range(16)), 4), "user": Binary(b"x", 0x80),
+          "oid": oid, "dec": Decimal128("1.10E+5"), "re": Regex("^a.*", "im"), "min": MinKey(), "max": MaxKey(),
+          "code": Code("function () {}"), "scoped": Code("x", {"y": 1}), "ts": Timestamp(1700000000, 7),
+          "i64": Int64(5), "big": 2**64, "neg": -(2**63) - 1, "ref": DBRef("coll", oid),
+          "date": datetime(2024, 1, 2, 3, 4, 5, 6000), "float": 2.0, "nan": float("nan"),
+          "keys": {"\ud800": 1, "\U00010000": 2, "\ue000": 3, "\udfff": 4}}
+key = dict(values, final_name=request["their_name"])
+ours = open(request["record"], encoding="utf-8").read()
+record = loads(ours, json_options=OPTS)
+kh = h({"key": key})
+path = os.path.join(request["store"], "dynamic", "local", kh[0:2], kh[2:4], kh[4:6], kh)
+os.makedirs(os.path.dirname(path), exist_ok=True)
+theirs = text({"key": key, "hashes": record["hashes"], "metadata": dict(values, created_on=datetime(2024, 5, 6))})
+with open(path, "wb") as f:
+    f.write(theirs.encode("utf-8"))
+print(json.dumps({
+    "theirHash": kh,
+    "oursReDumped": text(record) == ours,
+    "oursKeyHash": h({"key": record["key"]}),
+    "oursKeyDiffer": sorted(k for k, v in values.items() if k != "nan" and record["key"][k] != v),
+    "theirPath": path,
+}))
+`;
+
+/** Runs a Python script with pymongo (pinned) through packyard's uv; returns its last line, parsed. */
+async function runWithPymongo(
+  script: string,
+  request: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const tools = await provisionTools();
+  const { url } = await resolveIndexUrl();
+  const { stdout } = await runTool(
+    tools.uv,
+    [
+      'run',
+      '--no-project',
+      '--no-config',
+      '--python',
+      tools.python,
+      '--index-url',
+      url,
+      '--with',
+      PYMONGO,
+      '--',
+      'python',
+      '-c',
+      script,
+      JSON.stringify(request),
+    ],
+    { env: { ...toolCacheEnv(tools), VIRTUAL_ENV: undefined }, tailLines: 30 },
+  );
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
 let root: string;
 
 beforeAll(async () => {
@@ -79,34 +171,12 @@ describe('records against pymongo bson.json_util', () => {
     expect(found?.key).toEqual({ ...key, final_name: finalName });
     expect(found?.digests).toEqual(stored.digests);
 
-    const tools = await provisionTools();
-    const { url } = await resolveIndexUrl();
-    const { stdout } = await runTool(
-      tools.uv,
-      [
-        'run',
-        '--no-project',
-        '--no-config',
-        '--python',
-        tools.python,
-        '--index-url',
-        url,
-        '--with',
-        PYMONGO,
-        '--',
-        'python',
-        '-c',
-        CHECK,
-        JSON.stringify({
-          final_name: finalName,
-          record: stored.recordPath,
-          store: storeDir,
-          their_name: 'theirs-1.0.tar.xz',
-        }),
-      ],
-      { env: { ...toolCacheEnv(tools), VIRTUAL_ENV: undefined }, tailLines: 30 },
-    );
-    const answer = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+    const answer = await runWithPymongo(CHECK, {
+      final_name: finalName,
+      record: stored.recordPath,
+      store: storeDir,
+      their_name: 'theirs-1.0.tar.xz',
+    });
     const hash = keyHash({ ...key, final_name: finalName });
     expect(answer).toEqual({
       nativeHash: hash,
@@ -125,5 +195,65 @@ describe('records against pymongo bson.json_util', () => {
     expect((await readFile(stored.recordPath, 'utf8')).includes('"text": "caf\\u00e9 \\ud83d\\ude00"')).toBe(
       true,
     );
+  });
+
+  it('reads, finds and re-writes every BSON type byte for byte, and gc and verify work on such a store', async () => {
+    const storeDir = await aDir(root);
+    const oid = new ObjectId('0123456789abcdef01234567');
+    const values: KeyObject = {
+      bin: new Binary(Buffer.from([0, 1, 2, 255]), 0),
+      uuid: new Binary(Buffer.from([...Array(16).keys()]), 4),
+      user: new Binary(Buffer.from('x'), 0x80),
+      oid,
+      dec: Decimal128.fromString('1.10E+5'),
+      re: new BSONRegExp('^a.*', 'im'),
+      min: new MinKey(),
+      max: new MaxKey(),
+      code: new Code('function () {}'),
+      scoped: new Code('x', { y: 1 }),
+      ts: new Timestamp({ t: 1700000000, i: 7 }),
+      i64: Long.fromNumber(5),
+      big: 2n ** 64n,
+      neg: -(2n ** 63n) - 1n,
+      ref: new DBRef('coll', oid),
+      date: new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)),
+      float: new Double(2),
+      nan: Number.NaN,
+      keys: { '\ud800': 1, '\u{10000}': 2, '\ue000': 3, '\udfff': 4 },
+    };
+    const builder = createArchive('ours-1.0.tar.zst', { storeDir, distfilesDir: false });
+    await builder.initialize('ours-1.0');
+    await import('node:fs/promises').then((fs) => fs.writeFile(join(builder.topPath, 'README'), 'HELLO'));
+    const stored = await builder.store({ key: values, metadata: values });
+
+    const answer = await runWithPymongo(EVERY_TYPE, {
+      record: stored.recordPath,
+      store: storeDir,
+      their_name: 'theirs-1.0.tar.zst',
+    });
+    expect(answer['oursReDumped']).toBe(true);
+    expect(answer['oursKeyHash']).toBe(keyHash({ ...values, final_name: 'ours-1.0.tar.zst' }));
+    expect(answer['oursKeyDiffer']).toEqual([]);
+    expect(answer['theirHash']).toBe(keyHash({ ...values, final_name: 'theirs-1.0.tar.zst' }));
+
+    // packyard finds pymongo's record, reads every value exactly, and writes the same bytes back.
+    const theirs = await findArchive('theirs-1.0.tar.zst', { key: values, storeDir });
+    expect(theirs?.digests).toEqual(stored.digests);
+    const metadata = theirs!.metadata;
+    expect(metadata['big']).toBe(2n ** 64n);
+    expect(metadata['ts']).toBeInstanceOf(Timestamp);
+    expect((metadata['ts'] as Timestamp).t).toBe(1700000000);
+    expect(metadata['bin']).toBeInstanceOf(Binary);
+    expect(metadata['dec']).toBeInstanceOf(Decimal128);
+    expect(metadata['created_on']).toEqual(new Date(Date.UTC(2024, 4, 6)));
+    const text = await readFile(String(answer['theirPath']), 'utf8');
+    expect(canonicalJson(parseCanonicalJson(text), 'record')).toBe(text);
+
+    // gc and verify read only what they need: nothing refused, nothing in use removed.
+    const store = new ArchiveStore(storeDir);
+    const dry = await collectGarbage(store, { dryRun: true });
+    expect(dry).toMatchObject({ removed: [], kept: 1, unreadable: [] });
+    expect((await collectGarbage(store)).removed).toEqual([]);
+    expect((await verifyStore(store)).problems).toEqual([]);
   });
 });

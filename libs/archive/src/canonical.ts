@@ -1,13 +1,35 @@
 import { createHash } from 'node:crypto';
 import { PackyardError } from '@packyard/core';
-import { Double, EJSON, Int32, Long } from 'bson';
-import { compareNames } from './entries.js';
+import {
+  Binary,
+  BSONRegExp,
+  BSONSymbol,
+  Code,
+  DBRef,
+  Decimal128,
+  Double,
+  EJSON,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+} from 'bson';
+
+/**
+ * The BSON types beyond JSON's that a metatools record can hold and packyard keeps as bson's own
+ * classes, so they read back exactly and are written back byte for byte as pymongo writes them.
+ */
+export type BsonValue =
+  Binary | ObjectId | Decimal128 | BSONRegExp | MinKey | MaxKey | Code | Timestamp | DBRef;
 
 /**
  * A value a key (or record metadata) may hold: what pymongo's `bson.json_util` round-trips. A JS
  * number that is an integer is an integer (Python `int`); any other number is a float. For a float
  * with an integral value, such as Python's `2.0`, pass `new Double(2)`. Integers beyond 2^53 are given
- * as a bigint (up to 64 bits, as BSON holds).
+ * as a bigint (`$numberLong`, any size, as `json_util` writes a Python int); a `Long` stays a
+ * `$numberLong` whatever its value (pymongo's `Int64`).
  */
 export type KeyValue =
   | string
@@ -19,18 +41,47 @@ export type KeyValue =
   | Double
   | Int32
   | Long
+  | BsonValue
   | KeyValue[]
   | { [key: string]: KeyValue };
 
 /** A JSON-like object: the shape of a key and of a record. */
 export type KeyObject = { [key: string]: KeyValue };
 
-export { Double };
+export {
+  Binary,
+  BSONRegExp,
+  Code,
+  DBRef,
+  Decimal128,
+  Double,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+};
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
+
+// Checked before Long: Timestamp is a subclass of Long in bson, and must not be read as a number.
+const BSON_CLASSES = [
+  Timestamp,
+  Binary,
+  ObjectId,
+  Decimal128,
+  BSONRegExp,
+  MinKey,
+  MaxKey,
+  Code,
+  DBRef,
+] as const;
+
+function isBsonValue(value: unknown): value is BsonValue {
+  return BSON_CLASSES.some((type) => value instanceof type);
+}
 
 function invalid(path: string, value: unknown, problem: string, hint: string): PackyardError {
   return new PackyardError('ARCHIVE_INVALID', `${path} ${problem}`, {
@@ -50,14 +101,14 @@ function describe(value: unknown): string {
 }
 
 const TYPES_HINT =
-  'use strings, booleans, null, integers, floats, bigints, Dates, arrays and plain objects (what pymongo stores)';
+  'use strings, booleans, null, integers, floats, bigints, Dates, arrays, plain objects and bson types (what pymongo stores)';
 
 /**
- * Checks `value` against what BSON canonical extended JSON can hold, and turns every number into the
- * explicit BSON type pymongo would pick, so the encoding below never guesses. Pure; throws
- * ARCHIVE_INVALID naming the dotted path at fault.
+ * Checks `value` against what BSON canonical extended JSON can hold and encodes it as the extended
+ * JSON tree pymongo's `json_util` writes (every number wrapped in its explicit type), so the text
+ * below never guesses. Pure; throws ARCHIVE_INVALID naming the dotted path at fault.
  */
-function normalise(value: unknown, path: string): unknown {
+function encode(value: unknown, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value)) {
@@ -69,24 +120,25 @@ function normalise(value: unknown, path: string): unknown {
           'give it as a bigint (3n) for an integer, or new Double(x) for a float',
         );
       }
-      return integer(BigInt(value), path);
+      return integer(BigInt(value));
     }
-    return new Double(value);
+    return double(value);
   }
-  if (typeof value === 'bigint') return integer(value, path);
-  if (value instanceof Double) return value;
-  if (value instanceof Int32) return value;
-  if (value instanceof Long) return integer(value.toBigInt(), path);
+  if (typeof value === 'bigint') return integer(value);
+  if (value instanceof Double) return double(value.value);
+  if (value instanceof Int32) return { $numberInt: String(value.value) };
+  if (isBsonValue(value)) return EJSON.serialize(value, { relaxed: false });
+  if (value instanceof Long) return { $numberLong: value.toString() };
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw invalid(path, value, 'is an invalid Date', 'give a valid Date');
-    return value;
+    return { $date: { $numberLong: String(value.getTime()) } };
   }
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (let index = 0; index < value.length; index++) {
       if (!(index in value))
         throw invalid(`${path}[${index}]`, undefined, 'is a hole in an array', TYPES_HINT);
-      out.push(normalise(value[index], `${path}[${index}]`));
+      out.push(encode(value[index], `${path}[${index}]`));
     }
     return out;
   }
@@ -106,26 +158,25 @@ function normalise(value: unknown, path: string): unknown {
           'rename the key',
         );
       }
-      out[key] = normalise(item, `${path}.${key}`);
+      out[key] = encode(item, `${path}.${key}`);
     }
     return out;
   }
   throw invalid(path, value, `is ${describe(value)}, which has no canonical form`, TYPES_HINT);
 }
 
-// pymongo writes a Python int that fits 32 bits as $numberInt and any other as $numberLong; one that
-// does not fit 64 bits cannot be stored.
-function integer(value: bigint, path: string): Int32 | Long {
-  if (value < INT64_MIN || value > INT64_MAX) {
-    throw invalid(
-      path,
-      value,
-      'does not fit in 64 bits, the largest integer BSON holds',
-      'store it as a string',
-    );
-  }
-  if (value >= BigInt(INT32_MIN) && value <= BigInt(INT32_MAX)) return new Int32(Number(value));
-  return Long.fromBigInt(value);
+// json_util writes a Python int that fits 32 bits as $numberInt and any other as $numberLong, of
+// whatever size (its text never passes through BSON), so packyard does the same.
+function integer(value: bigint): { $numberInt: string } | { $numberLong: string } {
+  return value >= BigInt(INT32_MIN) && value <= BigInt(INT32_MAX)
+    ? { $numberInt: String(value) }
+    : { $numberLong: String(value) };
+}
+
+function double(value: number): { $numberDouble: string } {
+  if (Number.isNaN(value)) return { $numberDouble: 'NaN' };
+  if (!Number.isFinite(value)) return { $numberDouble: value > 0 ? 'Infinity' : '-Infinity' };
+  return { $numberDouble: pythonFloatRepr(value) };
 }
 
 /**
@@ -151,38 +202,42 @@ export function pythonFloatRepr(value: number): string {
   return `${sign}${head}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }
 
-// bson (JS) writes a double's digits with Number#toString (or toFixed(1) when integral); pymongo
-// writes Python's repr. They agree except on the exponent form, which is re-rendered here.
-function fixDoubles(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(fixDoubles);
-  if (node !== null && typeof node === 'object') {
-    const entries = Object.entries(node as Record<string, unknown>);
-    if (entries.length === 1 && entries[0]![0] === '$numberDouble' && typeof entries[0]![1] === 'string') {
-      const text = entries[0]![1];
-      if (text === 'NaN' || text === 'Infinity' || text === '-Infinity' || text === '-0.0') return node;
-      return { $numberDouble: pythonFloatRepr(Number(text)) };
-    }
-    return Object.fromEntries(entries.map(([key, value]) => [key, fixDoubles(value)]));
-  }
-  return node;
-}
-
 // What Python's json.dumps(..., sort_keys=True) writes with its default ensure_ascii=True: ", " and
-// ": " separators, keys sorted by code point (UTF-8 byte order is the same order), and every
+// ": " separators, keys sorted by code point (a lone surrogate is its own code point), and every
 // character outside printable ASCII (' '..'~') escaped as \uXXXX in lowercase hex, surrogate pairs
 // for characters beyond the BMP.
+/**
+ * Orders strings by code point, as Python sorts `str`: a character beyond the BMP (a surrogate pair in
+ * JS) sorts after U+FFFF, and a lone surrogate (which Python keeps in a str) sorts by its own value,
+ * between U+D7FF and U+E000. Pure.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  return i < a.length ? 1 : j < b.length ? -1 : 0;
+}
+
 function pythonJson(node: unknown): string {
   if (node === null) return 'null';
   if (node === true) return 'true';
   if (node === false) return 'false';
   if (typeof node === 'string') return pythonString(node);
+  // Only the counters inside $timestamp and the 1 of $minKey/$maxKey are bare numbers.
+  if (typeof node === 'number' && Number.isSafeInteger(node)) return String(node);
   if (Array.isArray(node)) return `[${node.map(pythonJson).join(', ')}]`;
   if (typeof node === 'object') {
-    const keys = Object.keys(node as object).sort(compareNames);
+    const keys = Object.keys(node as object).sort(compareCodePoints);
     const record = node as Record<string, unknown>;
     return `{${keys.map((key) => `${pythonString(key)}: ${pythonJson(record[key])}`).join(', ')}}`;
   }
-  // EJSON canonical output holds only the kinds above; numbers are always wrapped in strings.
+  // The encoded tree holds only the kinds above; other numbers are always wrapped in strings.
   throw new PackyardError('INTERNAL', `unexpected ${typeof node} in canonical extended JSON`);
 }
 
@@ -214,8 +269,7 @@ export function canonicalJson(document: KeyObject, field = 'key'): string {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw invalid(field, document, 'is not an object', 'give a plain object such as { gosum: "…" }');
   }
-  const normalised = normalise(document, field);
-  return pythonJson(fixDoubles(EJSON.serialize(normalised, { relaxed: false })));
+  return pythonJson(encode(document, field));
 }
 
 /** sha512 (hex) of `canonicalJson({ key })`: where metatools files the dynamic record for `key`. Pure. */
@@ -228,37 +282,80 @@ export function keyHash(key: KeyObject): string {
 }
 
 /**
- * Parses canonical extended JSON back into the values `canonicalJson` takes: $numberInt and safe
- * $numberLong become numbers (larger ones bigints), $numberDouble a number (a `Double` when integral,
- * so it stays a float), $date a Date. Throws on text that is not extended JSON. Pure.
+ * Parses canonical extended JSON back into the values `canonicalJson` takes, losslessly:
+ * `$numberInt` becomes a number; `$numberLong` a number when it is beyond 32 bits and safe, a bigint
+ * beyond 2^53 (of any size, as json_util writes them), and a `Long` within 32 bits (pymongo's
+ * `Int64`, which it writes back as `$numberLong`); `$numberDouble` a number (a `Double` when
+ * integral, so it stays a float); `$date` a Date; `$binary`, `$oid`, `$numberDecimal`,
+ * `$regularExpression`, `$minKey`, `$maxKey`, `$code`, `$timestamp` and `$ref` bson's classes.
+ * `canonicalJson` of the result is the text pymongo writes for the same record. Throws SyntaxError on
+ * text that is not extended JSON. Pure.
  */
 export function parseCanonicalJson(text: string): KeyObject {
-  const parsed: unknown = EJSON.parse(text, { relaxed: false });
-  const value = fromBson(parsed);
-  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Date) {
-    throw new SyntaxError('the document is not an object');
-  }
+  const value = fromExtendedJson(JSON.parse(text) as unknown);
+  if (!isPlainObject(value)) throw new SyntaxError('the document is not an object');
   return value as KeyObject;
 }
 
+function isPlainObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const LONG_TEXT = /^-?[0-9]+$/;
+
+/** Turns one parsed extended JSON node (from JSON.parse) into a KeyValue. Pure. */
+export function fromExtendedJson(node: unknown): KeyValue {
+  if (node === null || typeof node === 'string' || typeof node === 'boolean') return node;
+  // Canonical text wraps every number; a bare one (relaxed text) is read as it stands.
+  if (typeof node === 'number') return node;
+  if (Array.isArray(node)) return node.map(fromExtendedJson);
+  if (typeof node !== 'object') throw new SyntaxError(`unexpected ${typeof node} in extended JSON`);
+  const record = node as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (!keys.some((key) => key.startsWith('$'))) {
+    return Object.fromEntries(keys.map((key) => [key, fromExtendedJson(record[key])]));
+  }
+  if (keys.length === 1 && typeof record['$numberLong'] === 'string') {
+    const text = record['$numberLong'];
+    if (!LONG_TEXT.test(text)) throw new SyntaxError(`$numberLong ${JSON.stringify(text)} is not an integer`);
+    const big = BigInt(text);
+    if (big >= BigInt(INT32_MIN) && big <= BigInt(INT32_MAX)) return Long.fromBigInt(big);
+    return Number.isSafeInteger(Number(big)) && BigInt(Number(big)) === big ? Number(big) : big;
+  }
+  if (keys.length === 1 && typeof record['$numberInt'] === 'string') {
+    const value = Number(record['$numberInt']);
+    if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)
+      throw new SyntaxError(`$numberInt ${JSON.stringify(record['$numberInt'])} is not a 32-bit integer`);
+    return value;
+  }
+  const binary = record['$binary'] as Record<string, unknown> | undefined;
+  if (keys.length === 1 && isPlainObject(binary) && typeof binary!['base64'] === 'string') {
+    // Built here: bson's own reader refuses a subtype 4 whose length is not a UUID's, which pymongo keeps.
+    const subType = binary!['subType'];
+    if (typeof subType !== 'string' || !/^[0-9a-fA-F]{1,2}$/.test(subType))
+      throw new SyntaxError(`$binary subType ${JSON.stringify(subType)} is not one byte of hex`);
+    return new Binary(Buffer.from(binary!['base64'], 'base64'), Number.parseInt(subType, 16));
+  }
+  let value: unknown;
+  try {
+    value = EJSON.deserialize(record as never, { relaxed: false });
+  } catch (error) {
+    throw new SyntaxError(`extended JSON ${keys.join(', ')}: ${(error as Error).message}`);
+  }
+  return fromBson(value);
+}
+
 function fromBson(node: unknown): KeyValue {
+  if (isBsonValue(node)) return node;
   if (node instanceof Int32) return node.value;
-  if (node instanceof Long) {
-    const big = node.toBigInt();
-    return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(big)
-      : big;
-  }
   if (node instanceof Double) return Number.isInteger(node.value) ? node : node.value;
+  if (node instanceof Long) return node.toBigInt();
+  if (node instanceof BSONSymbol) return node.value; // json_util reads a symbol as a str
   if (node instanceof Date || node === null) return node;
-  if (Array.isArray(node)) return node.map(fromBson);
-  if (typeof node === 'object') {
-    const proto: unknown = Object.getPrototypeOf(node);
-    if (proto !== Object.prototype && proto !== null) {
-      throw new SyntaxError(`extended JSON type ${describe(node)} is not one packyard reads`);
-    }
-    return Object.fromEntries(Object.entries(node as object).map(([key, value]) => [key, fromBson(value)]));
-  }
   if (typeof node === 'string' || typeof node === 'boolean') return node;
-  throw new SyntaxError(`unexpected ${typeof node} in extended JSON`);
+  if (typeof node === 'number') return node;
+  if (node === undefined) return null; // $undefined, which json_util reads as None
+  throw new SyntaxError(`extended JSON type ${describe(node)} is not one packyard reads`);
 }

@@ -2,11 +2,12 @@ import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import { canonicalJson, type KeyObject } from './canonical.js';
-import { archiveFormatOf, writeArchive } from './formats.js';
+import { archiveFormatOf, writeArchiveAs } from './formats.js';
 import { digestFile, type ArchiveDigests } from './hash.js';
 import { copyToDistfiles, DEFAULT_DISTFILES_DIR, renderSrcUri, type DistfileCopy } from './portage.js';
 import { ArchiveStore, DEFAULT_SCOPE, fanOutPath, resolveStoreDir, type BlobHashes } from './store.js';
 import { readTreeEntries } from './tree.js';
+import type { ArchiveItem } from './entries.js';
 
 /** Where Funtoo's CDN serves blobs by hash when `METATOOLS_DISTFILES_HOST` does not say otherwise. */
 export const DEFAULT_CDN_URL = 'https://direct.funtoo.org';
@@ -233,6 +234,7 @@ export class ArchiveBuilder {
   async initialize(topDirectory?: string): Promise<void> {
     if (topDirectory !== undefined) checkTopDirectory(topDirectory);
     await this.cleanup();
+    await this.#store.sweep();
     const work = await this.#store.tempPath(`archive-${this.finalName}`);
     const extract = join(work, 'extract');
     const top = topDirectory === undefined ? extract : join(extract, topDirectory);
@@ -258,38 +260,17 @@ export class ArchiveBuilder {
    * work directory. The key and metadata are checked before anything is written.
    */
   async store(options: StoreArchiveOptions = {}): Promise<StoredArchive> {
-    const key = fullKey(this.finalName, options.key);
-    const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: new Date() };
-    canonicalJson(key, 'key');
-    canonicalJson(metadata, 'metadata');
-    const { workDir, extractDir } = this.#initialized();
-    const entries = await readTreeEntries(extractDir);
-
-    const temp = join(workDir, this.finalName);
-    const written = await writeArchive(temp, entries, {
-      ...(this.#options.mtime === undefined ? {} : { mtime: this.#options.mtime }),
-      ...(this.#options.level === undefined ? {} : { level: this.#options.level }),
-    });
-    const hashes = await this.#store.insertBlob(temp, { ...written.digests, size: written.size });
-    const recordPath = await this.#store.writeDynamic({ key, hashes, metadata });
-    const archive = storedArchive(
-      this.#store,
-      this.finalName,
-      hashes,
-      key,
-      metadata,
-      recordPath,
-      resolveCdnUrl(this.#options),
-    );
-
-    await copyForPortage(archive, this.#options);
+    const { key, metadata } = checkedRecord(this.finalName, options);
+    const { extractDir } = this.#initialized();
+    const entries = await readTreeEntries(extractDir, { emptyDirectories: true });
+    const archive = await archiveEntries(this.#store, this.finalName, entries, key, metadata, this.#options);
     await this.cleanup();
     return archive;
   }
 
-  #initialized(): { workDir: string; extractDir: string } {
+  #initialized(): { extractDir: string } {
     if (this.#workDir === undefined || this.#extractDir === undefined) void this.topPath; // throws
-    return { workDir: this.#workDir!, extractDir: this.#extractDir! };
+    return { extractDir: this.#extractDir! };
   }
 
   /** Removes the work directory (done by `store`; call it when giving up on an archive). */
@@ -299,6 +280,97 @@ export class ArchiveBuilder {
     this.#extractDir = undefined;
     this.#topPath = undefined;
   }
+}
+
+/** The full key and the metadata (with `created_on`), both checked before anything is written. */
+function checkedRecord(
+  finalName: string,
+  options: StoreArchiveOptions,
+): { key: KeyObject; metadata: KeyObject } {
+  const key = fullKey(finalName, options.key);
+  const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: new Date() };
+  canonicalJson(key, 'key');
+  canonicalJson(metadata, 'metadata');
+  return { key, metadata };
+}
+
+// Writes the archive straight into the store's tmp/ (a `.tmp-<pid>-` name the next writer sweeps if
+// this process dies), then moves it into blos/, writes the record and copies it for Portage.
+async function archiveEntries(
+  store: ArchiveStore,
+  finalName: string,
+  entries: ArchiveItem[],
+  key: KeyObject,
+  metadata: KeyObject,
+  options: CreateArchiveOptions,
+): Promise<StoredArchive> {
+  const temp = await store.tempPath(`archive-${finalName}`);
+  try {
+    const written = await writeArchiveAs(temp, archiveFormatOf(finalName), entries, {
+      ...(options.mtime === undefined ? {} : { mtime: options.mtime }),
+      ...(options.level === undefined ? {} : { level: options.level }),
+    });
+    const hashes = await store.insertBlob(written.path, { ...written.digests, size: written.size });
+    const recordPath = await store.writeDynamic({ key, hashes, metadata });
+    const archive = storedArchive(
+      store,
+      finalName,
+      hashes,
+      key,
+      metadata,
+      recordPath,
+      resolveCdnUrl(options),
+    );
+    await copyForPortage(archive, options);
+    return archive;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+/** Options of `archiveDirectory`. */
+export interface ArchiveDirectoryOptions extends CreateArchiveOptions, StoreArchiveOptions {
+  /** Put every entry under this one directory name in the archive. */
+  topDirectory?: string;
+}
+
+/**
+ * Archives the tree under `dir` as it is, read in place (no copy): every regular file and every
+ * empty directory, names as their bytes. Then stores it as `createArchive(...).store` does. The key,
+ * metadata and the whole tree (a symlink or special file anywhere is refused) are checked before
+ * anything is written; stale work files of dead processes are removed first.
+ */
+export async function archiveDirectory(
+  finalName: string,
+  dir: string,
+  options: ArchiveDirectoryOptions = {},
+): Promise<StoredArchive> {
+  checkFinalName(finalName);
+  const top = options.topDirectory === undefined ? undefined : checkTopDirectory(options.topDirectory);
+  const { key, metadata } = checkedRecord(finalName, options);
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined || !info.isDirectory()) {
+    throw new PackyardError('ARCHIVE_INVALID', `${dir} is not a directory`, {
+      file: dir,
+      hint: 'give the directory whose contents go into the archive',
+    });
+  }
+  const found = await readTreeEntries(dir, { emptyDirectories: true });
+  const entries = top === undefined ? found : underTop(top, found);
+  const store = storeOf(options);
+  await store.sweep();
+  return archiveEntries(store, finalName, entries, key, metadata, options);
+}
+
+// Puts every entry under `top` (and keeps an empty top directory as one).
+function underTop(top: string, entries: ArchiveItem[]): ArchiveItem[] {
+  if (entries.length === 0) return [{ name: top, directory: true }];
+  const prefix = Buffer.from(`${top}/`, 'utf8');
+  return entries.map((entry) => ({
+    ...entry,
+    name: `${top}/${entry.name}`,
+    ...(entry.rawName === undefined ? {} : { rawName: Buffer.concat([prefix, entry.rawName]) }),
+  }));
 }
 
 /** Starts a new archive named `finalName` (its format follows the name); see `ArchiveBuilder`. */
@@ -317,10 +389,7 @@ export async function storeExistingArchive(
   options: CreateArchiveOptions & StoreArchiveOptions = {},
 ): Promise<StoredArchive> {
   checkFinalName(finalName);
-  const key = fullKey(finalName, options.key);
-  const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: new Date() };
-  canonicalJson(key, 'key');
-  canonicalJson(metadata, 'metadata');
+  const { key, metadata } = checkedRecord(finalName, options);
   const info = await stat(file).catch((error: unknown) => {
     throw new PackyardError('ARCHIVE_INVALID', `${file} cannot be read: ${(error as Error).message}`, {
       file,
@@ -329,6 +398,7 @@ export async function storeExistingArchive(
   });
   if (!info.isFile()) throw new PackyardError('ARCHIVE_INVALID', `${file} is not a regular file`, { file });
   const store = storeOf(options);
+  await store.sweep();
   const temp = await store.tempPath(`existing-${finalName}`);
   try {
     await copyFile(file, temp);

@@ -1,5 +1,5 @@
 import { PackyardError } from '@packyard/core';
-import type { ArchiveEntry } from './entries.js';
+import type { ArchiveItem } from './entries.js';
 import { writeTar, type TarCompression, type TarOptions } from './tar.js';
 import type { ArchiveResult } from './write-common.js';
 import { writeZip } from './zip.js';
@@ -43,10 +43,24 @@ export function archiveFormatOf(fileName: string): ArchiveFormat {
  */
 export async function writeArchive(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
-  const format = archiveFormatOf(outPath.slice(outPath.lastIndexOf('/') + 1));
+  return writeArchiveAs(
+    outPath,
+    archiveFormatOf(outPath.slice(outPath.lastIndexOf('/') + 1)),
+    entries,
+    options,
+  );
+}
+
+/** Writes `entries` as an archive of `format` to `outPath`, whatever its name ends in. */
+export function writeArchiveAs(
+  outPath: string,
+  format: ArchiveFormat,
+  entries: ArchiveItem[],
+  options: TarOptions = {},
+): Promise<ArchiveResult> {
   if (format === 'zip') return writeZip(outPath, entries, options);
   return writeTar(outPath, entries, TAR_COMPRESSION[format], options);
 }

@@ -1,4 +1,12 @@
-export { planArchiveEntries, compareNames, type ArchiveEntry, type ArchiveSource } from './entries.js';
+export {
+  planArchiveEntries,
+  compareNames,
+  isDirectoryEntry,
+  type ArchiveDirectoryEntry,
+  type ArchiveEntry,
+  type ArchiveItem,
+  type ArchiveSource,
+} from './entries.js';
 export { defaultMtime, FALLBACK_MTIME } from './mtime.js';
 export { GZIP_OS_BYTE } from './gzip.js';
 export { hashFile, digestFile, type ArchiveDigests } from './hash.js';
@@ -14,13 +22,33 @@ export {
   type TarOptions,
 } from './tar.js';
 export { writeZip, type ZipOptions } from './zip.js';
-export { archiveFormatOf, writeArchive, ARCHIVE_SUFFIXES, type ArchiveFormat } from './formats.js';
+export {
+  archiveFormatOf,
+  writeArchive,
+  writeArchiveAs,
+  ARCHIVE_SUFFIXES,
+  type ArchiveFormat,
+} from './formats.js';
 export {
   canonicalJson,
+  compareCodePoints,
+  fromExtendedJson,
   keyHash,
   parseCanonicalJson,
   pythonFloatRepr,
+  Binary,
+  BSONRegExp,
+  Code,
+  DBRef,
+  Decimal128,
   Double,
+  Int32,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
+  type BsonValue,
   type KeyObject,
   type KeyValue,
 } from './canonical.js';
@@ -33,7 +61,7 @@ export {
   type BlobHashes,
   type DynamicRecord,
 } from './store.js';
-export { readTreeEntries } from './tree.js';
+export { readTreeEntries, displayName, type ReadTreeOptions } from './tree.js';
 export {
   DEFAULT_DISTFILES_DIR,
   copyToDistfiles,
@@ -46,6 +74,7 @@ export {
 } from './portage.js';
 export {
   ArchiveBuilder,
+  archiveDirectory,
   DEFAULT_CDN_URL,
   checkFinalName,
   checkTopDirectory,
@@ -54,6 +83,7 @@ export {
   fullKey,
   resolveCdnUrl,
   storeExistingArchive,
+  type ArchiveDirectoryOptions,
   type CreateArchiveOptions,
   type DynamicArchiveOptions,
   type FindArchiveOptions,
@@ -67,4 +97,11 @@ export {
   type GcReport,
   type VerifyReport,
 } from './maintenance.js';
-export { LAYOUT_CONF, publishBlobs, type PublishBlobsOptions, type PublishReport } from './publish.js';
+export {
+  filenameHashPath,
+  LAYOUT_CONF,
+  planPublish,
+  publishBlobs,
+  type PublishBlobsOptions,
+  type PublishReport,
+} from './publish.js';

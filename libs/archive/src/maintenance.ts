@@ -1,6 +1,5 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError } from '@packyard/core';
 import { digestFile } from './hash.js';
 import type { ArchiveStore } from './store.js';
 import { walkFiles } from './store.js';
@@ -103,38 +102,22 @@ export interface GcReport {
   kept: number;
   /** Work files left in `tmp/` by processes that are no longer running. */
   staleTemp: string[];
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  /** Records that are not JSON or name no sha512 (reported; the blobs they might name are kept). */
+  unreadable: string[];
 }
 
 /**
  * Removes every blob (bytes and record) that no dynamic record (any scope) and no metatools
  * integrity record points at, and the work files of processes that are gone. With `dryRun`, only
- * reports. Refuses (STORE_FAILED) while any record cannot be read, since it might point at a blob.
+ * reports. Reads only each record's sha512; a record it cannot read is reported in `unreadable`,
+ * never a reason to stop, and every sha512-like string in it keeps that blob.
  */
 export async function collectGarbage(
   store: ArchiveStore,
   options: { dryRun?: boolean } = {},
 ): Promise<GcReport> {
   const dryRun = options.dryRun === true;
-  const { referenced, corrupt } = await store.referencedBlobs();
-  if (corrupt.length > 0) {
-    throw new PackyardError(
-      'STORE_FAILED',
-      `${corrupt.length} record(s) cannot be read, so gc cannot tell which blobs are in use: ${corrupt.slice(0, 5).join(', ')}`,
-      {
-        file: corrupt[0],
-        hint: 'repair or delete those records (run `dynamic-archives verify`), then run gc again',
-      },
-    );
-  }
+  const { referenced, unreadable } = await store.referencedBlobs();
   const removed: string[] = [];
   let bytes = 0;
   let kept = 0;
@@ -153,13 +136,6 @@ export async function collectGarbage(
       await rm(store.blobRecordPath(sha512), { force: true });
     }
   }
-  const staleTemp: string[] = [];
-  const tmp = join(store.root, 'tmp');
-  for (const name of await readdir(tmp).catch(() => [] as string[])) {
-    const pid = /\.(\d+)-[0-9a-f]+$/.exec(name)?.[1];
-    if (pid === undefined || isRunning(Number(pid))) continue;
-    staleTemp.push(name);
-    if (!dryRun) await rm(join(tmp, name), { recursive: true, force: true });
-  }
-  return { dryRun, removed, bytes, kept, staleTemp };
+  const staleTemp = dryRun ? await store.staleWork() : await store.sweep();
+  return { dryRun, removed, bytes, kept, staleTemp, unreadable };
 }

@@ -3,7 +3,15 @@ import { homedir } from 'node:os';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PackyardError, writeFileAtomically } from '@packyard/core';
-import { canonicalJson, keyHash, parseCanonicalJson, type KeyObject, type KeyValue } from './canonical.js';
+import {
+  canonicalJson,
+  fromExtendedJson,
+  keyHash,
+  Long,
+  parseCanonicalJson,
+  type KeyObject,
+  type KeyValue,
+} from './canonical.js';
 import { digestFile, type ArchiveDigests } from './hash.js';
 
 /** The scope metatools files dynamic records under when none is configured (`fastpull_scope="local"`). */
@@ -43,6 +51,8 @@ export function fanOutPath(hash: string): string {
 }
 
 const SHA512_HEX = /^[0-9a-f]{128}$/;
+// The pid in a work file's name (the last one, for a produceAtomically temporary inside a work path).
+const STALE_WORK = /\.(?:tmp-)?(\d+)-[0-9a-z]+$/;
 
 /** A scope is one path segment, as metatools uses it (`local`, a kit name, …). Pure. */
 export function checkScope(scope: string): string {
@@ -60,6 +70,16 @@ export function checkScope(scope: string): string {
   return scope;
 }
 
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function corrupt(file: string, problem: string, cause?: unknown): PackyardError {
   return new PackyardError('STORE_FAILED', `store record ${file} ${problem}`, {
     file,
@@ -72,7 +92,13 @@ function asHashes(value: KeyValue | undefined, file: string): BlobHashes {
   const hashes = value as Record<string, unknown> | undefined;
   if (hashes === undefined || hashes === null || typeof hashes !== 'object')
     throw corrupt(file, 'has no "hashes"');
-  const { sha256, sha512, blake2b, size } = hashes;
+  const { sha256, sha512, blake2b } = hashes;
+  const size =
+    hashes['size'] instanceof Long
+      ? hashes['size'].toNumber()
+      : typeof hashes['size'] === 'bigint'
+        ? Number.NaN
+        : hashes['size'];
   if (typeof sha512 !== 'string' || !SHA512_HEX.test(sha512))
     throw corrupt(file, 'has no valid hashes.sha512');
   if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))
@@ -134,11 +160,36 @@ export class ArchiveStore {
     return join(this.root, 'dynamic', this.scope, fanOutPath(keyHash(key)));
   }
 
-  /** A fresh path inside the store for work files, on the same file system as the blobs. */
+  /**
+   * A fresh path inside the store for work files, on the same file system as the blobs, named
+   * `<label>.tmp-<pid>-<random>` so that `sweep` can tell a dead process's files from a live one's.
+   */
   async tempPath(label: string): Promise<string> {
     const dir = join(this.root, 'tmp');
     await mkdir(dir, { recursive: true });
-    return join(dir, `${label}.${process.pid}-${randomBytes(6).toString('hex')}`);
+    return join(dir, `${label}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  /** The work files and directories in `tmp/` whose process is gone (`<label>.tmp-<pid>-<id>`, or the older `<label>.<pid>-<hex>`). */
+  async staleWork(): Promise<string[]> {
+    const names = await readdir(join(this.root, 'tmp')).catch(() => [] as string[]);
+    return names
+      .filter((name) => {
+        const pid = STALE_WORK.exec(name)?.[1];
+        return pid !== undefined && !isAlive(Number(pid));
+      })
+      .sort();
+  }
+
+  /**
+   * Removes the work files and directories of processes that are gone (a killed `create` leaves its
+   * partial archive there), so every command that writes to the store starts by clearing them.
+   * Those of running processes stay. Returns the names removed.
+   */
+  async sweep(): Promise<string[]> {
+    const stale = await this.staleWork();
+    for (const name of stale) await rm(join(this.root, 'tmp', name), { recursive: true, force: true });
+    return stale;
   }
 
   /**
@@ -163,12 +214,15 @@ export class ArchiveStore {
     return hashes;
   }
 
-  /** The blob record for `sha512`, or undefined when there is none; a corrupt one throws STORE_FAILED. */
+  /**
+   * The blob record for `sha512`, or undefined when there is none; a corrupt one throws STORE_FAILED.
+   * Only `hashes` is decoded, so other fields a writer adds never make the record unreadable.
+   */
   async readBlobRecord(sha512: string): Promise<BlobHashes | undefined> {
     const path = this.blobRecordPath(sha512);
     const text = await readIfExists(path);
     if (text === undefined) return undefined;
-    const hashes = asHashes(parseRecord(text, path)['hashes'], path);
+    const hashes = asHashes(readField(text, path, 'hashes'), path);
     if (hashes.sha512 !== sha512)
       throw corrupt(path, `names sha512 ${hashes.sha512}, not the one it is filed under`);
     return hashes;
@@ -204,32 +258,99 @@ export class ArchiveStore {
   }
 
   /**
-   * Every sha512 some record points at: the `hashes.sha512` of dynamic records in every scope, and
-   * the `sha512` of metatools' integrity records (fetched distfiles share the same blobs). Records
-   * that cannot be parsed are returned as `corrupt`, and keep nothing alive by themselves.
+   * The final name and blob of every dynamic record, in every scope (what a mirror's filename-hash
+   * layout serves). Only those two strings are read; records without them are left out.
    */
-  async referencedBlobs(): Promise<{ referenced: Set<string>; corrupt: string[] }> {
+  async finalNames(): Promise<Array<{ finalName: string; sha512: string }>> {
+    const out: Array<{ finalName: string; sha512: string }> = [];
+    for await (const path of walkFiles(join(this.root, 'dynamic'))) {
+      if (!SHA512_HEX.test(path.slice(path.lastIndexOf('/') + 1))) continue;
+      const text = await readFile(path, 'utf8');
+      const sha512 = referencedSha512(text);
+      const finalName = recordFinalName(text);
+      if (sha512 !== undefined && finalName !== undefined) out.push({ finalName, sha512 });
+    }
+    return out.sort((a, b) => (a.finalName < b.finalName ? -1 : a.finalName > b.finalName ? 1 : 0));
+  }
+
+  /**
+   * Every sha512 some record points at: the `hashes.sha512` of dynamic records in every scope, and
+   * the `sha512` of metatools' integrity records (fetched distfiles share the same blobs). Only that
+   * one string is read from each record (plain JSON, no type is decoded), so a record holding types
+   * packyard cannot decode still keeps its blob. A record that is not JSON or names no sha512 is
+   * listed in `unreadable`; every 128-hex-digit string in its text is still counted as referenced,
+   * so gc never removes a blob such a record might point at.
+   */
+  async referencedBlobs(): Promise<{ referenced: Set<string>; unreadable: string[] }> {
     const referenced = new Set<string>();
-    const broken: string[] = [];
+    const unreadable: string[] = [];
     for (const area of ['dynamic', 'integrity']) {
       for await (const path of walkFiles(join(this.root, area))) {
         const name = path.slice(path.lastIndexOf('/') + 1);
         if (!SHA512_HEX.test(name)) continue;
-        try {
-          const data = parseRecord(await readFile(path, 'utf8'), path);
-          const hashes = data['hashes'] as Record<string, unknown> | undefined;
-          const sha =
-            hashes !== undefined && hashes !== null && typeof hashes === 'object'
-              ? hashes['sha512']
-              : data['sha512'];
-          if (typeof sha === 'string' && SHA512_HEX.test(sha)) referenced.add(sha);
-          else broken.push(path);
-        } catch {
-          broken.push(path);
+        const text = await readFile(path, 'latin1');
+        const sha = referencedSha512(text);
+        if (sha !== undefined) {
+          referenced.add(sha);
+          continue;
         }
+        unreadable.push(path);
+        for (const match of text.matchAll(/[0-9a-f]{128}/g)) referenced.add(match[0]);
       }
     }
-    return { referenced, corrupt: broken.sort() };
+    return { referenced, unreadable: unreadable.sort() };
+  }
+}
+
+/** `hashes.sha512` (dynamic records) or `sha512` (integrity records) of a record's text, if it has one. */
+/** `key.final_name` of a dynamic record's text, if it is a string. */
+function recordFinalName(text: string): string | undefined {
+  try {
+    const data = JSON.parse(text) as { key?: { final_name?: unknown } } | null;
+    const name = data?.key?.final_name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function referencedSha512(text: string): string | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (data === null || typeof data !== 'object') return undefined;
+  const record = data as Record<string, unknown>;
+  const hashes = record['hashes'];
+  const sha =
+    hashes !== null && typeof hashes === 'object'
+      ? (hashes as Record<string, unknown>)['sha512']
+      : record['sha512'];
+  return typeof sha === 'string' && SHA512_HEX.test(sha) ? sha : undefined;
+}
+
+/** One top-level field of a record, decoded alone (the rest is only parsed as JSON). */
+function readField(text: string, path: string, field: string): KeyValue | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw corrupt(path, `is not valid JSON: ${(error as Error).message}`, error);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw corrupt(path, 'is not an object');
+  const value = (data as Record<string, unknown>)[field];
+  if (value === undefined) return undefined;
+  try {
+    return fromExtendedJson(value);
+  } catch (error) {
+    throw corrupt(
+      path,
+      `has a "${field}" that is not valid extended JSON: ${(error as Error).message}`,
+      error,
+    );
   }
 }
 

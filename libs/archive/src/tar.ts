@@ -1,20 +1,27 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import fs, { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { produceAtomically } from '@packyard/core';
-import { pack as createTarPack, type Pack } from 'tar-stream';
 import { CompressStream } from 'zstd-napi';
-import { planArchiveEntries, type ArchiveEntry } from './entries.js';
+import {
+  isDirectoryEntry,
+  nameBytes,
+  planArchiveEntries,
+  type ArchiveEntry,
+  type ArchiveItem,
+} from './entries.js';
 import { createDeterministicGzip, createGzipOsBytePin } from './gzip.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
 import { checkMtime, defaultMtime } from './mtime.js';
+import { encodeTarHeader, TAR_END, tarPadding } from './tar-header.js';
+import { displayName } from './tree.js';
 import {
   asArchiveError,
   checkLevel,
   dataBytes,
+  DIRECTORY_MODE,
   EXECUTABLE_MODE,
   REGULAR_MODE,
   sourceError,
@@ -117,7 +124,7 @@ const COMPRESSORS: Record<TarCompression, Compressor> = {
  */
 export async function writeTar(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   compression: TarCompression,
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
@@ -136,7 +143,7 @@ export async function writeTar(
   return produceAtomically(outPath, async (tmp) => {
     try {
       const stages = compressor.create(level);
-      const { digests, size } = await writeStreams(tmp, planned, new Date(mtime * 1000), stages, signal);
+      const { digests, size } = await writeStreams(tmp, planned, mtime, stages, signal);
       return { path: outPath, size, sha256: digests.sha256, digests };
     } catch (error) {
       throw asArchiveError(error, outPath);
@@ -147,7 +154,7 @@ export async function writeTar(
 /** Writes a deterministic .tar.gz (gzip level 9 unless given; see `writeTar`). */
 export function writeTarGz(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
   return writeTar(outPath, entries, 'gzip', options);
@@ -156,7 +163,7 @@ export function writeTarGz(
 /** Writes a deterministic .tar.xz (xz preset 6 unless given; see `writeTar`). */
 export function writeTarXz(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
   return writeTar(outPath, entries, 'xz', options);
@@ -165,125 +172,193 @@ export function writeTarXz(
 /** Writes a deterministic .tar.zst (zstd level 3 unless given; see `writeTar`). */
 export function writeTarZst(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
   return writeTar(outPath, entries, 'zstd', options);
 }
 
-// Two halves run at once: `feedEntries` pushes headers and file bytes into the tar packer (waiting
-// whenever it is full), and the pipeline drains it through the compressor and the hash into the file. Whichever
-// half fails first destroys the other, and both are settled before the temp file is removed.
+// The tar bytes come from `tarChunks` (headers and file contents in order, read by `FileReader`), and the pipeline drains them through the compressor and the hash into the file.
+// Whichever part fails first stops the rest, and the file is closed before the temp file is removed.
 async function writeStreams(
   tmp: string,
-  entries: ArchiveEntry[],
-  mtime: Date,
+  entries: ArchiveItem[],
+  mtime: number,
   stages: Transform[],
   signal: AbortSignal | undefined,
 ): Promise<{ digests: ArchiveDigests; size: number }> {
-  const pack = createTarPack();
   const digest = new DigestCounter();
-  let firstError: unknown;
-  const fail = (error: unknown): void => {
-    firstError ??= error;
-    pack.destroy(error instanceof Error ? error : new Error(String(error)));
-  };
-
   // `flush` fsyncs before close, so once produceAtomically renames, the name never points at data
   // that has not reached the disk.
   const output = createWriteStream(tmp, { flags: 'wx', mode: REGULAR_MODE, flush: true });
-  const onAbort = (): void => fail(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort();
+  const reader = new FileReader();
   try {
-    const feeding = feedEntries(pack, entries, mtime, signal).catch(fail);
-    const draining = pipeline([Readable.from(tarChunks(pack)), ...stages, digest, output]).catch(fail);
-    await Promise.all([feeding, draining]);
+    await pipeline([Readable.from(tarChunks(entries, mtime, reader, signal)), ...stages, digest, output], {
+      ...(signal === undefined ? {} : { signal }),
+    });
+  } catch (error) {
     // On failure the file may still be opening; produceAtomically must not remove it before then,
     // or the open would recreate it afterwards.
     if (!output.closed) await new Promise<void>((resolve) => output.once('close', () => resolve()));
+    throw signal?.aborted === true ? signal.reason : error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    await reader.close();
   }
-  if (firstError !== undefined) throw firstError;
   return { digests: digest.digests(), size: digest.size };
 }
 
-// Handing pipeline an async generator, not the streamx Pack itself, keeps Node's stream machinery
-// from treating a streamx stream as one of its own.
-async function* tarChunks(pack: Pack): AsyncGenerator<Buffer> {
-  for await (const chunk of pack) yield chunk as Buffer;
-}
+// Chunks handed to the compressor: many small headers and files are joined into one buffer of about
+// this size, so the per-chunk cost of the streams is paid per megabyte, not per file.
+const CHUNK_BYTES = 1024 * 1024;
 
-async function feedEntries(
-  pack: Pack,
-  entries: ArchiveEntry[],
-  mtime: Date,
-  signal?: AbortSignal,
-): Promise<void> {
+async function* tarChunks(
+  entries: ArchiveItem[],
+  mtime: number,
+  reader: FileReader,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let bytes = 0;
+  const add = (part: Buffer): boolean => {
+    parts.push(part);
+    bytes += part.length;
+    return bytes >= CHUNK_BYTES;
+  };
+  const take = (): Buffer => {
+    const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+    parts = [];
+    bytes = 0;
+    return chunk;
+  };
   for (const entry of entries) {
     signal?.throwIfAborted();
-    const header = { name: entry.name, mtime, type: 'file' as const, uid: 0, gid: 0, uname: '', gname: '' };
-    if ('data' in entry.source) {
-      const bytes = dataBytes(entry.source.data);
-      const mode = entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE;
-      await new Promise<void>((resolve, reject) => {
-        pack.entry({ ...header, mode, size: bytes.byteLength }, bytes, (error) =>
-          error ? reject(error) : resolve(),
-        );
-      });
-    } else {
-      await feedFile(pack, entry, entry.source.path, header);
+    const name = nameBytes(entry);
+    const binaryName = entry.rawName !== undefined;
+    if (isDirectoryEntry(entry)) {
+      if (add(encodeTarHeader({ name, directory: true, mode: DIRECTORY_MODE, size: 0, mtime, binaryName })))
+        yield take();
+      continue;
     }
+    const file = reader.read(entry);
+    add(encodeTarHeader({ name, directory: false, mode: file.mode, size: file.size, mtime, binaryName }));
+    if (file.data !== undefined) {
+      add(file.data);
+    } else {
+      // A large file: streamed in chunks, never held whole.
+      for await (const chunk of reader.stream(entry as ArchiveEntry, file)) {
+        if (add(chunk)) yield take();
+      }
+    }
+    if (add(tarPadding(file.size))) yield take();
   }
-  pack.finalize();
+  add(TAR_END);
+  yield take();
 }
 
-async function feedFile(
-  pack: Pack,
-  entry: ArchiveEntry,
-  path: string,
-  header: { name: string; mtime: Date; type: 'file'; uid: number; gid: number; uname: string; gname: string },
-): Promise<void> {
-  let file: FileHandle;
-  try {
-    file = await open(path, 'r');
-  } catch (error) {
-    throw sourceError(entry, path, `cannot be read: ${(error as Error).message}`, error);
-  }
-  try {
-    // Size and mode come from the open handle, so they describe the very file that is read.
-    const stat = await file.stat();
-    if (!stat.isFile()) throw sourceError(entry, path, 'is not a regular file');
-    const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
-    const mode = executable ? EXECUTABLE_MODE : REGULAR_MODE;
+/** A file ready to be written: its mode and size, and its bytes (small files) or its open descriptor. */
+interface ReadFile {
+  mode: number;
+  size: number;
+  data?: Buffer;
+  fd?: number;
+  path?: string | Buffer;
+}
 
-    let sink!: ReturnType<Pack['entry']>;
-    const finished = new Promise<void>((resolve, reject) => {
-      sink = pack.entry({ ...header, mode, size: stat.size }, (error) => (error ? reject(error) : resolve()));
-    });
-    finished.catch(() => undefined); // awaited below; this only stops an early rejection counting as unhandled
-    // When the pack is destroyed (an abort, a failed write) the entry's stream emits 'error' too; the
-    // callback above already carries it, so a listener keeps it from being an unhandled 'error' event
-    // when it comes while this loop is not waiting for 'drain'.
-    sink.on('error', () => undefined);
+const fsRead = promisify(fs.read);
+const fsClose = promisify(fs.close);
 
-    let written = 0;
-    for await (const chunk of file.createReadStream({ autoClose: false, highWaterMark: READ_CHUNK_BYTES })) {
-      written += (chunk as Buffer).byteLength;
-      if (written > stat.size) break;
-      if (!sink.write(chunk as Buffer)) await Promise.race([once(sink, 'drain'), finished]);
+// Files read whole, in one call; larger ones are streamed in READ_CHUNK_BYTES pieces.
+const SMALL_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Opens, stats (through the descriptor, so size and mode describe the very file read) and, when
+ * small, reads each file with synchronous calls, one after the other, as tar does. On a tree of many
+ * small files the cost is per call: a round trip through libuv's thread pool for each open, fstat,
+ * read and close cost more than the calls themselves (measured: 2-3x slower on a 5,000-file tree,
+ * even with 64 files read ahead), while the compressor and the output file work between chunks.
+ * Large files keep their descriptor and are streamed asynchronously.
+ */
+class FileReader {
+  readonly #open = new Set<number>();
+
+  /** The next file's mode, size and, when small, bytes. */
+  read(entry: ArchiveEntry): ReadFile {
+    if ('data' in entry.source) {
+      const data = dataBytes(entry.source.data);
+      return { mode: entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE, size: data.length, data };
     }
-    if (written !== stat.size) {
-      throw sourceError(
-        entry,
-        path,
-        `changed size while being archived (it was ${stat.size} bytes when opened)`,
-      );
+    const path = entry.source.path;
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (error) {
+      throw sourceError(entry, shown(path), `cannot be read: ${(error as Error).message}`, error);
     }
-    sink.end(null);
-    await finished;
-  } finally {
-    await file.close();
+    this.#open.add(fd);
+    let keep = false;
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw sourceError(entry, shown(path), 'is not a regular file');
+      const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
+      const mode = executable ? EXECUTABLE_MODE : REGULAR_MODE;
+      if (stat.size > SMALL_FILE_BYTES) {
+        keep = true;
+        return { mode, size: stat.size, fd, path };
+      }
+      // One byte more than the size: a read that fills it means the file grew.
+      const buffer = Buffer.allocUnsafe(stat.size + 1);
+      let filled = 0;
+      for (;;) {
+        const bytesRead = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+        if (filled === buffer.length) break;
+      }
+      if (filled !== stat.size) throw changed(entry, path, stat.size);
+      return { mode, size: stat.size, data: buffer.subarray(0, filled) };
+    } finally {
+      if (!keep) {
+        this.#open.delete(fd);
+        fs.closeSync(fd);
+      }
+    }
   }
+
+  /** The bytes of a large file, in chunks; checks it still has the size it had when opened. */
+  async *stream(entry: ArchiveEntry, file: ReadFile): AsyncGenerator<Buffer> {
+    const fd = file.fd!;
+    try {
+      let position = 0;
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+        const { bytesRead } = await fsRead(fd, buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        if (position > file.size) break;
+        yield buffer.subarray(0, bytesRead);
+      }
+      if (position !== file.size) throw changed(entry, file.path!, file.size);
+    } finally {
+      this.#open.delete(fd);
+      await fsClose(fd);
+    }
+  }
+
+  /** Closes every descriptor still open (after a failure). */
+  async close(): Promise<void> {
+    for (const fd of this.#open) await fsClose(fd).catch(() => undefined);
+    this.#open.clear();
+  }
+}
+
+function shown(path: string | Buffer): string {
+  return typeof path === 'string' ? path : displayName(path);
+}
+
+function changed(entry: ArchiveItem, path: string | Buffer, size: number): Error {
+  return sourceError(
+    entry,
+    shown(path),
+    `changed size while being archived (it was ${size} bytes when opened)`,
+  );
 }

@@ -1,45 +1,166 @@
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
-import type { ArchiveEntry } from './entries.js';
+import type { ArchiveItem } from './entries.js';
+
+/** Options of `readTreeEntries`. */
+export interface ReadTreeOptions {
+  /** Add a directory entry for every empty directory, so it survives extraction; default false. */
+  emptyDirectories?: boolean;
+}
+
+// Directory reads in flight at once: enough to keep the disk and libuv's threads busy on a tree of
+// many small directories, few enough not to open thousands of handles.
+const READDIR_CONCURRENCY = 16;
 
 /**
- * The archive entries for every regular file under `dir`, named by their path relative to it. Symbolic
- * links are refused whatever they point at (packyard neither follows them nor stores them, so an
- * archive never holds, or reads, anything outside `dir`), and so are sockets, FIFOs and devices.
- * Empty directories are not kept (entries are files only). Throws ARCHIVE_INVALID naming the path.
+ * The archive entries for every regular file under `dir` (and, with `emptyDirectories`, every empty
+ * directory), named by their path relative to it. One pass: each directory is read once with its
+ * entries' types, so no file is stat'ed here (the writers stat the handle they read). A name that is
+ * not valid UTF-8 is kept as its bytes (`rawName`). Symbolic links are refused whatever they point at
+ * (packyard neither follows them nor stores them, so an archive never holds, or reads, anything
+ * outside `dir`), and so are sockets, FIFOs and devices. Throws ARCHIVE_INVALID naming the path.
  */
-export async function readTreeEntries(dir: string): Promise<ArchiveEntry[]> {
-  const entries: ArchiveEntry[] = [];
-  await walk(dir, '', entries);
+export async function readTreeEntries(dir: string, options: ReadTreeOptions = {}): Promise<ArchiveItem[]> {
+  const entries: ArchiveItem[] = [];
+  const root = Buffer.from(dir, 'utf8');
+  const pending: Array<{ path: Buffer; relative: Buffer }> = [{ path: root, relative: Buffer.alloc(0) }];
+  let active = 0;
+  let failure: unknown;
+  await new Promise<void>((resolve) => {
+    const next = (): void => {
+      while (failure === undefined && active < READDIR_CONCURRENCY && pending.length > 0) {
+        const item = pending.shift()!;
+        active++;
+        readOne(item.path, item.relative, entries, pending, options)
+          .catch((error: unknown) => {
+            failure ??= error;
+          })
+          .finally(() => {
+            active--;
+            next();
+          });
+      }
+      if (active === 0 && (pending.length === 0 || failure !== undefined)) resolve();
+    };
+    next();
+  });
+  if (failure !== undefined) throw failure;
   return entries;
 }
 
-async function walk(dir: string, prefix: string, out: ArchiveEntry[]): Promise<void> {
-  const names = await readdir(dir);
-  for (const name of names) {
-    const path = join(dir, name);
-    const relative = prefix === '' ? name : `${prefix}/${name}`;
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) {
-      const target = await readlink(path).catch(() => '?');
+const SLASH = Buffer.from('/');
+
+async function readOne(
+  dir: Buffer,
+  relative: Buffer,
+  out: ArchiveItem[],
+  pending: Array<{ path: Buffer; relative: Buffer }>,
+  options: ReadTreeOptions,
+): Promise<void> {
+  const names = (await readdir(dir, {
+    withFileTypes: true,
+    encoding: 'buffer',
+  })) as unknown as Dirent<Buffer>[];
+  if (names.length === 0 && relative.length > 0 && options.emptyDirectories === true) {
+    out.push({ ...entryName(relative), directory: true });
+  }
+  for (const dirent of names) {
+    const path = Buffer.concat([dir, SLASH, dirent.name]);
+    const name = relative.length === 0 ? dirent.name : Buffer.concat([relative, SLASH, dirent.name]);
+    let kind: 'file' | 'directory' | 'link' | 'other';
+    if (dirent.isFile()) kind = 'file';
+    else if (dirent.isDirectory()) kind = 'directory';
+    else if (dirent.isSymbolicLink()) kind = 'link';
+    else if (dirent.isBlockDevice() || dirent.isCharacterDevice() || dirent.isFIFO() || dirent.isSocket())
+      kind = 'other';
+    else {
+      // A file system that does not report types in its directory entries: ask for this one.
+      const info = await lstat(path);
+      kind = info.isFile()
+        ? 'file'
+        : info.isDirectory()
+          ? 'directory'
+          : info.isSymbolicLink()
+            ? 'link'
+            : 'other';
+    }
+    if (kind === 'directory') pending.push({ path, relative: name });
+    else if (kind === 'file') {
+      const named = entryName(name);
+      out.push({ ...named, source: { path: named.rawName === undefined ? path.toString('utf8') : path } });
+    } else if (kind === 'link') {
+      const target = await readlink(path, 'buffer').then(
+        (bytes) => bytes.toString('utf8'),
+        () => '?',
+      );
       throw new PackyardError(
         'ARCHIVE_INVALID',
-        `${path} is a symbolic link (to ${JSON.stringify(target)}); archives hold regular files only`,
+        `${display(path)} is a symbolic link (to ${JSON.stringify(target)}); archives hold regular files only`,
         {
-          file: path,
+          file: display(path),
           value: target,
           hint: 'copy the file the link points at into the archive directory instead of linking it',
         },
       );
-    }
-    if (info.isDirectory()) await walk(path, relative, out);
-    else if (info.isFile()) out.push({ name: relative, source: { path } });
-    else {
-      throw new PackyardError('ARCHIVE_INVALID', `${path} is not a regular file or directory`, {
-        file: path,
+    } else {
+      throw new PackyardError('ARCHIVE_INVALID', `${display(path)} is not a regular file or directory`, {
+        file: display(path),
         hint: 'archives hold regular files only; remove sockets, FIFOs and device files',
       });
     }
   }
+}
+
+/** `name` as text, with `rawName` set when its bytes are not valid UTF-8. */
+function entryName(bytes: Buffer): { name: string; rawName?: Uint8Array } {
+  const text = bytes.toString('utf8');
+  if (
+    isAscii(bytes) ||
+    (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes))
+  )
+    return { name: text };
+  return { name: displayName(bytes), rawName: Uint8Array.from(bytes) };
+}
+
+function isAscii(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte >= 0x80) return false;
+  return true;
+}
+
+/** A readable form of a name that is not UTF-8: each byte that is not part of valid text as `\xNN`. */
+export function displayName(bytes: Uint8Array): string {
+  let out = '';
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let index = 0;
+  while (index < buffer.length) {
+    const byte = buffer[index]!;
+    const length =
+      byte < 0x80
+        ? 1
+        : byte >= 0xc2 && byte < 0xe0
+          ? 2
+          : byte >= 0xe0 && byte < 0xf0
+            ? 3
+            : byte >= 0xf0 && byte < 0xf5
+              ? 4
+              : 0;
+    const piece = length === 0 ? undefined : buffer.subarray(index, index + length);
+    if (
+      piece !== undefined &&
+      piece.length === length &&
+      Buffer.from(piece.toString('utf8'), 'utf8').equals(piece)
+    ) {
+      out += piece.toString('utf8');
+      index += length;
+    } else {
+      out += `\\x${byte.toString(16).padStart(2, '0')}`;
+      index++;
+    }
+  }
+  return out;
+}
+
+function display(path: Buffer): string {
+  return displayName(path);
 }

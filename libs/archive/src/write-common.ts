@@ -1,5 +1,4 @@
 import { PackyardError } from '@packyard/core';
-import type { ArchiveEntry } from './entries.js';
 import type { ArchiveDigests } from './hash.js';
 
 /** What an archive writer wrote: where, its size in bytes and its digests, all from the one writing pass. */
@@ -14,6 +13,8 @@ export interface ArchiveResult {
 /** The mode written for an entry: normalised to 0755 or 0644, nothing else from the file system. */
 export const EXECUTABLE_MODE = 0o755;
 export const REGULAR_MODE = 0o644;
+/** The mode written for a directory entry. */
+export const DIRECTORY_MODE = 0o755;
 
 /** Bytes of a `data` source, without copying a Uint8Array. */
 export function dataBytes(data: string | Uint8Array): Buffer {
@@ -24,7 +25,7 @@ export function dataBytes(data: string | Uint8Array): Buffer {
 
 /** The error for a path source that is missing, unreadable, not a regular file or changing. */
 export function sourceError(
-  entry: ArchiveEntry,
+  entry: { name: string },
   path: string,
   problem: string,
   cause?: unknown,

@@ -2,15 +2,17 @@ import { createWriteStream, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { produceAtomically } from '@packyard/core';
+import { PackyardError, produceAtomically } from '@packyard/core';
 import { ZipFile } from 'yazl';
-import { planArchiveEntries, type ArchiveEntry } from './entries.js';
+import { isDirectoryEntry, planArchiveEntries, type ArchiveEntry, type ArchiveItem } from './entries.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
+import { displayName } from './tree.js';
 import { checkMtime, defaultMtime, FALLBACK_MTIME } from './mtime.js';
 import {
   asArchiveError,
   checkLevel,
   dataBytes,
+  DIRECTORY_MODE,
   EXECUTABLE_MODE,
   REGULAR_MODE,
   sourceError,
@@ -29,6 +31,7 @@ export interface ZipOptions {
 
 // S_IFREG: zip readers take the Unix file type from the top bits of the external attributes.
 const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
 const READ_CHUNK_BYTES = 256 * 1024;
 // yazl's addBuffer limit (0x3fffffff); larger files are streamed.
 const MAX_BUFFERED_BYTES = 0x3fffffff;
@@ -39,10 +42,11 @@ const MAX_BUFFERED_BYTES = 0x3fffffff;
  */
 export async function writeZip(
   outPath: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   options: ZipOptions = {},
 ): Promise<ArchiveResult> {
   const planned = planArchiveEntries(entries);
+  checkZipNames(planned);
   const mtime = Math.max(checkMtime(options.mtime ?? defaultMtime()), FALLBACK_MTIME);
   const level = checkLevel(options.level ?? 9, 'deflate', 0, 9);
   const signal = options.signal;
@@ -60,9 +64,36 @@ export async function writeZip(
   });
 }
 
-async function statSource(entry: ArchiveEntry): Promise<Stats | undefined> {
-  if (!('path' in entry.source)) return undefined;
-  const path = entry.source.path;
+// Zip names are UTF-8 (the language-encoding flag yazl sets): bytes that are not UTF-8 have no
+// faithful form there. And a name that starts with a drive ("c:notes.txt") is a drive-relative path to
+// Windows extractors, which yazl refuses as absolute. Both are refused before anything is written.
+function checkZipNames(entries: readonly ArchiveItem[]): void {
+  for (const entry of entries) {
+    const problem =
+      entry.rawName !== undefined
+        ? 'is not valid UTF-8, which zip names must be'
+        : /^[A-Za-z]:/.test(entry.name)
+          ? 'starts with a drive letter, which zip readers on Windows take as a drive'
+          : undefined;
+    if (problem === undefined) continue;
+    const path = !isDirectoryEntry(entry) && 'path' in entry.source ? entry.source.path : undefined;
+    const file = path === undefined ? undefined : typeof path === 'string' ? path : displayName(path);
+    throw new PackyardError(
+      'ARCHIVE_INVALID',
+      `archive entry name ${JSON.stringify(entry.name)}${file === undefined ? '' : ` (${file})`} ${problem}`,
+      {
+        field: 'name',
+        value: entry.name,
+        ...(file === undefined ? {} : { file }),
+        hint: 'rename the file, or use a tar format (.tar.gz, .tar.xz, .tar.zst), which stores the name as it is',
+      },
+    );
+  }
+}
+
+async function statSource(entry: ArchiveItem): Promise<Stats | undefined> {
+  if (isDirectoryEntry(entry) || !('path' in entry.source)) return undefined;
+  const path = entry.source.path as string;
   let stats: Stats;
   try {
     stats = await stat(path);
@@ -75,7 +106,7 @@ async function statSource(entry: ArchiveEntry): Promise<Stats | undefined> {
 
 async function writeStreams(
   tmp: string,
-  entries: ArchiveEntry[],
+  entries: ArchiveItem[],
   stats: (Stats | undefined)[],
   mtime: number,
   level: number,
@@ -102,12 +133,16 @@ async function writeStreams(
     for (const [index, entry] of entries.entries()) {
       if (firstError !== undefined) break;
       const common = { mtime: date, compressionLevel: level };
+      if (isDirectoryEntry(entry)) {
+        zip.addEmptyDirectory(entry.name, { mtime: date, mode: S_IFDIR | DIRECTORY_MODE });
+        return;
+      }
       if ('data' in entry.source) {
         const mode = S_IFREG | (entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE);
         zip.addBuffer(dataBytes(entry.source.data), entry.name, { ...common, mode });
         continue;
       }
-      const path = entry.source.path;
+      const path = entry.source.path as string;
       const stat = stats[index] as Stats;
       const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
       const mode = S_IFREG | (executable ? EXECUTABLE_MODE : REGULAR_MODE);

@@ -1,7 +1,18 @@
 import { isPackyardError } from '@packyard/core';
+import type { Decimal128 } from '@packyard/archive';
 import {
+  Binary,
+  BSONRegExp,
   canonicalJson,
+  Code,
+  compareCodePoints,
+  DBRef,
   Double,
+  Long,
+  MaxKey,
+  MinKey,
+  ObjectId,
+  Timestamp,
   keyHash,
   parseCanonicalJson,
   pythonFloatRepr,
@@ -83,7 +94,6 @@ describe('canonicalJson', () => {
     ['a function', { a: () => 1 }, 'key.a'],
     ['a Map', { a: new Map() }, 'key.a'],
     ['an unsafe integer', { a: 2 ** 60 }, 'key.a'],
-    ['a bigint beyond 64 bits', { a: 2n ** 64n }, 'key.a'],
     ['an invalid Date', { a: new Date(Number.NaN) }, 'key.a'],
     ['a $-key', { a: { $date: 1 } }, 'key.a.$date'],
     ['a nested symbol', { a: [1, Symbol('s')] }, 'key.a[1]'],
@@ -126,6 +136,71 @@ describe('parseCanonicalJson', () => {
     expect(back['nested']).toEqual({ deeper: { date: new Date(Date.UTC(2020, 5, 6)) } });
     expect(back['big']).toBe(2n ** 62n);
     expect(canonicalJson(back)).toBe(text);
+  });
+});
+
+describe('every type a metatools record can hold', () => {
+  // The text pymongo 4.20.0 writes for these values with metatools' JSON options (checked against
+  // real pymongo in apps/dynamic-archives/test/pymongo.test.ts).
+  const text =
+    '{"big": {"$numberLong": "18446744073709551616"}, ' +
+    '"bin": {"$binary": {"base64": "AAEC/w==", "subType": "00"}}, ' +
+    '"code": {"$code": "function () {}"}, ' +
+    '"dec": {"$numberDecimal": "1.10E+5"}, ' +
+    '"int64": {"$numberLong": "5"}, ' +
+    '"max": {"$maxKey": 1}, "min": {"$minKey": 1}, ' +
+    '"neg": {"$numberLong": "-9223372036854775809"}, ' +
+    '"oid": {"$oid": "0123456789abcdef01234567"}, ' +
+    '"re": {"$regularExpression": {"options": "im", "pattern": "^a.*"}}, ' +
+    '"ts": {"$timestamp": {"i": 7, "t": 1700000000}}, ' +
+    '"uuid": {"$binary": {"base64": "AQID", "subType": "04"}}}';
+
+  it('reads each value exactly and writes the same bytes back', () => {
+    const back = parseCanonicalJson(text);
+    expect(back['big']).toBe(2n ** 64n);
+    expect(back['neg']).toBe(-(2n ** 63n) - 1n);
+    expect(back['int64']).toBeInstanceOf(Long);
+    expect(back['ts']).toBeInstanceOf(Timestamp);
+    expect((back['ts'] as Timestamp).t).toBe(1700000000);
+    expect((back['ts'] as Timestamp).i).toBe(7);
+    expect(back['bin']).toBeInstanceOf(Binary);
+    expect(Buffer.from((back['bin'] as Binary).value()).toString('hex')).toBe('000102ff');
+    expect((back['uuid'] as Binary).sub_type).toBe(4);
+    expect(back['oid']).toBeInstanceOf(ObjectId);
+    expect((back['dec'] as Decimal128).toString()).toBe('1.10E+5');
+    expect(back['re']).toBeInstanceOf(BSONRegExp);
+    expect(back['min']).toBeInstanceOf(MinKey);
+    expect(back['max']).toBeInstanceOf(MaxKey);
+    expect(back['code']).toBeInstanceOf(Code);
+    expect(canonicalJson(back)).toBe(text);
+  });
+
+  it('writes bson values given by the caller as pymongo does', () => {
+    expect(
+      canonicalJson({
+        ref: new DBRef('coll', new ObjectId('0123456789abcdef01234567')),
+        ts: new Timestamp({ t: 1, i: 2 }),
+        long: Long.fromNumber(3),
+      }),
+    ).toBe(
+      '{"long": {"$numberLong": "3"}, "ref": {"$id": {"$oid": "0123456789abcdef01234567"}, "$ref": "coll"}, ' +
+        '"ts": {"$timestamp": {"i": 2, "t": 1}}}',
+    );
+  });
+
+  it('sorts keys by code point as Python does, lone surrogates included', () => {
+    const keys = ['\uffff', '\ud800', '\u{10000}', '\ue000', '\ud7ff', '\udfff'];
+    expect([...keys].sort(compareCodePoints)).toEqual([
+      '\ud7ff',
+      '\ud800',
+      '\udfff',
+      '\ue000',
+      '\uffff',
+      '\u{10000}',
+    ]);
+    expect(canonicalJson({ '\u{10000}': 1, '\ud800': 2 })).toBe(
+      '{"\\ud800": {"$numberInt": "2"}, "\\ud800\\udc00": {"$numberInt": "1"}}',
+    );
   });
 });
 

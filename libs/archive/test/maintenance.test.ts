@@ -112,6 +112,7 @@ describe('collectGarbage', () => {
       bytes: orphan.size,
       kept: 2,
       staleTemp: ['archive-x.tar.gz.999999999-abcdef'],
+      unreadable: [],
     });
     expect((await stat(orphan.blobPath)).size).toBe(orphan.size);
 
@@ -126,13 +127,21 @@ describe('collectGarbage', () => {
     expect(await verifyStore(store)).toEqual({ checked: 2, problems: [] });
   });
 
-  it('refuses to run while a record cannot be read, and removes nothing', async () => {
+  it('reports a record it cannot read and still keeps every blob such a record may name', async () => {
     const storeDir = await mkdtemp(join(root, 'store-'));
     const a = await stored(storeDir, 'a-1.tar.gz', 'a', { v: 'a' });
-    await writeFile(a.recordPath, 'not json');
-    const error = await rejectionOf(collectGarbage(new ArchiveStore(storeDir)));
-    expect(isPackyardError(error, 'STORE_FAILED')).toBe(true);
-    expect((error as { file: string }).file).toBe(a.recordPath);
+    const b = await stored(storeDir, 'b-1.tar.gz', 'b', { v: 'b' });
+    const c = await stored(storeDir, 'c-1.tar.gz', 'c', { v: 'c' });
+    // Not JSON, but naming a's blob; not JSON and naming nothing; a record whose metadata holds a type
+    // nothing decodes, which gc does not need to decode.
+    await writeFile(a.recordPath, `{"hashes": {"sha512": "${a.digests.sha512}", truncated`);
+    await writeFile(b.recordPath, 'not json');
+    const text = await readFile(c.recordPath, 'utf8');
+    await writeFile(c.recordPath, text.replace('"metadata": {', '"metadata": {"odd": {"$unknownType": 1}, '));
+    const report = await collectGarbage(new ArchiveStore(storeDir));
+    expect(report.unreadable).toEqual([a.recordPath, b.recordPath].sort());
+    expect(report.removed).toEqual([b.digests.sha512]);
     expect((await stat(a.blobPath)).size).toBe(a.size);
+    expect((await stat(c.blobPath)).size).toBe(c.size);
   });
 });

@@ -1,9 +1,8 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { runTool } from '@packyard/core';
 import { filenameHashPath, fanOutPath, LAYOUT_CONF } from '@packyard/archive';
-import { provisionTools, toolCacheEnv } from '@packyard/python-tools';
+import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { EXIT } from '../src/index.js';
@@ -137,26 +136,13 @@ describe('a mirror real Portage reads', () => {
     const { url } = await resolveIndexUrl();
     const portageRoot = await aDir(root);
     await mkdir(join(portageRoot, 'etc', 'portage'), { recursive: true });
-    const { stdout } = await runTool(
-      tools.uv,
-      [
-        'run',
-        '--no-project',
-        '--no-config',
-        '--python',
-        tools.python,
-        '--index-url',
-        url,
-        '--with',
-        PORTAGE,
-        '--',
-        'python',
-        '-c',
-        FETCH,
-        JSON.stringify({ name, mirror, manifest, root: portageRoot, work: await aDir(root) }),
-      ],
-      { env: { ...toolCacheEnv(tools), VIRTUAL_ENV: undefined }, tailLines: 40 },
-    );
+    const stdout = await runPythonWith(tools, {
+      requirements: [PORTAGE],
+      indexUrl: url,
+      script: FETCH,
+      payload: { name, mirror, manifest, root: portageRoot, work: await aDir(root) },
+      tailLines: 40,
+    });
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
     expect(result).toEqual({
       digests: ['BLAKE2B', 'SHA512'],

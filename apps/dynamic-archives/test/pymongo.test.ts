@@ -1,6 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { runTool } from '@packyard/core';
 import {
   ArchiveStore,
   Binary,
@@ -23,7 +22,7 @@ import {
   verifyStore,
   type KeyObject,
 } from '@packyard/archive';
-import { provisionTools, toolCacheEnv } from '@packyard/python-tools';
+import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { aDir, aRoot } from './helpers.js';
 
@@ -113,26 +112,13 @@ async function runWithPymongo(
 ): Promise<Record<string, unknown>> {
   const tools = await provisionTools();
   const { url } = await resolveIndexUrl();
-  const { stdout } = await runTool(
-    tools.uv,
-    [
-      'run',
-      '--no-project',
-      '--no-config',
-      '--python',
-      tools.python,
-      '--index-url',
-      url,
-      '--with',
-      PYMONGO,
-      '--',
-      'python',
-      '-c',
-      script,
-      JSON.stringify(request),
-    ],
-    { env: { ...toolCacheEnv(tools), VIRTUAL_ENV: undefined }, tailLines: 30 },
-  );
+  const stdout = await runPythonWith(tools, {
+    requirements: [PYMONGO],
+    indexUrl: url,
+    script,
+    payload: request,
+    tailLines: 30,
+  });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
 

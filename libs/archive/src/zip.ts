@@ -135,7 +135,7 @@ async function writeStreams(
       const common = { mtime: date, compressionLevel: level };
       if (isDirectoryEntry(entry)) {
         zip.addEmptyDirectory(entry.name, { mtime: date, mode: S_IFDIR | DIRECTORY_MODE });
-        return;
+        continue;
       }
       if ('data' in entry.source) {
         const mode = S_IFREG | (entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE);

@@ -1,6 +1,7 @@
-import { PackyardError, runTool } from '@packyard/core';
+import { PackyardError } from '@packyard/core';
+import { runPythonWith } from '@packyard/python-tools';
 import { checkIndexUrl } from './lock.js';
-import { toolEnv, type Tools } from './tools.js';
+import type { Tools } from './tools.js';
 
 /**
  * The `packaging` release that generates the shipped platform descriptions and evaluates markers: the
@@ -76,25 +77,10 @@ export async function runWithPackaging(
   payload: unknown,
   indexUrl: string,
 ): Promise<string> {
-  const { stdout } = await runTool(
-    tools.uv,
-    [
-      'run',
-      '--no-project',
-      '--no-config',
-      '--python',
-      tools.python,
-      '--index-url',
-      checkIndexUrl(indexUrl),
-      '--with',
-      `packaging==${PINNED_PACKAGING}`,
-      '--',
-      'python',
-      '-c',
-      script,
-      JSON.stringify(payload),
-    ],
-    { env: toolEnv(tools), tailLines: 20 },
-  );
-  return stdout;
+  return runPythonWith(tools, {
+    requirements: [`packaging==${PINNED_PACKAGING}`],
+    indexUrl: checkIndexUrl(indexUrl),
+    script,
+    payload,
+  });
 }

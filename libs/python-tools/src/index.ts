@@ -20,3 +20,4 @@ export {
   type ProvisionPythonToolsOptions,
 } from './python-tools.js';
 export { readInterpreterInfo, type InterpreterInfo } from './interpreter.js';
+export { runPythonWith, type RunPythonWithOptions } from './run-with.js';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The farm run (`npx nx run hermit-pex:farm`): every package in packages-farm/ through the whole
-// pipeline (`hermit-pex run`, all four platforms, what this machine can build), then every published
+// pipeline (`hermit-pex plan`, then `hermit-pex run` for the platforms this machine can build; the
+// others are reported with the plan's reason and left out of the manifest), then every published
 // version installed with the real Hermit client in a fresh environment and each binary's `--version`
 // run (linux-amd64, natively). Outside the default suite: a cold run builds about forty PEXes.
 // Writes dist/farm/report.json and prints a Markdown table; exits 1 when any check fails.
@@ -42,7 +43,9 @@ function runLogged(file, args) {
 /** Why each platform of each version was not built here, from the run's log lines. */
 function readRefusals(log) {
   const refusals = new Map();
-  for (const line of log.split('\n')) {
+  for (const text of log.split('\n')) {
+    // `--json` turns each log line into {"type":"log","level","message"}.
+    const line = text.startsWith('{') ? (JSON.parse(text).message ?? '') : text;
     const native = /^(\S+) (\S+): (\S+-\S+) needs a native runner: (.*)$/.exec(line);
     if (native) refusals.set(`${native[1]} ${native[2]} ${native[3]}`, native[4]);
   }
@@ -64,9 +67,7 @@ function firstLine(text) {
 
 const started = Date.now();
 await mkdir(OUT, { recursive: true });
-const pipeline = await runLogged(process.execPath, [
-  MAIN,
-  'run',
+const where = [
   '--packages-dir',
   'packages-farm',
   '--dist-dir',
@@ -75,12 +76,33 @@ const pipeline = await runLogged(process.execPath, [
   'dist/farm/releases',
   '--manifest-dir',
   'dist/farm/hermit',
-]);
-const builtSeconds = Math.round((Date.now() - started) / 1000);
-const refusals = readRefusals(pipeline.stderr);
-const manifests = await readManifests(join(OUT, 'hermit'));
+];
 const failures = [];
-if (pipeline.code !== 0) failures.push(`hermit-pex run exited ${pipeline.code}`);
+// The plan says which platforms need a native runner (no wheel for some requirement); each package
+// is then run for the others only, so its releases publish and the manifest lists only what exists.
+const plan = await runLogged(process.execPath, [MAIN, 'plan', '--json', ...where]);
+if (plan.code !== 0) failures.push(`hermit-pex plan exited ${plan.code}`);
+const refusals = readRefusals(plan.stderr);
+const needsRunner = new Map();
+for (const entry of JSON.parse(plan.stdout || '[]')) {
+  const set = needsRunner.get(entry.package) ?? new Set();
+  for (const action of entry.actions) if (action.startsWith('needs-runner ')) set.add(action.slice(13));
+  needsRunner.set(entry.package, set);
+}
+for (const [name, refused] of needsRunner) {
+  const platforms = PLATFORMS.filter((p) => !refused.has(p));
+  const pipeline = await runLogged(process.execPath, [
+    MAIN,
+    'run',
+    name,
+    '--platforms',
+    platforms.join(','),
+    ...where,
+  ]);
+  if (pipeline.code !== 0) failures.push(`hermit-pex run ${name} exited ${pipeline.code}`);
+}
+const builtSeconds = Math.round((Date.now() - started) / 1000);
+const manifests = await readManifests(join(OUT, 'hermit'));
 
 // Never a manifest entry that 404s: every URL the manifests list is a file the store serves.
 for (const [name, manifest] of manifests) {

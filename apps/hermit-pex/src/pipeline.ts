@@ -270,53 +270,51 @@ async function runPackage(
   const { dryRun, save } = context;
   const releases = context.releases();
   const canRebuild = work.canRebuild;
-  {
-    report.plan = planPackage({
-      config: work.config,
-      indexVersions: work.indexVersions,
-      locked: new Set(work.versions.filter((v) => v.locked).map((v) => v.version)),
-      releases,
-      platforms: options.platforms,
-      buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
-      splits: report.splits,
-      rebuild: options.rebuild === true,
-      immutable: options.immutable,
-      canRebuild: canRebuild || dryRun,
-    });
-    for (const v of work.versions) v.plan = report.plan.find((p) => p.version === v.version);
-    for (const step of steps) {
-      if (step === 'state') continue;
-      try {
-        await STEP_RUNNERS[step](options, work);
-      } catch (error) {
-        // A step-level failure (not one version's) stops this package only.
-        report.error = toPackyardError(error);
-        options.log.error(`${work.name}: ${step}: ${report.error.format()}`);
-        break;
-      }
-      await save(work);
-      if (step === 'publish') await context.refresh();
+  report.plan = planPackage({
+    config: work.config,
+    indexVersions: work.indexVersions,
+    locked: new Set(work.versions.filter((v) => v.locked).map((v) => v.version)),
+    releases,
+    platforms: options.platforms,
+    buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
+    splits: report.splits,
+    rebuild: options.rebuild === true,
+    immutable: options.immutable,
+    canRebuild: canRebuild || dryRun,
+  });
+  for (const v of work.versions) v.plan = report.plan.find((p) => p.version === v.version);
+  for (const step of steps) {
+    if (step === 'state') continue;
+    try {
+      await STEP_RUNNERS[step](options, work);
+    } catch (error) {
+      // A step-level failure (not one version's) stops this package only.
+      report.error = toPackyardError(error);
+      options.log.error(`${work.name}: ${step}: ${report.error.format()}`);
+      break;
     }
     await save(work);
-    report.versions = work.versions.map((v) => {
-      const published = v.release !== undefined && isFinalRelease(v.release);
-      return {
-        version: v.version,
-        error: v.error,
-        published,
-        lacks: published
-          ? []
-          : !v.locked
-            ? ['a lock']
-            : !v.release
-              ? ['a release']
-              : missingPlatforms(work.name, v.release, options.platforms).map(
-                  (p) => `${formatPlatform(p)} tarball`,
-                ),
-        performed: v.performed,
-      };
-    });
+    if (step === 'publish') await context.refresh();
   }
+  await save(work);
+  report.versions = work.versions.map((v) => {
+    const published = v.release !== undefined && isFinalRelease(v.release);
+    return {
+      version: v.version,
+      error: v.error,
+      published,
+      lacks: published
+        ? []
+        : !v.locked
+          ? ['a lock']
+          : !v.release
+            ? ['a release']
+            : missingPlatforms(work.name, v.release, options.platforms).map(
+                (p) => `${formatPlatform(p)} tarball`,
+              ),
+      performed: v.performed,
+    };
+  });
 }
 
 /** The platforms the plan builds for this version (its `build <platform>` actions). */

@@ -32,6 +32,7 @@ export function pythonMinors(runtimeDependencies: readonly string[]): string[] {
  */
 export async function writePythonStandIn(dir: string, minors: readonly string[]): Promise<PythonStandIn> {
   const log = join(dir, 'uses.log');
+  await mkdir(dir, { recursive: true });
   await writeFile(log, '');
   const versions: string[] = [];
   for (const minor of minors) {

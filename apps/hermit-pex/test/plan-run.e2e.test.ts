@@ -36,25 +36,38 @@ beforeAll(async () => {
   root = await aWorkspace({ 'wait-for-it': WAIT_FOR_IT, pycodestyle: PYCODESTYLE, pyflakes: PYFLAKES_BAD });
 });
 
-it('fresh and partial: run carries out exactly the plan; a failing version stops where it failed', async () => {
-  // Partial: a lock and a release, no tarball yet.
+// Each step is its own test: a run builds up to three PEXes, and no test may come near jest's limit.
+const fresh: { plan?: Record<string, Entry> } = {};
+const later: { plan?: Record<string, Entry> } = {};
+
+it('partial: prepare leaves a lock and a release with no tarball', async () => {
   expect((await cli('prepare', 'pycodestyle')).code).toBe(0);
+});
+
+it('plans fresh, partial and soon-failing versions', async () => {
   const plan = await cli('plan');
   expect(plan.code).toBe(0);
-  const planned = byPackage(plan.stdout);
-  expect(planned['wait-for-it 2.3.0']!.actions).toEqual([
+  fresh.plan = byPackage(plan.stdout);
+  expect(fresh.plan['wait-for-it 2.3.0']!.actions).toEqual([
     'lock',
     'create-release',
     `build ${host}`,
     'publish',
   ]);
-  expect(planned['pycodestyle 2.12.1']!.actions).toEqual([`build ${host}`, 'publish']);
-  expect(planned['pyflakes 3.2.0']!.actions).toEqual(['lock', 'create-release', `build ${host}`, 'publish']);
+  expect(fresh.plan['pycodestyle 2.12.1']!.actions).toEqual([`build ${host}`, 'publish']);
+  expect(fresh.plan['pyflakes 3.2.0']!.actions).toEqual([
+    'lock',
+    'create-release',
+    `build ${host}`,
+    'publish',
+  ]);
+});
 
+it('fresh and partial: run carries out exactly the plan; a failing version stops where it failed', async () => {
   const run = await cli('run');
   expect(run.code).toBe(4);
   const done = byPackage(run.stdout);
-  const expected = performedOf(planned);
+  const expected = performedOf(fresh.plan!);
   expect(done['wait-for-it 2.3.0']!.actions).toEqual(expected['wait-for-it 2.3.0']);
   expect(done['pycodestyle 2.12.1']!.actions).toEqual(expected['pycodestyle 2.12.1']);
   expect(done['pyflakes 3.2.0']).toMatchObject({
@@ -63,7 +76,7 @@ it('fresh and partial: run carries out exactly the plan; a failing version stops
   });
 });
 
-it('failed and rebuild: run carries out exactly the plan; a published version does nothing', async () => {
+it('plans the failed version, a rebuild, and a published version', async () => {
   await writeFile(join(root, 'packages/pyflakes/config.yaml'), PYFLAKES);
   await writeFile(
     join(root, 'packages/wait-for-it/config.yaml'),
@@ -71,14 +84,16 @@ it('failed and rebuild: run carries out exactly the plan; a published version do
   );
   const plan = await cli('plan');
   expect(plan.code).toBe(0);
-  const planned = byPackage(plan.stdout);
-  expect(planned['pyflakes 3.2.0']!.actions).toEqual(['recreate-release', `build ${host}`, 'publish']);
-  expect(planned['wait-for-it 2.3.0']!.actions).toEqual(['rebuild', `build ${host}`, 'publish']);
-  expect(planned['pycodestyle 2.12.1']!.actions).toEqual(['up-to-date']);
+  later.plan = byPackage(plan.stdout);
+  expect(later.plan['pyflakes 3.2.0']!.actions).toEqual(['recreate-release', `build ${host}`, 'publish']);
+  expect(later.plan['wait-for-it 2.3.0']!.actions).toEqual(['rebuild', `build ${host}`, 'publish']);
+  expect(later.plan['pycodestyle 2.12.1']!.actions).toEqual(['up-to-date']);
+});
 
+it('failed and rebuild: run carries out exactly the plan; a published version does nothing', async () => {
   const run = await cli('run');
   expect(run.code).toBe(0);
   expect(
     Object.fromEntries(Object.entries(byPackage(run.stdout)).map(([key, e]) => [key, e.actions])),
-  ).toEqual(performedOf(planned));
+  ).toEqual(performedOf(later.plan!));
 });

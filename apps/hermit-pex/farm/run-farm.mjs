@@ -23,6 +23,9 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const MAIN = join(ROOT, 'apps/hermit-pex/dist/main.js');
 const OUT = join(ROOT, 'dist/farm');
 const PLATFORMS = ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64'];
+// What `--version` prints where it is not the version itself: pipreqs 0.5.0 was released with
+// `__version__ = '0.4.13'` left in pipreqs/__init__.py.
+const VERSION_OUTPUT = { 'pipreqs 0.5.0': '0.4.13' };
 
 /** Runs a command, echoing its stderr live; resolves with its exit code and both outputs. */
 function runLogged(file, args) {
@@ -82,7 +85,14 @@ const failures = [];
 // is then run for the others only, so its releases publish and the manifest lists only what exists.
 const plan = await runLogged(process.execPath, [MAIN, 'plan', '--json', ...where]);
 if (plan.code !== 0) failures.push(`hermit-pex plan exited ${plan.code}`);
-const refusals = readRefusals(plan.stderr);
+// A published version is up to date in later plans, which then no longer say why a platform is
+// missing: the reasons are kept from the run that planned it.
+const REFUSALS = join(OUT, 'refusals.json');
+const refusals = new Map([
+  ...(existsSync(REFUSALS) ? Object.entries(JSON.parse(await readFile(REFUSALS, 'utf8'))) : []),
+  ...readRefusals(plan.stderr),
+]);
+await writeFile(REFUSALS, `${JSON.stringify(Object.fromEntries([...refusals].sort()), null, 2)}\n`);
 const needsRunner = new Map();
 for (const entry of JSON.parse(plan.stdout || '[]')) {
   const set = needsRunner.get(entry.package) ?? new Set();
@@ -134,13 +144,17 @@ for (const [name, manifest] of manifests) {
     } else {
       for (const binary of manifest.binaries) {
         const ran = await env.exec(binary, ['--version']);
-        const output = firstLine(ran.stdout) || firstLine(ran.stderr);
-        const ok = ran.code === 0 && output.includes(entry.version);
+        // The environment's own path (it holds the version) is no evidence: it is taken out first.
+        const lines = `${ran.stdout}\n${ran.stderr}`.split(env.dir).join('<env>').split('\n');
+        const expected = VERSION_OUTPUT[`${name} ${entry.version}`] ?? entry.version;
+        const output = (lines.find((line) => line.includes(expected)) ?? firstLine(lines.join('\n'))).trim();
+        const ok = ran.code === 0 && output.includes(expected);
         checks.push({ binary, code: ran.code, output, ok });
         if (!ok) failures.push(`${name} ${entry.version}: ${binary} --version gave ${ran.code}: ${output}`);
       }
     }
-    const platforms = [...(entry.platforms ?? [])].sort();
+    // No platform list: the manifest's one top-level source serves all four.
+    const platforms = entry.platforms?.length ? [...entry.platforms].sort() : PLATFORMS;
     rows.push({
       package: name,
       version: entry.version,

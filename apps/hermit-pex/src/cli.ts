@@ -80,7 +80,9 @@ Options:
   --jobs N             PEX builds run at once (default: PACKYARD_JOBS, else one per CPU while
                        free memory holds 512 MB per build)
   --json               progress and log lines on stderr as JSON lines, for machines (default: a
-                       live [n/N] line on a terminal, plain lines in CI or a pipe)
+                       live [n/N] line on a terminal, plain lines in CI or a pipe); on stdout, one
+                       JSON array instead of the summary: per version the planned actions (plan)
+                       or the actions carried out (run and the other steps)
   -h, --help           show this help
 
 Exit codes:
@@ -262,7 +264,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(
       command === 'runners'
         ? `${JSON.stringify(planRunnerMatrix(reports, host))}\n`
-        : renderSummary(reports, command === 'plan'),
+        : values.json
+          ? `${JSON.stringify(renderActions(reports, command === 'plan'))}\n`
+          : renderSummary(reports, command === 'plan'),
     );
     const code = exitCodeFor(reports);
     const pending = reports.some((r) => r.versions.some((v) => !v.published && !v.error));
@@ -323,6 +327,29 @@ export function planRunnerMatrix(
       ...[...elsewhere].sort().map((name) => ({ runner: RUNNER_LABELS[name]!, platforms: 'native' })),
     ],
   };
+}
+
+/**
+ * The `--json` summary: per version, the plan's actions (`plan`) or the actions this run carried out,
+ * in order. For a version that did not fail, `run`'s list is the plan's, minus the status entries
+ * (isPerformedAction).
+ */
+export function renderActions(
+  reports: readonly PackageReport[],
+  withPlan: boolean,
+): Array<{ package: string; version: string; actions: string[]; note?: string; error?: string }> {
+  return reports.flatMap((report) =>
+    report.plan.map((plan) => {
+      const outcome = report.versions.find((v) => v.version === plan.version);
+      return {
+        package: report.name,
+        version: plan.version,
+        actions: withPlan ? [...plan.actions] : [...(outcome?.performed ?? [])],
+        ...(plan.note === undefined ? {} : { note: plan.note }),
+        ...(outcome?.error ? { error: outcome.error.message } : {}),
+      };
+    }),
+  );
 }
 
 /** A short table: one line per version, then one line per failure. */

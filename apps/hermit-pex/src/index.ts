@@ -1,4 +1,4 @@
-export { main, USAGE, EXIT, renderSummary, exitCodeFor, type CliIo } from './cli.js';
+export { main, USAGE, EXIT, renderSummary, renderActions, exitCodeFor, type CliIo } from './cli.js';
 export {
   runPipeline,
   listPackageDirs,
@@ -23,5 +23,5 @@ export {
   releaseTag,
   type VersionPlan,
   type BuildInfo,
-} from './plan.js';
+} from '@packyard/pex-builder';
 export { renderState, readState, writeState, type PackageState, type VersionState } from './state.js';

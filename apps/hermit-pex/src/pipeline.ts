@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PackyardError, toPackyardError, writeFileAtomically, type ProgressReporter } from '@packyard/core';
 import {
@@ -31,6 +32,19 @@ import {
   runBounded,
   samePlatform,
   tarballName,
+  parsePlatform,
+  missingPlatforms,
+  planAssetInfo,
+  planBuildInfo,
+  planPackage,
+  planVersions,
+  readBuildInfo,
+  releaseTag,
+  isStaleBuildInfo,
+  type BuildInfo,
+  type RunnerSplit,
+  type VersionAction,
+  type VersionPlan,
   type PexBuildInput,
   type Platform,
   type PlatformSupport,
@@ -40,21 +54,6 @@ import {
 import type { IndexUrlSource, PypiClient } from '@packyard/pypi-client';
 import pep440 from '@renovatebot/pep440';
 import { readPackageConfig, type PackageConfig } from './config.js';
-import {
-  describeBuildInfoChange,
-  isRebuildAsked,
-  isStaleBuildInfo,
-  missingPlatforms,
-  planAssetInfo,
-  planBuildInfo,
-  planPackage,
-  planVersions,
-  readBuildInfo,
-  releaseTag,
-  type BuildInfo,
-  type RunnerSplit,
-  type VersionPlan,
-} from './plan.js';
 import { writeState, type PackageState } from './state.js';
 import {
   checkExtraPackages,
@@ -120,6 +119,14 @@ interface VersionWork {
   tag: string;
   lockDir: string;
   locked: boolean;
+  /** The lock resolved before planning (a temporary directory), written to `lockDir` by `lock`. */
+  resolved: string | undefined;
+  /** Which platforms this runner builds, and the wheels each needs (read from the lock). */
+  split: (RunnerSplit & { support: PlatformSupport[] }) | undefined;
+  /** What the planner decided for this version: the steps carry out exactly these actions. */
+  plan: VersionPlan | undefined;
+  /** The actions carried out so far, in order. */
+  performed: VersionAction[];
   release: Release | undefined;
   error: PackyardError | undefined;
   /** A published release whose build_info changed, being rebuilt in place in this run. */
@@ -136,6 +143,8 @@ export interface PackageReport {
     published: boolean;
     /** What an unpublished version still lacks: a lock, a release, or platform tarballs. */
     lacks: string[];
+    /** The plan's actions this run carried out, in order (see isPerformedAction). */
+    performed: VersionAction[];
   }>;
   plan: VersionPlan[];
   /** Per version, which missing platforms this runner builds and which need another runner. */
@@ -214,62 +223,138 @@ export async function runPipeline(
     if (!dryRun) await writeState(join(work.dir, 'state.yaml'), renderPackageState(work));
   };
   const canRebuild = (['pex', 'publish', 'manifest'] as const).every((step) => steps.includes(step));
-  for (const { report, work } of loaded) {
-    report.name = work.name;
-    work.canRebuild = canRebuild;
-    if (splitRunners) {
+  // The planner decides the platforms from each lock's wheels, so a missing lock is resolved first,
+  // into a temporary directory: `plan` writes nothing, and `run` writes it as the `lock` action.
+  const resolveLocks = dryRun || steps.includes('requirements');
+  const readSplits = splitRunners || steps.includes('pex');
+  const scratch = resolveLocks ? await mkdtemp(join(tmpdir(), 'hermit-pex-locks-')) : undefined;
+  try {
+    for (const { report, work } of loaded) {
+      report.name = work.name;
+      work.canRebuild = canRebuild;
       try {
-        report.splits = await planRunnerSplits(options, work);
+        if (scratch !== undefined) await resolveMissingLocks(options, work, scratch);
+        if (readSplits) report.splits = await planRunnerSplits(options, work);
       } catch (error) {
         report.error = toPackyardError(error);
         options.log.error(`${work.name}: ${report.error.format()}`);
       }
+      await runPackage(options, steps, report, work, {
+        dryRun,
+        save,
+        refresh: async () => {
+          releases = await fetchReleases(options.store);
+        },
+        releases: () => releases,
+      });
     }
-    report.plan = planPackage({
-      config: work.config,
-      indexVersions: work.indexVersions,
-      locked: new Set(work.versions.filter((v) => v.locked).map((v) => v.version)),
-      releases,
-      platforms: options.platforms,
-      buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
-      splits: report.splits,
-      rebuild: options.rebuild === true,
-      immutable: options.immutable,
-      canRebuild: canRebuild || dryRun,
-    });
-    for (const step of steps) {
-      if (step === 'state') continue;
-      try {
-        await STEP_RUNNERS[step](options, work);
-      } catch (error) {
-        // A step-level failure (not one version's) stops this package only.
-        report.error = toPackyardError(error);
-        options.log.error(`${work.name}: ${step}: ${report.error.format()}`);
-        break;
-      }
-      await save(work);
-      if (step === 'publish') releases = await fetchReleases(options.store);
-    }
-    await save(work);
-    report.versions = work.versions.map((v) => {
-      const published = v.release !== undefined && isFinalRelease(v.release);
-      return {
-        version: v.version,
-        error: v.error,
-        published,
-        lacks: published
-          ? []
-          : !v.locked
-            ? ['a lock']
-            : !v.release
-              ? ['a release']
-              : missingPlatforms(work.name, v.release, options.platforms).map(
-                  (p) => `${formatPlatform(p)} tarball`,
-                ),
-      };
-    });
+  } finally {
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }
   return reports;
+}
+
+/** Plans one package, then carries out exactly the plan's actions, step by step. */
+async function runPackage(
+  options: PipelineOptions,
+  steps: readonly StepName[],
+  report: PackageReport,
+  work: PackageWork,
+  context: {
+    dryRun: boolean;
+    save: (work: PackageWork) => Promise<void>;
+    refresh: () => Promise<void>;
+    releases: () => Map<string, Release>;
+  },
+): Promise<void> {
+  const { dryRun, save } = context;
+  const releases = context.releases();
+  const canRebuild = work.canRebuild;
+  report.plan = planPackage({
+    config: work.config,
+    indexVersions: work.indexVersions,
+    locked: new Set(work.versions.filter((v) => v.locked).map((v) => v.version)),
+    releases,
+    platforms: options.platforms,
+    buildable: Array.isArray(options.buildPlatforms) ? options.buildPlatforms : [options.host],
+    splits: report.splits,
+    rebuild: options.rebuild === true,
+    immutable: options.immutable,
+    canRebuild: canRebuild || dryRun,
+  });
+  for (const v of work.versions) v.plan = report.plan.find((p) => p.version === v.version);
+  for (const step of steps) {
+    if (step === 'state') continue;
+    try {
+      await STEP_RUNNERS[step](options, work);
+    } catch (error) {
+      // A step-level failure (not one version's) stops this package only.
+      report.error = toPackyardError(error);
+      options.log.error(`${work.name}: ${step}: ${report.error.format()}`);
+      break;
+    }
+    await save(work);
+    if (step === 'publish') await context.refresh();
+  }
+  await save(work);
+  report.versions = work.versions.map((v) => {
+    const published = v.release !== undefined && isFinalRelease(v.release);
+    return {
+      version: v.version,
+      error: v.error,
+      published,
+      lacks: published
+        ? []
+        : !v.locked
+          ? ['a lock']
+          : !v.release
+            ? ['a release']
+            : missingPlatforms(work.name, v.release, options.platforms).map(
+                (p) => `${formatPlatform(p)} tarball`,
+              ),
+      performed: v.performed,
+    };
+  });
+}
+
+/** The platforms the plan builds for this version (its `build <platform>` actions). */
+function plannedBuilds(v: VersionWork): Platform[] {
+  return (v.plan?.actions ?? []).filter((a) => a.startsWith('build ')).map((a) => parsePlatform(a.slice(6)));
+}
+
+/** Whether the plan asks for `action` on this version. */
+function planned(v: VersionWork, action: VersionAction): boolean {
+  return v.plan?.actions.includes(action) === true;
+}
+
+/** Resolves the lock of every version that has none, into `scratch`, for the planner to read. */
+async function resolveMissingLocks(
+  options: PipelineOptions,
+  pkg: PackageWork,
+  scratch: string,
+): Promise<void> {
+  let tools: Promise<Tools> | undefined;
+  await forEachVersion(
+    options,
+    pkg,
+    (v) => !v.locked,
+    async (v) => {
+      tools ??= options.provisionTools();
+      const provisioned = await tools;
+      const dir = join(scratch, pkg.name, v.version);
+      options.log.info(`${pkg.name} ${v.version}: locking for Python ${v.python}`);
+      await lockRequirements(provisioned, {
+        dir,
+        package: pkg.config.package,
+        version: v.version,
+        extraPackages: pkg.config.extraPackages,
+        pythonVersion: v.python,
+        indexUrl: pkg.index.url,
+      });
+      v.resolved = dir;
+    },
+    options.jobs ?? 1,
+  );
 }
 
 async function fetchReleases(store: ReleaseStore): Promise<Map<string, Release>> {
@@ -318,6 +403,10 @@ async function loadPackage(
       release: releases.get(tag),
       error: undefined,
       rebuild: undefined,
+      resolved: undefined,
+      split: undefined,
+      plan: undefined,
+      performed: [],
     });
   }
   return {
@@ -389,28 +478,19 @@ const STEP_RUNNERS: Record<
   (options: PipelineOptions, pkg: PackageWork) => Promise<void>
 > = {
   async requirements(options, pkg) {
-    let tools: Promise<Tools> | undefined;
-    // Each version's lock is its own uv run, written to its own directory: they run side by side,
-    // as many at once as PEX builds (mostly waiting on the index).
+    // The lock was resolved before planning (resolveMissingLocks); `lock` writes it in place.
     await forEachVersion(
       options,
       pkg,
-      (v) => !v.locked,
+      (v) => planned(v, 'lock') && v.resolved !== undefined,
       async (v) => {
-        tools ??= options.provisionTools();
-        const provisioned = await tools;
-        options.log.info(`${pkg.name} ${v.version}: locking for Python ${v.python}`);
-        await lockRequirements(provisioned, {
-          dir: v.lockDir,
-          package: pkg.config.package,
-          version: v.version,
-          extraPackages: pkg.config.extraPackages,
-          pythonVersion: v.python,
-          indexUrl: pkg.index.url,
-        });
+        await mkdir(v.lockDir, { recursive: true });
+        for (const name of (await readdir(v.resolved!)).sort()) {
+          await writeFileAtomically(join(v.lockDir, name), await readFile(join(v.resolved!, name)));
+        }
         v.locked = true;
+        v.performed.push('lock');
       },
-      options.jobs ?? 1,
     );
   },
 
@@ -424,44 +504,35 @@ const STEP_RUNNERS: Record<
         if (v.release) {
           const recorded = readBuildInfo(v.release);
           if (recorded.warning) options.log.warn(`${pkg.name} ${v.version}: ${recorded.warning}`);
-          if (!isStaleBuildInfo(recorded.info, wanted)) return;
-          if (isFinalRelease(v.release)) {
-            // Published work is never deleted: rebuilt in place when asked, else left as it is.
-            const change = describeBuildInfoChange(recorded.info!, wanted);
-            if (!isRebuildAsked(recorded.info!, wanted, options.rebuild === true)) {
-              options.log.info(
-                `${pkg.name} ${v.version}: rebuild needed (${change}); ${v.tag} is published and left as it is: bump config_version or pass --rebuild to rebuild it`,
-              );
-            } else if (options.immutable) {
-              options.log.warn(
-                `${pkg.name} ${v.version}: rebuild needed (${change}), but releases are immutable: the published ${v.tag} cannot be rebuilt and is left as it is`,
-              );
-            } else if (!pkg.canRebuild) {
-              options.log.info(
-                `${pkg.name} ${v.version}: rebuild needed (${change}); only "hermit-pex run" rebuilds a published release, since the manifest must be rewritten in the same run`,
-              );
-            } else {
-              options.log.info(
-                `${pkg.name} ${v.version}: rebuilding published ${v.tag} in place (${change}); its assets stay until the new ones are uploaded`,
-              );
-              v.rebuild = wanted;
-            }
-            return;
-          }
-          options.log.warn(
-            `${pkg.name} ${v.version}: build_info changed; deleting and recreating unpublished release ${v.tag}`,
-          );
-          await options.store.deleteRelease(v.release);
-          v.release = undefined;
         }
-        options.log.info(`${pkg.name} ${v.version}: creating ${options.mode} release ${v.tag}`);
-        v.release = await options.store.createRelease({
-          tag: v.tag,
-          name: `${pkg.name} ${v.version}`,
-          body: renderBodyBlock('', { build_info: wanted, asset_info: {} }),
-          draft: options.mode === 'draft',
-          prerelease: options.mode === 'prerelease',
-        });
+        if (planned(v, 'rebuild-needed')) {
+          options.log.info(
+            `${pkg.name} ${v.version}: rebuild needed: ${v.plan!.note}; ${v.tag} is left as it is`,
+          );
+        } else if (planned(v, 'rebuild')) {
+          // Published work is never deleted: the pex step rebuilds it in place.
+          options.log.info(
+            `${pkg.name} ${v.version}: rebuilding published ${v.tag} in place (${v.plan!.note})`,
+          );
+          v.rebuild = wanted;
+        } else if (planned(v, 'recreate-release') || planned(v, 'create-release')) {
+          if (planned(v, 'recreate-release') && v.release) {
+            options.log.warn(
+              `${pkg.name} ${v.version}: build_info changed; deleting and recreating unpublished release ${v.tag}`,
+            );
+            await options.store.deleteRelease(v.release);
+            v.release = undefined;
+          }
+          options.log.info(`${pkg.name} ${v.version}: creating ${options.mode} release ${v.tag}`);
+          v.release = await options.store.createRelease({
+            tag: v.tag,
+            name: `${pkg.name} ${v.version}`,
+            body: renderBodyBlock('', { build_info: wanted, asset_info: {} }),
+            draft: options.mode === 'draft',
+            prerelease: options.mode === 'prerelease',
+          });
+          v.performed.push(planned(v, 'recreate-release') ? 'recreate-release' : 'create-release');
+        }
       },
     );
   },
@@ -472,6 +543,7 @@ const STEP_RUNNERS: Record<
         !v.error &&
         v.locked &&
         v.release !== undefined &&
+        plannedBuilds(v).length > 0 &&
         (!isFinalRelease(v.release) || v.rebuild !== undefined),
     );
     if (versions.length === 0) return;
@@ -492,7 +564,7 @@ const STEP_RUNNERS: Record<
     const builds: Array<{ v: VersionWork; platforms: Platform[]; cross: boolean; findLinks?: string }> = [];
     await runBounded(fresh, jobs, async (v) => {
       try {
-        const split = await splitRunner(options, tools, pkg, v);
+        const split = { build: plannedBuilds(v), support: v.split?.support ?? [] };
         // Without a CPython X.Y here, this host's PEX is built like a foreign one, from wheels.
         const hostFromDescription =
           COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
@@ -552,6 +624,7 @@ const STEP_RUNNERS: Record<
             `${pkg.name} ${v.version}: ${tarballName(pkg.name, platform)} ${result.action} (sha256 ${bundle.sha256})`,
           );
           task?.done(item, result.action);
+          v.performed.push(`build ${formatPlatform(platform)}`);
         } catch (error) {
           // The version fails; its other platforms still build, so a re-run has less to do.
           const failure = toPackyardError(error);
@@ -584,14 +657,17 @@ const STEP_RUNNERS: Record<
           build_info: buildInfo,
           asset_info: planAssetInfo(release),
         });
+        // Published only as planned, and only once the store holds every platform.
+        const publish = complete && planned(v, 'publish');
         const patch = {
           ...(body === release.body ? {} : { body }),
-          ...(complete && !isFinalRelease(release) ? { draft: false, prerelease: false } : {}),
+          ...(publish && !isFinalRelease(release) ? { draft: false, prerelease: false } : {}),
         };
         v.release =
           Object.keys(patch).length > 0 ? await options.store.updateRelease(release, patch) : release;
-        if (complete && !isFinalRelease(release))
+        if (publish && !isFinalRelease(release))
           options.log.info(`${pkg.name} ${v.version}: published ${v.tag}`);
+        if (publish) v.performed.push('publish');
       },
     );
   },
@@ -682,24 +758,8 @@ async function rebuildPublished(
   v: VersionWork,
   wanted: BuildInfo,
 ): Promise<void> {
-  // Every tarball the release serves is rebuilt, or none: a half-rebuilt release would mix builds.
-  const rebuilt = new Set(options.platforms.map((p) => tarballName(pkg.name, p)));
-  const left = v.release!.assets.filter((a) => /\.tar\.gz$/.test(a.name) && !rebuilt.has(a.name));
-  if (left.length > 0) {
-    throw new PackyardError(
-      'BUILD_FAILED',
-      `cannot rebuild the published ${v.tag} for only some of its platforms: it also serves ${left.map((a) => a.name).join(', ')}, so it is left as it is`,
-      { value: v.version, hint: '--platforms must include every platform the release serves' },
-    );
-  }
-  const split = await splitRunner(options, tools, pkg, { ...v, release: { ...v.release!, assets: [] } });
-  if (split.elsewhere.length > 0) {
-    throw new PackyardError(
-      'BUILD_FAILED',
-      `cannot rebuild the published ${v.tag} here: ${split.elsewhere.map(formatPlatform).join(', ')} cannot be built on this runner, so it is left as it is`,
-      { value: v.version, hint: 'rebuild on a runner that can build every platform (see "hermit-pex plan")' },
-    );
-  }
+  // The planner made sure every tarball the release serves is rebuilt here, or none (rebuildBlocked).
+  const split = { build: plannedBuilds(v) };
   const hostFromDescription =
     COMPLETE_PLATFORM_PYTHONS.includes(v.python) && (await findInterpreter(v.python)) === undefined;
   const built: Array<{ name: string; tarball: string; sha256: string; size: number }> = [];
@@ -736,6 +796,7 @@ async function rebuildPublished(
     body: renderBodyBlock(release.body, { build_info: wanted, asset_info: planAssetInfo(release) }),
   });
   v.release = release;
+  v.performed.push('rebuild', ...split.build.map((p): VersionAction => `build ${formatPlatform(p)}`));
   options.log.info(`${pkg.name} ${v.version}: rebuilt ${v.tag}`);
 }
 
@@ -793,7 +854,9 @@ async function splitRunner(
   pkg: PackageWork,
   v: VersionWork,
 ): Promise<RunnerSplit & { support: PlatformSupport[] }> {
-  const missing = missingPlatforms(pkg.name, v.release, options.platforms);
+  // A published release being rebuilt needs every platform again.
+  const rebuilding = v.release !== undefined && isFinalRelease(v.release);
+  const missing = missingPlatforms(pkg.name, rebuilding ? undefined : v.release, options.platforms);
   const mode = options.buildPlatforms;
   if (typeof mode !== 'string') {
     const asked = (p: Platform) => mode.some((b) => samePlatform(b, p));
@@ -815,7 +878,7 @@ async function splitRunner(
     checked.length === 0
       ? []
       : await fetchPlatformSupport(tools, {
-          requirementsTxt: join(v.lockDir, 'requirements.txt'),
+          requirementsTxt: join(v.resolved ?? v.lockDir, 'requirements.txt'),
           pythonVersion: v.python,
           indexUrl: pkg.index.url,
           platforms: checked,
@@ -835,7 +898,10 @@ async function splitRunner(
   return { build, elsewhere: missing.filter((p) => !build.includes(p)), support };
 }
 
-/** The runner split of every locked version that is not published yet. */
+/**
+ * The runner split of every version with a lock (or one resolved for planning) that is not published
+ * yet, or is published with a changed build_info (a rebuild needs every platform).
+ */
 async function planRunnerSplits(
   options: PipelineOptions,
   pkg: PackageWork,
@@ -843,9 +909,14 @@ async function planRunnerSplits(
   const splits = new Map<string, RunnerSplit>();
   let tools: Tools | undefined;
   for (const v of pkg.versions) {
-    if (!v.locked || (v.release !== undefined && isFinalRelease(v.release))) continue;
+    if (v.error || (!v.locked && v.resolved === undefined)) continue;
+    if (v.release !== undefined && isFinalRelease(v.release)) {
+      const wanted = planBuildInfo(pkg.config, v.version, v.python);
+      if (!isStaleBuildInfo(readBuildInfo(v.release).info, wanted)) continue;
+    }
     tools ??= await options.provisionTools();
-    splits.set(v.version, await splitRunner(options, tools, pkg, v));
+    v.split = await splitRunner(options, tools, pkg, v);
+    splits.set(v.version, { build: v.split.build, elsewhere: v.split.elsewhere });
   }
   return splits;
 }

@@ -12,25 +12,22 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import {
-  appendFile,
-  chmod,
-  copyFile,
-  cp,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  writeFile,
-} from 'node:fs/promises';
+import { appendFile, copyFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
 import { fixturePath } from '@packyard/core/testing';
-import { createHermitEnvironment, PINNED_HERMIT_VERSION, type HermitClient } from '@packyard/hermit-client';
+import {
+  createHermitEnvironment,
+  PINNED_HERMIT_VERSION,
+  pythonMinors,
+  writePythonStandIn,
+  type HermitClient,
+  type PythonStandIn,
+} from '@packyard/hermit-client';
 import { parseManifest, renderManifest, type HermitManifest } from '@packyard/hermit-render';
 import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
-import { aWorkspace, run, runCli, storeAsset } from './helpers.js';
+import { aWorkspace, runCli, storeAsset } from './helpers.js';
 
 const MAIN = join(import.meta.dirname, '../dist/main.js');
 const SHIPPED = join(import.meta.dirname, '../../../packages');
@@ -57,9 +54,10 @@ beforeAll(async () => {
   expect(result.stderr).not.toMatch(/error:/);
   expect(result.code).toBe(0);
   manifests = await readManifests(join(root, 'dist/hermit'));
-  python = await writePythonStandIn(await mkdtemp(join(tmpdir(), 'packyard-python3-')), [
-    ...manifests.values(),
-  ]);
+  python = await writePythonStandIn(
+    await mkdtemp(join(tmpdir(), 'packyard-python3-')),
+    pythonMinors([...manifests.values()].flatMap((m) => m.versions.flatMap((v) => v.runtimeDependencies))),
+  );
 });
 
 /** A fresh environment with the pipeline's manifests and the python3 stand-in as its only sources. */
@@ -240,69 +238,6 @@ async function readManifests(dir: string): Promise<Map<string, HermitManifest>> 
     out.set(name.slice(0, -'.hcl'.length), await parseManifest(await readFile(file, 'utf8'), file));
   }
   return out;
-}
-
-interface PythonStandIn {
-  /** A Hermit manifest source directory holding python3.hcl. */
-  source: string;
-  /** How many times a binary has started the stand-in's interpreter so far. */
-  uses(): Promise<number>;
-}
-
-/**
- * A local stand-in for Hermit's python3 package. The real one (cashapp/hermit-packages) downloads
- * python-build-standalone from GitHub, which this machine cannot reach. This one is a directory
- * source whose `bin/python3.X` runs this machine's own `python3.X`, after counting the start in a
- * log. So the tests show that Hermit resolves `runtime-dependencies = ["python3@3.X"]` through its
- * sources, installs it, and that the PEX starts on the interpreter Hermit put first on PATH; they do
- * not show that Hermit's published python3 package works.
- */
-async function writePythonStandIn(dir: string, all: HermitManifest[]): Promise<PythonStandIn> {
-  const log = join(dir, 'uses.log');
-  await writeFile(log, '');
-  const minors = new Set(
-    all
-      .flatMap((m) => m.versions.flatMap((v) => v.runtimeDependencies))
-      .map((dep) => /^python3@(\d+\.\d+)$/.exec(dep)?.[1]),
-  );
-  const versions: string[] = [];
-  for (const minor of minors) {
-    if (minor === undefined) throw new Error('a manifest names a runtime dependency other than python3@X.Y');
-    const probe = await run(`python${minor}`, [
-      '-c',
-      'import sys, platform; print(sys.executable); print(platform.python_version())',
-    ]).catch((error: unknown) => {
-      throw new Error(
-        `the manifests need python3@${minor}; this machine has no python${minor} to stand in for it`,
-        {
-          cause: error,
-        },
-      );
-    });
-    const [executable, version] = probe.stdout.trim().split('\n');
-    const bin = join(dir, `python3-${version}`, 'bin');
-    await mkdir(bin, { recursive: true });
-    const script = join(bin, `python${minor}`);
-    await writeFile(script, `#!/bin/sh\necho start >> '${log}'\nexec '${executable}' "$@"\n`);
-    await chmod(script, 0o755);
-    await writeFile(join(bin, 'python3'), `#!/bin/sh\nexec '${script}' "$@"\n`);
-    await chmod(join(bin, 'python3'), 0o755);
-    versions.push(version!);
-  }
-  // Hermit derives the `@3.X` channel that `python3@3.X` names from each version (`3.11.7` → `@3.11`).
-  const manifest = [
-    `description = "Stand-in for Hermit's python3 package: this machine's interpreter"`,
-    'binaries = ["bin/*"]',
-    `source = "file://${dir}/python3-\${version}"`,
-    ...versions.map((version) => `\nversion "${version}" {}`),
-    '',
-  ].join('\n');
-  await mkdir(join(dir, 'manifests'));
-  await writeFile(join(dir, 'manifests', 'python3.hcl'), manifest);
-  return {
-    source: join(dir, 'manifests'),
-    uses: async () => (await readFile(log, 'utf8')).split('\n').filter(Boolean).length,
-  };
 }
 
 function hermitPex(

@@ -1,7 +1,7 @@
 import type { Release } from '@packyard/github-releases';
 import { renderBodyBlock } from '@packyard/github-releases';
 import { parsePackageConfig } from '../src/config.js';
-import { planBuildInfo, planPackage, planVersions } from '../src/plan.js';
+import { planBuildInfo, planPackage, planVersions } from '@packyard/pex-builder';
 
 const config = parsePackageConfig(
   `package: tool

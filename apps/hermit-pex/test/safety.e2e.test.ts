@@ -160,7 +160,7 @@ describe('published work is never lost', () => {
     const again = await run('run', 'wait-for-it');
     expect(again.code).toBe(0);
     expect(again.stderr).toContain(
-      `wait-for-it 2.3.0: rebuild needed (python 3.11 → 3.12); ${TAG} is published and left as it is: bump config_version or pass --rebuild to rebuild it\n`,
+      `wait-for-it 2.3.0: rebuild needed: python 3.11 → 3.12; bump config_version or pass --rebuild to rebuild it; ${TAG} is left as it is\n`,
     );
     expect(again.stderr).not.toMatch(/deleting|building PEX/);
     expect(await tree(join(root, 'dist/releases'))).toEqual(published);

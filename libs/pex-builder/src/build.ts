@@ -17,7 +17,7 @@ import {
 } from './complete-platform.js';
 import { checkPythonVersion, findInterpreter, readInterpreterInfo } from './interpreter.js';
 import { checkIndexUrl } from './lock.js';
-import { readPexContents } from './pex-contents.js';
+import { readPexContents, type PexContents } from './pex-contents.js';
 import {
   formatPlatform,
   hostPlatform,
@@ -34,7 +34,7 @@ import { isWheelCompatible, parseWheelFilename } from './wheel.js';
 export interface PexBuildInput {
   package: string;
   version: string;
-  /** Console scripts to expose; each gets a wrapper script of that name. */
+  /** Console scripts or wheel scripts to expose; each gets a wrapper script of that name. */
   binaries: string[];
   requirementsTxt: string;
   /** `X.Y`, a string. */
@@ -180,7 +180,7 @@ function checkBinaries(binaries: string[], pexName: string): string[] {
   if (binaries.length === 0) {
     throw new PackyardError('CONFIG_INVALID', 'no binaries to expose', {
       field: 'binaries',
-      hint: 'list the console scripts of the package, e.g. ["wait-for-it"]',
+      hint: 'list the console scripts or wheel scripts of the package, e.g. ["wait-for-it"]',
     });
   }
   const seen = new Set<string>();
@@ -276,7 +276,7 @@ async function checkForeignPex(
       { file: pex, value: foreign, hint: 'report this: pex resolved outside the platform description' },
     );
   }
-  reportMissingScripts(binaries, new Set(contents.scripts));
+  reportMissingScripts(binaries, contents);
 }
 
 async function resolveInterpreter(pythonVersion: string, python: string | undefined): Promise<string> {
@@ -311,7 +311,8 @@ async function resolveInterpreter(pythonVersion: string, python: string | undefi
 }
 
 // A wrapper for a name the PEX has no script for would only fail when a user runs it. In venv mode
-// the PEX's scripts are installed into the venv's bin directory, beside sys.executable.
+// the PEX's scripts (console scripts and wheel scripts alike) are installed into the venv's bin
+// directory, beside sys.executable: running it proves they are there on a real interpreter.
 const LIST_SCRIPTS =
   'import os, sys; d = os.path.dirname(sys.executable); print("\\n".join(sorted(os.listdir(d))))';
 
@@ -324,21 +325,17 @@ async function checkScripts(
   const { stdout } = await runTool(interpreter, [pex, '-c', LIST_SCRIPTS], {
     env: { ...toolEnv(tools), PEX_INTERPRETER: '1', PEX_SCRIPT: undefined, PEX_MODULE: undefined },
   });
-  const scripts = new Set(stdout.split('\n').map((line) => line.trim()));
-  reportMissingScripts(
-    binaries,
-    new Set(
-      [...scripts].filter(
-        (name) => name !== '' && !/^(python[\d.]*|activate.*|Activate\.ps1|pex)$/.test(name),
-      ),
-    ),
-    scripts,
-  );
+  const installed = new Set(stdout.split('\n').map((line) => line.trim()));
+  if (binaries.every((binary) => installed.has(binary))) return;
+  reportMissingScripts(binaries, await readPexContents(tools, pex));
 }
 
-function reportMissingScripts(binaries: string[], available: Set<string>, present = available): void {
+/** Refuses binaries that are neither a console script nor a wheel script of the PEX, listing both. */
+function reportMissingScripts(binaries: string[], contents: PexContents): void {
+  const present = new Set([...contents.scripts, ...contents.wheelScripts]);
   const missing = binaries.filter((binary) => !present.has(binary));
   if (missing.length > 0) {
+    const list = (names: string[]) => (names.length > 0 ? names.join(', ') : 'none');
     throw new PackyardError(
       'CONFIG_INVALID',
       `the PEX has no script named ${missing.map((m) => JSON.stringify(m)).join(', ')}`,
@@ -346,9 +343,9 @@ function reportMissingScripts(binaries: string[], available: Set<string>, presen
         field: 'binaries',
         value: missing,
         hint:
-          available.size > 0
-            ? `scripts in the PEX: ${[...available].join(', ')}`
-            : 'the package defines no console scripts',
+          present.size > 0
+            ? `console scripts in the PEX: ${list(contents.scripts)}; wheel scripts: ${list(contents.wheelScripts)}`
+            : 'the package defines no console scripts and ships no wheel scripts',
       },
     );
   }

@@ -60,3 +60,22 @@ export {
   createSerialQueue,
   type BuildConcurrencyInput,
 } from './schedule.js';
+export {
+  releaseTag,
+  planVersions,
+  planBuildInfo,
+  readBuildInfo,
+  isStaleBuildInfo,
+  sameBuildInfo,
+  describeBuildInfoChange,
+  isRebuildAsked,
+  planAssetInfo,
+  missingPlatforms,
+  planPackage,
+  isPerformedAction,
+  type PlanConfig,
+  type BuildInfo,
+  type VersionAction,
+  type VersionPlan,
+  type RunnerSplit,
+} from './release-plan.js';

@@ -16,9 +16,10 @@ export function checkBinaryName(name: string, field = 'binaries'): string {
 }
 
 /**
- * A bash script that runs console script `binary` from the PEX beside it. Hermit links binaries into
- * its bin directory, so the script follows symlinks to find its real directory; the loop uses plain
- * `readlink` because macOS ships bash 3.2 and a `readlink` without `-f`. Pure.
+ * A bash script that runs `binary` (a console script or a wheel script) from the PEX beside it.
+ * Hermit links binaries into its bin directory, so the script follows symlinks to find its real
+ * directory; the loop uses plain `readlink` because macOS ships bash 3.2 and a `readlink` without
+ * `-f`. Pure.
  */
 export function renderWrapper(binary: string, pexFile: string): string {
   checkBinaryName(binary);

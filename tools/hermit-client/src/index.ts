@@ -11,3 +11,4 @@ export {
   type HermitEnvironmentOptions,
   type HermitRun,
 } from './environment.js';
+export { writePythonStandIn, pythonMinors, type PythonStandIn } from './python-stand-in.js';

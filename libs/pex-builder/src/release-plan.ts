@@ -1,7 +1,18 @@
 import pep440 from '@renovatebot/pep440';
 import { isFinalRelease, parseBodyBlock, type Release } from '@packyard/github-releases';
-import { formatPlatform, tarballName, type Platform } from '@packyard/pex-builder';
-import type { PackageConfig } from './config.js';
+import { formatPlatform, tarballName, type Platform } from './platform.js';
+
+/**
+ * What the release planner reads of a package config (hermit-pex's config.yaml, validated): the
+ * project, its version bounds with their Python, and what goes into build_info.
+ */
+export interface PlanConfig {
+  package: string;
+  configVersion: number;
+  binaries: readonly string[];
+  extraPackages: readonly string[];
+  versions: ReadonlyArray<{ version: string; python: string }>;
+}
 
 /** The seed's tag: `<package>-v<version>`. */
 export function releaseTag(pkg: string, version: string): string {
@@ -10,7 +21,7 @@ export function releaseTag(pkg: string, version: string): string {
 
 /** Versions to build: every index version at or above the lowest bound, each with its bound's Python. */
 export function planVersions(
-  bounds: PackageConfig['versions'],
+  bounds: PlanConfig['versions'],
   indexVersions: readonly string[],
 ): Array<{ version: string; python: string }> {
   const sortedBounds = [...bounds].sort((a, b) => pep440.compare(a.version, b.version));
@@ -34,7 +45,7 @@ export interface BuildInfo {
   extra_packages: string[];
 }
 
-export function planBuildInfo(config: PackageConfig, version: string, python: string): BuildInfo {
+export function planBuildInfo(config: PlanConfig, version: string, python: string): BuildInfo {
   return {
     config_version: config.configVersion,
     package: config.package,
@@ -139,8 +150,9 @@ export interface VersionPlan {
 }
 
 /**
- * How one version's missing platforms divide between this runner (`build`, natively or cross) and
- * others (`elsewhere`: no wheel lets this runner build them, or they were not asked of it).
+ * How platforms divide between this runner (`build`, natively or cross) and others (`elsewhere`: no
+ * wheel lets this runner build them, or they were not asked of it). The planner reads it for the
+ * platforms a version still misses.
  */
 export interface RunnerSplit {
   build: Platform[];
@@ -153,7 +165,7 @@ export interface RunnerSplit {
  * `splits` where the lock's wheels were checked).
  */
 export function planPackage(input: {
-  config: PackageConfig;
+  config: PlanConfig;
   indexVersions: readonly string[];
   locked: ReadonlySet<string>;
   releases: ReadonlyMap<string, Release>;
@@ -178,6 +190,7 @@ export function planPackage(input: {
     const stale = release !== undefined && isStaleBuildInfo(recorded, wanted);
     const published = release !== undefined && isFinalRelease(release);
     let note: string | undefined;
+    const split = input.splits?.get(version);
     if (published && stale) {
       // A published release is never deleted: it is rebuilt in place, only when asked, or left alone.
       const change = describeBuildInfoChange(recorded!, wanted);
@@ -188,7 +201,7 @@ export function planPackage(input: {
           ? `${change}; releases are immutable, so a published version cannot be rebuilt`
           : input.canRebuild === false
             ? `${change}; only "hermit-pex run" rebuilds a published version (it rewrites the manifest too)`
-            : undefined;
+            : rebuildBlocked(config.package, release, input.platforms, split, change);
       if (blocked !== undefined) {
         return { version, python, tag, actions: [...actions, 'rebuild-needed'], note: blocked };
       }
@@ -202,12 +215,52 @@ export function planPackage(input: {
     }
     const missing =
       release && !stale ? missingPlatforms(config.package, release, input.platforms) : [...input.platforms];
-    const split = input.splits?.get(version);
     const buildable = split?.build ?? input.buildable;
     const toBuild = missing.filter((p) => buildable.some((b) => formatPlatform(b) === formatPlatform(p)));
     for (const platform of toBuild) actions.push(`build ${formatPlatform(platform)}`);
-    for (const platform of split?.elsewhere ?? []) actions.push(`needs-runner ${formatPlatform(platform)}`);
+    for (const platform of split?.elsewhere ?? []) {
+      if (missing.some((m) => formatPlatform(m) === formatPlatform(platform))) {
+        actions.push(`needs-runner ${formatPlatform(platform)}`);
+      }
+    }
     actions.push(toBuild.length === missing.length ? 'publish' : 'waiting-for-other-platforms');
     return { version, python, tag, actions, ...(note === undefined ? {} : { note }) };
   });
+}
+
+/**
+ * Why a published release cannot be rebuilt here, if it cannot: every tarball it serves is rebuilt or
+ * none (a half-rebuilt release would mix builds), and all of them on this runner.
+ */
+function rebuildBlocked(
+  pkg: string,
+  release: Release,
+  platforms: readonly Platform[],
+  split: RunnerSplit | undefined,
+  change: string,
+): string | undefined {
+  const rebuilt = new Set(platforms.map((p) => tarballName(pkg, p)));
+  const left = release.assets.filter((a) => /\.tar\.gz$/.test(a.name) && !rebuilt.has(a.name));
+  if (left.length > 0) {
+    return `${change}; it also serves ${left.map((a) => a.name).join(', ')}, and --platforms must include every platform the release serves`;
+  }
+  const elsewhere = (split?.elsewhere ?? []).filter((p) =>
+    platforms.some((q) => formatPlatform(q) === formatPlatform(p)),
+  );
+  if (elsewhere.length > 0) {
+    return `${change}; ${elsewhere.map(formatPlatform).join(', ')} cannot be built on this runner; rebuild on one that can build every platform`;
+  }
+  return undefined;
+}
+
+/** The actions `run` carries out (the others say why nothing is done). Pure. */
+export function isPerformedAction(action: VersionAction): boolean {
+  return (
+    action === 'lock' ||
+    action === 'create-release' ||
+    action === 'recreate-release' ||
+    action === 'rebuild' ||
+    action === 'publish' ||
+    action.startsWith('build ')
+  );
 }

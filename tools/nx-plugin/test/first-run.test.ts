@@ -40,15 +40,34 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    'git',
-    ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args],
-    {
-      cwd,
-    },
-  );
-  return stdout.trim();
+async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  try {
+    const { stdout } = await run(
+      'git',
+      ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args],
+      {
+        cwd,
+        env,
+      },
+    );
+    return stdout.trim();
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`git ${args.join(' ')} failed: ${stderr.trim()}`, { cause: error });
+  }
+}
+
+/**
+ * The working tree's tracked files as a commit on top of HEAD, staged in a temporary index so that
+ * the repository's own index (and its lock, which other git commands of the suite may hold) is
+ * never touched.
+ */
+async function commitWorkingTree(): Promise<string> {
+  const env = { ...process.env, GIT_INDEX_FILE: join(scratch, 'index'), GIT_OPTIONAL_LOCKS: '0' };
+  await git(WORKSPACE, ['read-tree', 'HEAD'], env);
+  await git(WORKSPACE, ['add', '--update', '--', '.'], env);
+  const tree = await git(WORKSPACE, ['write-tree'], env);
+  return git(WORKSPACE, ['commit-tree', tree, '-p', 'HEAD', '-m', 'the working tree'], env);
 }
 
 interface TerminalRun {
@@ -90,11 +109,11 @@ function runOnTerminal(command: string, cwd: string, env: NodeJS.ProcessEnv): Pr
 
 describe('the first nx command in a fresh clone, on a terminal', () => {
   it('asks nothing, exits on its own and edits no tracked file', async () => {
-    // The working tree's tracked files as a commit (HEAD when nothing is changed), cloned fresh.
-    const tree = (await git(WORKSPACE, 'stash', 'create')) || (await git(WORKSPACE, 'rev-parse', 'HEAD'));
+    // The working tree's tracked files as a commit, cloned fresh.
+    const tree = await commitWorkingTree();
     const clone = join(scratch, 'clone');
-    await git(scratch, 'clone', '--quiet', '--shared', '--no-checkout', WORKSPACE, clone);
-    await git(clone, 'checkout', '--quiet', '--detach', tree);
+    await git(scratch, ['clone', '--quiet', '--shared', '--no-checkout', WORKSPACE, clone]);
+    await git(clone, ['checkout', '--quiet', '--detach', tree]);
     // `npm install`'s result, borrowed: the question is what Nx does, not what npm fetches.
     await symlink(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'));
 
@@ -120,6 +139,6 @@ describe('the first nx command in a fresh clone, on a terminal', () => {
     expect(result.code).toBe(0);
     // It really ran: the inferred and package.json projects are listed.
     expect(result.output).toMatch(/\bpex-builder\b/);
-    expect(await git(clone, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(await git(clone, ['status', '--porcelain', '--untracked-files=no'])).toBe('');
   });
 });

@@ -100,7 +100,12 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
   if (published !== undefined && sameButDurations(published.toString('utf8'), metaText)) {
     // Same bundle, same metadata; only a rebuild's measured durations differ.
     metaAction = 'skipped';
-    await verifyObject(ctx.store, metaKey, (await ctx.store.head(metaKey))?.sha256 ?? '');
+    // The digest comes from the store a moment before: a mismatch means another run replaced it.
+    await verifyObject(ctx.store, metaKey, (await ctx.store.head(metaKey))?.sha256 ?? '').catch(
+      (error: unknown) => {
+        throw replacedByAnotherRun(error, metaKey);
+      },
+    );
   } else {
     const meta = await publishObject(
       ctx.store,
@@ -110,18 +115,7 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
     metaAction = meta.action;
     await verifyObject(ctx.store, metaKey, meta.sha256).catch((error: unknown) => {
       // Another run replaced it in between (its own bundle is intact under its own key): say so.
-      if (options.replace === true && (error as PackyardError).code === 'VERIFY_FAILED') {
-        throw new PackyardError(
-          'STORE_CONFLICT',
-          `${metaKey} was replaced by another run while this one published it`,
-          {
-            value: metaKey,
-            hint: 'run again to publish this build',
-            cause: error,
-          },
-        );
-      }
-      throw error;
+      throw options.replace === true ? replacedByAnotherRun(error, metaKey) : error;
     });
   }
   ctx.log.info(`  ${metaAction} ${ctx.store.location}/${metaKey}`);
@@ -131,4 +125,18 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
     status: uploaded ? 'done' : 'skipped',
     detail: `${bundle.action} .mhl, ${metaAction} .mhl.mip.json`,
   };
+}
+
+/** A read-back that found other bytes under `key`, told as the race it is; other errors unchanged. */
+function replacedByAnotherRun(error: unknown, key: string): unknown {
+  if ((error as PackyardError).code !== 'VERIFY_FAILED') return error;
+  return new PackyardError(
+    'STORE_CONFLICT',
+    `${key} was replaced by another run while this one published it`,
+    {
+      value: key,
+      hint: 'run again to publish this build',
+      cause: error,
+    },
+  );
 }

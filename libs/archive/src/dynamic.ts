@@ -183,6 +183,24 @@ function storedArchive(
   };
 }
 
+// Moves a finished archive (a temporary file with its digests) into blos/, writes its record, and
+// copies it for Portage: the last steps of both creating and storing an archive.
+async function recordArchive(
+  store: ArchiveStore,
+  finalName: string,
+  file: string,
+  digests: BlobHashes,
+  key: KeyObject,
+  metadata: KeyObject,
+  options: CreateArchiveOptions,
+): Promise<StoredArchive> {
+  const hashes = await store.insertBlob(file, digests);
+  const recordPath = await store.writeDynamic({ key, hashes, metadata });
+  const archive = storedArchive(store, finalName, hashes, key, metadata, recordPath, resolveCdnUrl(options));
+  await copyForPortage(archive, options);
+  return archive;
+}
+
 /**
  * Finds the archive stored under `finalName` and `key` (one record read, whatever the store's size),
  * or undefined when there is none, when its blob is gone or its size is wrong, or when `force` is set.
@@ -310,19 +328,15 @@ async function archiveEntries(
       ...(options.mtime === undefined ? {} : { mtime: options.mtime }),
       ...(options.level === undefined ? {} : { level: options.level }),
     });
-    const hashes = await store.insertBlob(written.path, { ...written.digests, size: written.size });
-    const recordPath = await store.writeDynamic({ key, hashes, metadata });
-    const archive = storedArchive(
+    return await recordArchive(
       store,
       finalName,
-      hashes,
+      written.path,
+      { ...written.digests, size: written.size },
       key,
       metadata,
-      recordPath,
-      resolveCdnUrl(options),
+      options,
     );
-    await copyForPortage(archive, options);
-    return archive;
   } finally {
     await rm(temp, { force: true });
   }
@@ -403,19 +417,7 @@ export async function storeExistingArchive(
   try {
     await copyFile(file, temp);
     const { digests, size } = await digestFile(temp);
-    const hashes = await store.insertBlob(temp, { ...digests, size });
-    const recordPath = await store.writeDynamic({ key, hashes, metadata });
-    const archive = storedArchive(
-      store,
-      finalName,
-      hashes,
-      key,
-      metadata,
-      recordPath,
-      resolveCdnUrl(options),
-    );
-    await copyForPortage(archive, options);
-    return archive;
+    return await recordArchive(store, finalName, temp, { ...digests, size }, key, metadata, options);
   } finally {
     await rm(temp, { force: true });
   }

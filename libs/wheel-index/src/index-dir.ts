@@ -592,19 +592,30 @@ async function setYanked(
     if (yanked === undefined) delete entry.yanked;
     else entry.yanked = yanked;
     const page = state;
-    const undo: (() => Promise<unknown>)[] = [];
-    try {
-      assertHeld();
-      const dir = join(root, SIMPLE, project);
-      await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
-      await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
-      await writeBrowsePages(root, [page], undo);
-    } catch (error) {
-      for (const step of undo.reverse()) await step().catch(() => {});
-      throw error;
-    }
+    await rewriteProjectPages(root, project, page, assertHeld);
     return result;
   });
+}
+
+// Writes one project's JSON and HTML pages and the browse pages after a change to its state (yank,
+// status), undoing what was written when a step fails.
+async function rewriteProjectPages(
+  root: string,
+  project: string,
+  page: ProjectPage,
+  assertHeld: () => void,
+): Promise<void> {
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    assertHeld();
+    const dir = join(root, SIMPLE, project);
+    await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
+    await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
+    await writeBrowsePages(root, [page], undo);
+  } catch (error) {
+    for (const step of undo.reverse()) await step().catch(() => {});
+    throw error;
+  }
 }
 
 /** What setProjectStatus did. */
@@ -657,17 +668,7 @@ export async function setProjectStatus(
     if (!result.changed) return result;
     if (status === 'active') delete page.status;
     else page.status = reason === undefined ? { status } : { status, reason };
-    const undo: (() => Promise<unknown>)[] = [];
-    try {
-      assertHeld();
-      const dir = join(root, SIMPLE, project);
-      await writePage(join(dir, 'index.json'), renderProjectJson(page), undo);
-      await writePage(join(dir, 'index.html'), renderProjectHtml(page), undo);
-      await writeBrowsePages(root, [page], undo);
-    } catch (error) {
-      for (const step of undo.reverse()) await step().catch(() => {});
-      throw error;
-    }
+    await rewriteProjectPages(root, project, page, assertHeld);
     return result;
   });
 }

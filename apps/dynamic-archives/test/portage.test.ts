@@ -4,6 +4,7 @@ import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { filenameHashPath, fanOutPath, LAYOUT_CONF } from '@packyard/archive';
 import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { EXIT } from '../src/index.js';
 import { aDir, aRoot, runCli } from './helpers.js';
@@ -58,10 +59,15 @@ print(json.dumps(result))
 let root: string;
 let server: S3Server;
 
-// One real versitygw for the file. The first run on a machine builds it (minutes); far above that.
+// One real versitygw for the file, built once by `nx run s3-server:fixtures` (the test target
+// depends on it); the time limit is a hang guard only.
 beforeAll(async () => {
   root = await aRoot();
-  server = await startS3Server({ dir: join(root, 's3'), bucket: 'cdn' });
+  server = await startS3Server({
+    dir: join(root, 's3'),
+    bucket: 'cdn',
+    binary: await fixturePath('s3-server', 'versitygw'),
+  });
 }, 1_800_000);
 
 afterAll(async () => {

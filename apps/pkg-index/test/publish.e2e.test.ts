@@ -4,6 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { PutBucketPolicyCommand, PutBucketWebsiteCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { addFilesToIndex, yankFile } from '@packyard/wheel-index';
 import { aTempDir, realDistribution, runCli, snapshot, theTools } from './helpers.js';
@@ -31,7 +32,13 @@ beforeAll(async () => {
     const wheel = await realDistribution(release.requirement);
     await addFilesToIndex(indexDir, [wheel], { uploadTime: new Date(release.uploaded) });
   }
-  server = await startS3Server({ dir: join(work, 's3'), bucket: BUCKET, website: true });
+  server = await startS3Server({
+    dir: join(work, 's3'),
+    bucket: BUCKET,
+    website: true,
+    // Built once by `nx run s3-server:fixtures`, which this project's test target depends on.
+    binary: await fixturePath('s3-server', 'versitygw'),
+  });
   const client = new S3Client({
     endpoint: server.endpoint,
     region: 'us-east-1',

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createS3Store, type ObjectStore } from '@packyard/r2-store';
+import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { startCacheServer, type CacheServer } from '../src/index.js';
 import { call, makeEntry } from './support.js';
@@ -14,7 +15,12 @@ let s3: S3Server;
 let store: ObjectStore;
 let cache: CacheServer;
 beforeAll(async () => {
-  s3 = await startS3Server({ dir: await mkdtemp(join(tmpdir(), 'nx-cache-s3-')), bucket: 'farm' });
+  s3 = await startS3Server({
+    dir: await mkdtemp(join(tmpdir(), 'nx-cache-s3-')),
+    bucket: 'farm',
+    // Built once by `nx run s3-server:fixtures`, which this project's test target depends on.
+    binary: await fixturePath('s3-server', 'versitygw'),
+  });
   store = createS3Store({
     bucket: 'farm',
     endpoint: s3.endpoint,
@@ -22,7 +28,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey },
   });
   cache = await startCacheServer({ store, prefix: 'nx-cache/', tokens: { write: WRITE, read: READ } });
-  // The first run on a machine builds versitygw (minutes): this guard is far above that.
+  // A hang guard only: starting the prebuilt server takes seconds.
 }, 1_800_000);
 afterAll(async () => {
   await cache?.close();

@@ -1,10 +1,10 @@
 /**
  * What another repository gets: every published package is versioned by `nx release`, packed by
  * `npm pack`, installed from its tarball into a project outside the workspace (no links, no registry
- * for @packyard/*), and imported from Node ESM and from TypeScript; every bin runs, including the
- * workflow templates' `npx --package @packyard/pkg-index@<version>` step.
+ * for @packyard/*), and imported from Node ESM and from TypeScript; every bin runs; and the workflow
+ * templates pin this release (`PACKYARD_REF: v<version>`) and run apps that exist, from a checkout.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -228,21 +228,45 @@ describe('the published packages', () => {
     }
   });
 
-  it("run the workflow templates' install step: npx --package @packyard/pkg-index@<version>", async () => {
-    const templates = join(root, 'templates/pkg-index/workflows');
-    const text = await readFile(join(templates, 'update-python-pkg-index.yml'), 'utf8');
-    const version = /PACKYARD_VERSION: ([\d.]+)/.exec(text)?.[1];
-    // The templates pin the version being released: a release that forgets them fails here.
-    expect(version).toBe(packages.find((p) => p.name === '@packyard/pkg-index')!.version);
-    expect(text).toContain('npx --yes --package "@packyard/pkg-index@${PACKYARD_VERSION}" --');
-    const result = await execa(
-      'npx',
-      ['--yes', '--package', `@packyard/pkg-index@${version}`, '--', 'pkg-index', '--help'],
-      { cwd: consumer, reject: false, stdin: 'ignore', all: true },
-    );
-    expect({ code: result.exitCode, usage: /usage: pkg-index/i.test(result.all) }).toEqual({
-      code: 0,
-      usage: true,
-    });
+  it('pin the workflow templates to this release and run their apps from a packyard checkout', async () => {
+    const version = packages.find((p) => p.name === '@packyard/pkg-index')!.version;
+    const templates = (await readdir(join(root, 'templates'), { recursive: true }))
+      .filter((f) => /(^|\/)workflows\/[^/]+\.yml$/.test(f))
+      .sort();
+    expect(templates.length).toBeGreaterThanOrEqual(5);
+    const apps = new Set<string>();
+    for (const file of templates) {
+      const text = await readFile(join(root, 'templates', file), 'utf8');
+      // The templates pin the release being made (its tag): a release that forgets them fails here.
+      const refs = [...text.matchAll(/PACKYARD_REF: (\S+)/g)].map((m) => m[1]);
+      expect({ file, refs: [...new Set(refs)] }).toEqual({ file, refs: [`v${version}`] });
+      // Nothing comes from the npm registry under @packyard: each job compiles the app it runs.
+      expect({ file, npx: /npx --yes --package "@packyard/.test(text) }).toEqual({ file, npx: false });
+      const compiled = [...text.matchAll(/npx nx run ([a-z-]+):compile/g)].map((m) => m[1]!);
+      const run = [...text.matchAll(/"\$RUNNER_TEMP\/packyard\/apps\/([a-z-]+)\/dist\/main\.js"/g)].map(
+        (m) => m[1]!,
+      );
+      expect(run.length).toBeGreaterThan(0);
+      for (const app of run) {
+        expect({ file, app, compiled: compiled.includes(app) }).toEqual({ file, app, compiled: true });
+        apps.add(app);
+      }
+    }
+    for (const app of apps) {
+      const result = await execa('node', [join(root, 'apps', app, 'dist/main.js'), '--help'], {
+        reject: false,
+        stdin: 'ignore',
+        all: true,
+      });
+      expect({
+        app,
+        code: result.exitCode,
+        usage: new RegExp(`usage: ${app}`, 'i').test(result.all),
+      }).toEqual({
+        app,
+        code: 0,
+        usage: true,
+      });
+    }
   });
 });

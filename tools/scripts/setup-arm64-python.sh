@@ -8,10 +8,17 @@
 #   $PACKYARD_HOME/tools/arm64-python3.11-<version>/sysroot/   glibc, libssl, libffi... and python3.11
 #   $PACKYARD_HOME/tools/arm64-python3.11-<version>/bin/python3.11
 #
-# bin/python3.11 runs `qemu-aarch64 -L <sysroot> -0 "$0" <sysroot>/usr/bin/python3.11 "$@"`: the
-# emulated Python sees its own path as argv[0], so sys.executable is a program the host can start
-# (a venv made from it links to it and works, as PEX's venv mode needs), and qemu's -L finds the
-# standard library under the sysroot at the compiled-in /usr.
+# bin/python3.11 runs `QEMU_LD_PREFIX=<sysroot> qemu-aarch64 -0 "$0" <sysroot>/usr/bin/python3.11 "$@"`:
+# the emulated Python sees its own path as argv[0], so sys.executable is a program the host can start
+# (a venv made from it links to it and works, as PEX's venv mode needs), and qemu's prefix (-L, here
+# from the environment, which the Python's children inherit) finds the standard library under the
+# sysroot at the compiled-in /usr.
+#
+# A Python program that starts an arm64 executable (ruff's and uv's wheels exec their Rust binary)
+# needs the kernel to hand that executable to qemu: the script registers qemu-aarch64 with binfmt_misc
+# (mounting /proc/sys/fs/binfmt_misc if needed) unless an aarch64 handler is there already. That
+# is machine-wide: it makes arm64 ELF files run under qemu instead of failing with ENOEXEC, and
+# changes nothing else. Without the privilege it says `binfmt=unavailable: ...` and goes on.
 #
 # Python 3.12 has no arm64 build among the reachable sources: Debian bookworm ships 3.11, trixie, sid
 # and experimental ship 3.13 to 3.15 (3.12 never reached a release and its pool is gone), and the npm
@@ -99,13 +106,29 @@ if ! ready; then
     cat >"$dir.tmp/bin/python3.11" <<EOF
 #!/bin/sh
 # arm64 CPython $python_version (Debian $suite) under qemu-user; written by tools/scripts/setup-arm64-python.sh.
-exec '$qemu' -L '$dir/sysroot' -0 "\$0" '$dir/sysroot/usr/bin/python3.11' "\$@"
+export QEMU_LD_PREFIX='$dir/sysroot'
+exec '$qemu' -0 "\$0" '$dir/sysroot/usr/bin/python3.11' "\$@"
 EOF
     chmod 755 "$dir.tmp/bin/python3.11"
     rm -rf "$dir.tmp/apt" "$dir.tmp/debs"
     mv "$dir.tmp" "$dir"
     ready || { echo "setup-arm64-python: $python does not start under $qemu" >&2; exit 1; }
   fi
+fi
+# The ELF header of an aarch64 executable (64-bit, little-endian, e_machine 0xb7), as QEMU's own
+# binfmt configuration matches it.
+magic='\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00'
+mask='\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff'
+binfmt=/proc/sys/fs/binfmt_misc
+registered() { grep -qs '^magic 7f454c460201010000000000000000000200b700' "$binfmt"/*; }
+register() {
+  [ -e "$binfmt/register" ] || mount -t binfmt_misc binfmt_misc "$binfmt" 2>/dev/null || return 1
+  registered || printf '%s' ":packyard-qemu-aarch64:M::$magic:$mask:$qemu:" >"$binfmt/register" 2>/dev/null
+}
+if register && registered; then
+  echo "binfmt=$binfmt"
+else
+  echo "binfmt=unavailable: cannot register qemu-aarch64 in $binfmt (needs root)"
 fi
 echo "qemu-aarch64=$qemu"
 echo "python3.11=$python"

@@ -31,6 +31,12 @@ const PLATFORMS = ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64']
 const VERSION_OUTPUT = { 'pipreqs 0.5.0': '0.4.13' };
 // How many versions are checked at once.
 const CHECK_JOBS = Number(process.env.PACKYARD_FARM_CHECK_JOBS ?? 3);
+if (!Number.isInteger(CHECK_JOBS) || CHECK_JOBS < 1) {
+  process.stderr.write(
+    `farm: PACKYARD_FARM_CHECK_JOBS=${process.env.PACKYARD_FARM_CHECK_JOBS}: must be a whole number of 1 or more\n`,
+  );
+  process.exit(2);
+}
 
 /** Runs a command, echoing its stderr live; resolves with its exit code and both outputs. */
 function runLogged(file, args) {

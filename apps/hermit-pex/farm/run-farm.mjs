@@ -3,7 +3,9 @@
 // pipeline (`hermit-pex plan`, then `hermit-pex run` for the platforms this machine can build; the
 // others are reported with the plan's reason and left out of the manifest), then every published
 // version installed with the real Hermit client in a fresh environment and each binary's `--version`
-// run (linux-amd64, natively). Outside the default suite: a cold run builds about forty PEXes.
+// run: linux-amd64 natively, linux-arm64 under qemu-user (an arm64 Hermit and Debian's arm64 CPython
+// from tools/scripts/setup-arm64-python.sh). Outside the default suite: a cold run builds about forty
+// PEXes.
 // Writes dist/farm/report.json and prints a Markdown table; exits 1 when any check fails.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createHermitEnvironment,
+  emulatedHermit,
   provisionHermit,
   pythonMinors,
   writePythonStandIn,
@@ -26,6 +29,14 @@ const PLATFORMS = ['darwin-amd64', 'darwin-arm64', 'linux-amd64', 'linux-arm64']
 // What `--version` prints where it is not the version itself: pipreqs 0.5.0 was released with
 // `__version__ = '0.4.13'` left in pipreqs/__init__.py.
 const VERSION_OUTPUT = { 'pipreqs 0.5.0': '0.4.13' };
+// How many versions are checked at once.
+const CHECK_JOBS = Number(process.env.PACKYARD_FARM_CHECK_JOBS ?? 3);
+if (!Number.isInteger(CHECK_JOBS) || CHECK_JOBS < 1) {
+  process.stderr.write(
+    `farm: PACKYARD_FARM_CHECK_JOBS=${process.env.PACKYARD_FARM_CHECK_JOBS}: must be a whole number of 1 or more\n`,
+  );
+  process.exit(2);
+}
 
 /** Runs a command, echoing its stderr live; resolves with its exit code and both outputs. */
 function runLogged(file, args) {
@@ -68,7 +79,113 @@ function firstLine(text) {
   return text.trim().split('\n')[0] ?? '';
 }
 
+/**
+ * Installs and runs on this machine: the native Hermit client, with a python3 stand-in that runs
+ * this machine's interpreters.
+ */
+async function nativeChecker(work, minors) {
+  const client = await provisionHermit();
+  const python = await writePythonStandIn(join(work, 'python3-linux-amd64'), minors);
+  return { platform: 'linux-amd64', how: 'natively', client, python, unavailable: new Map() };
+}
+
+/**
+ * Installs and runs linux-arm64 under qemu-user: Hermit cross-built for arm64 (it installs the
+ * linux-arm64 package because that is its own platform), and a python3 stand-in whose interpreters
+ * are Debian's arm64 CPython from tools/scripts/setup-arm64-python.sh, so each PEX and every
+ * program it starts run emulated. A Python that script cannot provide is reported per version.
+ */
+async function arm64Checker(work, minors) {
+  const platform = 'linux-arm64';
+  const setup = await runLogged('bash', [join(ROOT, 'tools/scripts/setup-arm64-python.sh')]);
+  const said = new Map(
+    setup.stdout
+      .split('\n')
+      .map((line) => /^([\w.-]+)=(.*)$/.exec(line))
+      .filter(Boolean)
+      .map((m) => [m[1], m[2]]),
+  );
+  if (setup.code !== 0) {
+    const reason = `tools/scripts/setup-arm64-python.sh exited ${setup.code}: ${firstLine(setup.stderr)}`;
+    failures.push(`${platform}: ${reason}`);
+    return { platform, how: 'qemu-user', broken: reason };
+  }
+  const interpreters = {};
+  const unavailable = new Map();
+  for (const minor of minors) {
+    const value = said.get(`python${minor}`) ?? 'unavailable: setup-arm64-python.sh does not provide it';
+    if (value.startsWith('unavailable: ')) unavailable.set(minor, value.slice('unavailable: '.length));
+    else interpreters[minor] = value;
+  }
+  const qemu = said.get('qemu-aarch64');
+  const client = await emulatedHermit(await provisionHermit({ arch: 'arm64' }), join(work, 'hermit-arm64'), [
+    qemu,
+  ]);
+  const python = await writePythonStandIn(join(work, `python3-${platform}`), Object.keys(interpreters), {
+    interpreters,
+  });
+  return { platform, how: 'qemu-user', client, python, unavailable };
+}
+
+/**
+ * Installs one version with the checker's Hermit in a fresh environment and runs each binary's
+ * `--version`; a platform not built, or a Python the platform lacks, is reported as not run.
+ */
+async function checkVersion(checker, name, manifest, entry, refused) {
+  const { platform } = checker;
+  const notRun = (reason) =>
+    manifest.binaries.map((binary) => ({ platform, binary, ok: false, notRun: reason }));
+  if (checker.broken) return notRun(checker.broken);
+  const refusal = refused.find((r) => r.platform === platform);
+  if (refusal) return notRun(`not built: ${refusal.reason}`);
+  const missing = pythonMinors(entry.runtimeDependencies).filter((minor) => checker.unavailable.has(minor));
+  if (missing.length > 0) return notRun(missing.map((minor) => checker.unavailable.get(minor)).join('; '));
+  const env = await createHermitEnvironment({
+    client: checker.client,
+    dir: await mkdtemp(join(work, `${name}-${entry.version}-${platform}-`)),
+    sources: [`file://${join(OUT, 'hermit')}`, `file://${checker.python.source}`],
+  });
+  const install = await env.hermit(['install', `${name}-${entry.version}`], { input: 'y\n' });
+  if (install.code !== 0) {
+    failures.push(
+      `${name} ${entry.version} ${platform}: hermit install exited ${install.code}: ${firstLine(install.stderr)}`,
+    );
+    return notRun(`hermit install exited ${install.code}: ${firstLine(install.stderr)}`);
+  }
+  const checks = [];
+  for (const binary of manifest.binaries) {
+    const ran = await env.exec(binary, ['--version']);
+    // The environment's own path (it holds the version) is no evidence: it is taken out first.
+    const lines = `${ran.stdout}\n${ran.stderr}`.split(env.dir).join('<env>').split('\n');
+    const expected = VERSION_OUTPUT[`${name} ${entry.version}`] ?? entry.version;
+    const output = (lines.find((line) => line.includes(expected)) ?? firstLine(lines.join('\n'))).trim();
+    const ok = ran.code === 0 && output.includes(expected);
+    checks.push({ platform, binary, code: ran.code, output, ok });
+    process.stderr.write(
+      `farm: ${name} ${entry.version} ${platform} ${binary} --version: ${ok ? 'ok' : 'FAILED'}: ${output}\n`,
+    );
+    if (!ok)
+      failures.push(`${name} ${entry.version} ${platform}: ${binary} --version gave ${ran.code}: ${output}`);
+  }
+  return checks;
+}
+
+/** Runs `task` on every item, at most `limit` at a time; resolves with the results in item order. */
+async function inPool(items, limit, task) {
+  const results = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 const started = Date.now();
+const failures = [];
 await mkdir(OUT, { recursive: true });
 const where = [
   '--packages-dir',
@@ -80,7 +197,6 @@ const where = [
   '--manifest-dir',
   'dist/farm/hermit',
 ];
-const failures = [];
 // The plan says which platforms need a native runner (no wheel for some requirement); each package
 // is then run for the others only, so its releases publish and the manifest lists only what exists.
 const plan = await runLogged(process.execPath, [MAIN, 'plan', '--json', ...where]);
@@ -121,75 +237,83 @@ for (const [name, manifest] of manifests) {
   }
 }
 
-const client = await provisionHermit();
 const work = await mkdtemp(join(tmpdir(), 'packyard-farm-'));
-const python = await writePythonStandIn(
-  join(work, 'python3'),
-  pythonMinors([...manifests.values()].flatMap((m) => m.versions.flatMap((v) => v.runtimeDependencies))),
+const minors = pythonMinors(
+  [...manifests.values()].flatMap((m) => m.versions.flatMap((v) => v.runtimeDependencies)),
 );
-const rows = [];
-for (const [name, manifest] of manifests) {
-  for (const entry of manifest.versions) {
-    const env = await createHermitEnvironment({
-      client,
-      dir: await mkdtemp(join(work, `${name}-${entry.version}-`)),
-      sources: [`file://${join(OUT, 'hermit')}`, `file://${python.source}`],
-    });
-    const install = await env.hermit(['install', `${name}-${entry.version}`], { input: 'y\n' });
-    const checks = [];
-    if (install.code !== 0) {
-      failures.push(
-        `${name} ${entry.version}: hermit install exited ${install.code}: ${firstLine(install.stderr)}`,
-      );
-    } else {
-      for (const binary of manifest.binaries) {
-        const ran = await env.exec(binary, ['--version']);
-        // The environment's own path (it holds the version) is no evidence: it is taken out first.
-        const lines = `${ran.stdout}\n${ran.stderr}`.split(env.dir).join('<env>').split('\n');
-        const expected = VERSION_OUTPUT[`${name} ${entry.version}`] ?? entry.version;
-        const output = (lines.find((line) => line.includes(expected)) ?? firstLine(lines.join('\n'))).trim();
-        const ok = ran.code === 0 && output.includes(expected);
-        checks.push({ binary, code: ran.code, output, ok });
-        if (!ok) failures.push(`${name} ${entry.version}: ${binary} --version gave ${ran.code}: ${output}`);
-      }
-    }
-    // No platform list: the manifest's one top-level source serves all four.
-    const platforms = entry.platforms?.length ? [...entry.platforms].sort() : PLATFORMS;
-    rows.push({
-      package: name,
-      version: entry.version,
-      python: entry.runtimeDependencies.join(', '),
-      built: platforms,
-      refused: PLATFORMS.filter((p) => !platforms.includes(p)).map((platform) => ({
-        platform,
-        reason: refusals.get(`${name} ${entry.version} ${platform}`) ?? 'not built in this run',
-      })),
-      checks,
-    });
+const checkers = [await nativeChecker(work, minors), await arm64Checker(work, minors)];
+const checkSeconds = {};
+const versions = [...manifests].flatMap(([name, manifest]) =>
+  manifest.versions.map((entry) => ({ name, manifest, entry })),
+);
+// A few versions at a time: an emulated first run (PEX building its venv under qemu) takes minutes,
+// most of it waiting on a busy machine's CPU.
+const checkStarted = Date.now();
+const rows = await inPool(versions, CHECK_JOBS, async ({ name, manifest, entry }) => {
+  // No platform list: the manifest's one top-level source serves all four.
+  const platforms = entry.platforms?.length ? [...entry.platforms].sort() : PLATFORMS;
+  const refused = PLATFORMS.filter((p) => !platforms.includes(p)).map((platform) => ({
+    platform,
+    reason: refusals.get(`${name} ${entry.version} ${platform}`) ?? 'not built in this run',
+  }));
+  const checks = [];
+  for (const checker of checkers) {
+    const began = Date.now();
+    checks.push(...(await checkVersion(checker, name, manifest, entry, refused)));
+    checkSeconds[checker.platform] = (checkSeconds[checker.platform] ?? 0) + (Date.now() - began) / 1000;
   }
-}
+  return {
+    package: name,
+    version: entry.version,
+    python: entry.runtimeDependencies.join(', '),
+    built: platforms,
+    refused,
+    checks,
+  };
+});
+const checkWallSeconds = Math.round((Date.now() - checkStarted) / 1000);
 await rm(work, { recursive: true, force: true });
 const report = {
   packages: manifests.size,
   versions: rows.length,
   tarballs: rows.reduce((sum, row) => sum + row.built.length, 0),
   pipelineSeconds: builtSeconds,
+  checkWallSeconds,
+  // Per platform, the time its installs and runs took, added up over the versions checked at once.
+  checkSeconds: Object.fromEntries(
+    Object.entries(checkSeconds).map(([p, seconds]) => [p, Math.round(seconds)]),
+  ),
   totalSeconds: Math.round((Date.now() - started) / 1000),
   rows,
   failures,
 };
 await writeFile(join(OUT, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 
+function cell(checks) {
+  // A version none of whose binaries ran says why once.
+  const reasons = new Set(checks.map((c) => c.notRun));
+  if (checks.length > 0 && reasons.size === 1 && !reasons.has(undefined))
+    return `– not run: ${checks[0].notRun}`;
+  return checks
+    .map(
+      (c) =>
+        `${c.ok ? '✓' : '✗'} \`${c.binary}\`: ${c.notRun === undefined ? c.output : `not run: ${c.notRun}`}`,
+    )
+    .join('<br>');
+}
 const table = [
-  '| tool | version | platforms built | platforms refused (reason) | `--version` checked (linux-amd64, Hermit) |',
-  '|---|---|---|---|---|',
+  `| tool | version | platforms built | platforms refused (reason) | ${checkers.map((c) => `\`--version\` ${c.platform} (Hermit, ${c.how})`).join(' | ')} |`,
+  `|---|---|---|---|${checkers.map(() => '---|').join('')}`,
   ...rows.map(
     (row) =>
-      `| ${row.package} | ${row.version} | ${row.built.join(', ')} | ${row.refused.map((r) => `${r.platform}: ${r.reason}`).join('; ') || 'none'} | ${row.checks.map((c) => `${c.ok ? '✓' : '✗'} \`${c.binary}\`: ${c.output}`).join('<br>')} |`,
+      `| ${row.package} | ${row.version} | ${row.built.join(', ')} | ${row.refused.map((r) => `${r.platform}: ${r.reason}`).join('; ') || 'none'} | ${checkers.map((c) => cell(row.checks.filter((k) => k.platform === c.platform))).join(' | ')} |`,
   ),
 ];
+const timings = Object.entries(report.checkSeconds)
+  .map(([p, seconds]) => `${p} ${seconds} s`)
+  .join(', ');
 process.stdout.write(
-  `${table.join('\n')}\n\n${report.packages} tools, ${report.versions} versions, ${report.tarballs} tarballs; pipeline ${builtSeconds} s, total ${report.totalSeconds} s\n`,
+  `${table.join('\n')}\n\n${report.packages} tools, ${report.versions} versions, ${report.tarballs} tarballs; pipeline ${builtSeconds} s, checks ${checkWallSeconds} s (${timings}, summed over versions), total ${report.totalSeconds} s\n`,
 );
 for (const failure of failures) process.stderr.write(`farm: ${failure}\n`);
 process.exitCode = failures.length > 0 ? 1 : 0;

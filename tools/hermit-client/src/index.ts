@@ -1,7 +1,10 @@
 export {
   provisionHermit,
+  emulatedHermit,
+  hostArch,
   PINNED_HERMIT_VERSION,
   HERMIT_MODULE_DIR,
+  type HermitArch,
   type HermitClient,
   type ProvisionHermitOptions,
 } from './provision.js';
@@ -11,4 +14,9 @@ export {
   type HermitEnvironmentOptions,
   type HermitRun,
 } from './environment.js';
-export { writePythonStandIn, pythonMinors, type PythonStandIn } from './python-stand-in.js';
+export {
+  writePythonStandIn,
+  pythonMinors,
+  type PythonStandIn,
+  type PythonStandInOptions,
+} from './python-stand-in.js';

@@ -1,6 +1,7 @@
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runTool } from '@packyard/core';
+import { shellQuote, writeExecScript } from './script.js';
 
 /** A Hermit source holding a python3 package that runs this machine's interpreters. */
 export interface PythonStandIn {
@@ -22,25 +23,41 @@ export function pythonMinors(runtimeDependencies: readonly string[]): string[] {
   return [...minors].sort();
 }
 
+/** Options for `writePythonStandIn`. */
+export interface PythonStandInOptions {
+  /**
+   * The interpreter to run for each `X.Y` (a path or a command on PATH); default `pythonX.Y`. An
+   * emulated one (an arm64 CPython under qemu-user, from tools/scripts/setup-arm64-python.sh) must
+   * report a `sys.executable` this machine can start.
+   */
+  interpreters?: Readonly<Record<string, string>>;
+}
+
 /**
  * Writes a local stand-in for Hermit's python3 package into `dir`. The real one (cashapp/hermit-packages)
  * downloads python-build-standalone from GitHub, which this machine cannot reach. This one is a
- * directory source whose `bin/python3.X` runs this machine's own `python3.X`, after counting the
+ * directory source whose `bin/python3.X` runs this machine's own `python3.X` (or the interpreter
+ * `options.interpreters` names for it), after counting the
  * start in a log. So Hermit resolves `runtime-dependencies = ["python3@3.X"]` through its sources and
  * installs it, and a PEX starts on the interpreter Hermit put first on PATH; it does not show that
  * Hermit's published python3 package works.
  */
-export async function writePythonStandIn(dir: string, minors: readonly string[]): Promise<PythonStandIn> {
+export async function writePythonStandIn(
+  dir: string,
+  minors: readonly string[],
+  options: PythonStandInOptions = {},
+): Promise<PythonStandIn> {
   const log = join(dir, 'uses.log');
   await mkdir(dir, { recursive: true });
   await writeFile(log, '');
   const versions: string[] = [];
   for (const minor of minors) {
-    const probe = await runTool(`python${minor}`, [
+    const interpreter = options.interpreters?.[minor] ?? `python${minor}`;
+    const probe = await runTool(interpreter, [
       '-c',
       'import sys, platform; print(sys.executable); print(platform.python_version())',
     ]).catch((error: unknown) => {
-      throw new Error(`python3@${minor} is needed; this machine has no python${minor} to stand in for it`, {
+      throw new Error(`python3@${minor} is needed; ${interpreter} does not start to stand in for it`, {
         cause: error,
       });
     });
@@ -48,10 +65,8 @@ export async function writePythonStandIn(dir: string, minors: readonly string[])
     const bin = join(dir, `python3-${version}`, 'bin');
     await mkdir(bin, { recursive: true });
     const script = join(bin, `python${minor}`);
-    await writeFile(script, `#!/bin/sh\necho start >> '${log}'\nexec '${executable}' "$@"\n`);
-    await chmod(script, 0o755);
-    await writeFile(join(bin, 'python3'), `#!/bin/sh\nexec '${script}' "$@"\n`);
-    await chmod(join(bin, 'python3'), 0o755);
+    await writeExecScript(script, [executable!], [`echo start >> ${shellQuote(log)}`]);
+    await writeExecScript(join(bin, 'python3'), [script]);
     versions.push(version!);
   }
   // Hermit derives the `@3.X` channel that `python3@3.X` names from each version (`3.11.7` → `@3.11`).

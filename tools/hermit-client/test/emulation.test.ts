@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fixturePath } from '@packyard/core/testing';
+import { emulatedHermit, hostArch, PINNED_HERMIT_VERSION, writePythonStandIn } from '../src/index.js';
+
+const run = promisify(execFile);
+
+describe('emulatedHermit', () => {
+  it('writes a client script that starts the binary through the emulator command, arguments kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), "packyard-hermit-emu 'quoted' "));
+    const client = { hermit: await fixturePath('hermit-client', 'hermit'), version: PINNED_HERMIT_VERSION };
+    // `env NAME=value` stands in for the emulator: the script must pass it, then the binary, then its own arguments.
+    const emulated = await emulatedHermit(client, join(dir, 'hermit'), [
+      'env',
+      'PACKYARD_EMULATED=yes it is',
+    ]);
+    expect(emulated).toEqual({ hermit: join(dir, 'hermit'), version: PINNED_HERMIT_VERSION });
+    const { stdout } = await run(emulated.hermit, ['--version']);
+    expect(stdout).toContain(PINNED_HERMIT_VERSION);
+    expect(await readFile(emulated.hermit, 'utf8')).toBe(
+      `#!/bin/sh\nexec 'env' 'PACKYARD_EMULATED=yes it is' '${client.hermit}' "$@"\n`,
+    );
+  });
+});
+
+describe('hostArch', () => {
+  it("names this machine's architecture as Go does", () => {
+    expect(hostArch()).toBe({ x64: 'amd64', arm64: 'arm64' }[process.arch as string]);
+  });
+});
+
+describe('writePythonStandIn with interpreters', () => {
+  it('runs the named interpreter for its minor and counts each start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-stand-in-'));
+    const { stdout } = await run('python3', [
+      '-c',
+      'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])',
+    ]);
+    const [executable, minor] = stdout.trim().split('\n') as [string, string];
+    const python = await writePythonStandIn(join(dir, 'python3'), [minor], {
+      interpreters: { [minor]: executable },
+    });
+    const manifest = await readFile(join(python.source, 'python3.hcl'), 'utf8');
+    const version = /version "([^"]+)"/.exec(manifest)?.[1];
+    expect(version?.startsWith(`${minor}.`)).toBe(true);
+    const ran = await run(join(dir, 'python3', `python3-${version}`, 'bin', `python${minor}`), [
+      '-c',
+      'import sys; print(sys.executable)',
+    ]);
+    expect(ran.stdout.trim()).toBe(executable);
+    expect(await python.uses()).toBe(1);
+  });
+
+  it('names the interpreter that does not start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-stand-in-'));
+    await expect(
+      writePythonStandIn(join(dir, 'python3'), ['3.99'], {
+        interpreters: { '3.99': join(dir, 'no-python') },
+      }),
+    ).rejects.toThrow(`python3@3.99 is needed; ${join(dir, 'no-python')} does not start`);
+  });
+});

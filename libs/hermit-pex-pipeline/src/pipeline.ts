@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError, runSteps, toPackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, runSteps, toPackyardError, writeFileAtomically, type Step } from '@packyard/core';
 import { isFinalRelease } from '@packyard/github-releases';
 import { parseManifest, removeVersions, renderManifest } from '@packyard/hermit-render';
 import { formatPlatform, missingPlatforms, planVersions, releaseTag } from '@packyard/pex-builder';
@@ -9,7 +9,7 @@ import { readPackageConfig } from './config.js';
 import { listPackageDirs, plan, type PipelinePlan, type PlanRequest } from './plan.js';
 import { writeState } from './state.js';
 import { selectSteps } from './steps/index.js';
-import type { PackageReport, PackageWork, PipelineOptions, StepName } from './types.js';
+import type { PackageContext, PackageReport, PackageWork, PipelineOptions, StepName } from './types.js';
 import { fetchReleases, renderPackageState } from './versions.js';
 
 /**
@@ -48,7 +48,7 @@ export async function runPipeline(
 /** Runs one package's steps over its planned work, then reports each version's outcome. */
 async function runPackage(
   options: PipelineOptions,
-  steps: ReturnType<typeof selectSteps>,
+  steps: readonly Step<PackageContext>[],
   report: PackageReport,
   work: PackageWork,
   dryRun: boolean,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import {
   chooseProgressFormat,
   createProgressReporter,
+  createStepEventRenderer,
   PackyardError,
   toPackyardError,
   type ErrorCode,
@@ -34,7 +35,7 @@ import {
   type Logger,
   type PackageReport,
   type StepName,
-} from './pipeline.js';
+} from '@packyard/hermit-pex-pipeline';
 
 export const USAGE = `usage: hermit-pex <command> [package ...] [options]
 
@@ -256,6 +257,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
         jobs,
         progress,
+        onEvent: createStepEventRenderer(progress),
       },
       stepsFor(command),
       packages,

@@ -8,14 +8,17 @@ export {
   type PipelineOptions,
   type PackageReport,
   type Logger,
-} from './pipeline.js';
-export {
   parsePackageConfig,
   readPackageConfig,
   configJsonSchema,
   PackageConfigSchema,
   type PackageConfig,
-} from './config.js';
+  renderState,
+  readState,
+  writeState,
+  type PackageState,
+  type VersionState,
+} from '@packyard/hermit-pex-pipeline';
 export {
   planPackage,
   planVersions,
@@ -24,4 +27,3 @@ export {
   type VersionPlan,
   type BuildInfo,
 } from '@packyard/pex-builder';
-export { renderState, readState, writeState, type PackageState, type VersionState } from './state.js';

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { configJsonSchema } from '../src/config.js';
+import { configJsonSchema } from '@packyard/hermit-pex-pipeline';
 
 // config.schema.json is generated from the same zod schema that validates configs, so editors and the
 // pipeline can never disagree. UPDATE_SCHEMA=1 rewrites it.

@@ -40,6 +40,18 @@ export {
   type ProgressReporterOptions,
 } from './progress.js';
 export {
+  runSteps,
+  createStepEventRenderer,
+  estimateStepsRemainingMs,
+  StepError,
+  type Step,
+  type StepEvent,
+  type StepOutcome,
+  type StepsReport,
+  type RunStepsOptions,
+  type PlannedContext,
+} from './steps.js';
+export {
   parseCommandLine,
   UsageError,
   type CommandOptions,

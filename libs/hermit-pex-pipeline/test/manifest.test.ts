@@ -1,7 +1,7 @@
 import { createLocalReleaseStore, type Release, type ReleaseAsset } from '@packyard/github-releases';
 import { renderManifest } from '@packyard/hermit-render';
 import { parsePackageConfig } from '../src/config.js';
-import { planManifest } from '../src/pipeline.js';
+import { planManifest } from '../src/plan.js';
 
 const config = parsePackageConfig(
   `package: tool

@@ -2,7 +2,8 @@
  * The checks that need more than the config text, against the real machine and the pinned
  * `packaging` (the tools are provisioned once into packyard's home and shared with the e2e tests).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import { provisionTools } from '@packyard/pex-builder';
@@ -13,9 +14,18 @@ import {
   findDuplicateProjects,
   normalizeProjectName,
 } from '../src/validate.js';
-import { aWorkspace } from './helpers.js';
 
 const FILE = 'packages/tool/config.yaml';
+
+/** A workspace with the given package configs, in a fresh temporary directory. */
+async function aWorkspace(packages: Record<string, string>): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'packyard-hermit-pex-pipeline-'));
+  for (const [name, config] of Object.entries(packages)) {
+    await mkdir(join(root, 'packages', name), { recursive: true });
+    await writeFile(join(root, 'packages', name, 'config.yaml'), config);
+  }
+  return root;
+}
 const INDEX = 'https://pypi.org/simple';
 const config = (extra: string) =>
   parsePackageConfig(

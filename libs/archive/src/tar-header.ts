@@ -130,9 +130,9 @@ function isAscii(bytes: Buffer): boolean {
   return true;
 }
 
-/** Zero bytes that pad `size` bytes of file data to a whole block. */
-export function tarPadding(size: number): Buffer {
-  return Buffer.alloc(padding(size));
+/** How many zero bytes pad `size` bytes of file data to a whole block. */
+export function paddingBytes(size: number): number {
+  return padding(size);
 }
 
 /** The two zero blocks that end a tar. */

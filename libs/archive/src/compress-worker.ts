@@ -28,8 +28,9 @@ export interface CompressInWorkerOptions {
   signal?: AbortSignal | undefined;
 }
 
-// Chunks sent but not yet taken by the compressor: enough that the worker never waits for the
-// tar writer while it has work, few enough (about 4 MiB) that a slow compressor bounds memory.
+// Chunks sent but not yet taken by the compressor (and compressed chunks not yet written): enough
+// that no thread waits for another while it has work, even when a loaded machine hands out time
+// slices late; few enough (about 16 MiB of tar bytes) that a slow compressor bounds memory.
 const CHUNKS_IN_FLIGHT = 16;
 
 const require = createRequire(import.meta.url);
@@ -179,11 +180,11 @@ type WorkerMessage =
   | { failed: { message: string; code?: string } };
 
 /**
- * Compresses `chunks` in a worker thread and writes the result to `fd`, hashing it as it is written,
- * so compression and hashing overlap with whatever produces the chunks (reading the tree and packing
- * the tar) on this thread. Same chunks, same bytes as the compressor gives on this thread. A failure
- * in the worker rejects with ARCHIVE_WRITE_FAILED naming `outPath`; an abort rejects with the
- * signal's reason. Either way the worker is stopped before this returns, so the caller can close
+ * Compresses `chunks` in one worker thread and hashes and writes the result to `fd` in another, so
+ * compressing, hashing and whatever produces the chunks on this thread (reading the tree and packing
+ * the tar) run at the same time. Same chunks, same bytes as the compressor gives on this thread. A
+ * failure in a worker rejects with ARCHIVE_WRITE_FAILED naming `outPath`; an abort rejects with the
+ * signal's reason. Either way both workers have exited before this settles, so the caller can close
  * and remove the file.
  */
 export async function compressInWorker(
@@ -249,6 +250,7 @@ export async function compressInWorker(
   try {
     for await (const chunk of chunks) {
       await until(() => inFlight < CHUNKS_IN_FLIGHT);
+      // As `send` in the workers' code: the chunk's own buffer is moved, a pooled one copied.
       const buffer = chunk.buffer as ArrayBuffer;
       const moved = chunk.byteOffset === 0 && buffer.byteLength > POOL_SIZE;
       const body = moved ? buffer : buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.byteLength);

@@ -11,6 +11,7 @@
 // archives the same bytes; its sha256 is printed as `inputSha256`. Rounds alternate which side goes
 // first. Prints one JSON line, then one line per format for people. Lower ratio (packyard / peer) is better.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,18 @@ function run(command, args, env = {}) {
   });
 }
 
+// CPU seconds (user + system) of this process, all its threads included.
+function ownCpu() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+// CPU seconds of the children this process has waited for (cutime + cstime in /proc/self/stat).
+function childrenCpu() {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
 const work = await mkdtemp(join(tmpdir(), 'packyard-bench-many-'));
 try {
   const tree = join(work, 'tree');
@@ -76,22 +89,27 @@ try {
   for (const format of FORMATS) {
     const packyardTimes = [];
     const peerTimes = [];
+    const packyardCpu = [];
+    const peerCpu = [];
     const digests = new Set();
     for (let round = 0; round < rounds; round += 1) {
       const sides = [
         async () => {
           const out = join(work, `packyard.${format.name}`);
           const started = performance.now();
+          const cpu = ownCpu();
           // What `dynamic-archives create` does: one walk, then one writing pass that hashes as it goes.
           const entries = await readTreeEntries(tree, { emptyDirectories: true });
           const result = await format.write(out, entries);
           packyardTimes.push((performance.now() - started) / 1000);
+          packyardCpu.push(ownCpu() - cpu);
           digests.add(result.digests.sha512);
           await rm(out);
         },
         async () => {
           const out = join(work, `peer.${format.name}`);
           const started = performance.now();
+          const cpu = childrenCpu();
           await run(
             'tar',
             [
@@ -112,6 +130,7 @@ try {
           await run('sha512sum', [out]);
           await run('b2sum', [out]);
           peerTimes.push((performance.now() - started) / 1000);
+          peerCpu.push(childrenCpu() - cpu);
           await rm(out);
         },
       ];
@@ -127,6 +146,10 @@ try {
       ratio: round3(packyard / peer),
       packyardRounds: packyardTimes.map(round3),
       peerRounds: peerTimes.map(round3),
+      // CPU seconds (all threads, user + system): what the wall time follows when cores are scarce.
+      packyardCpuSeconds: round3(median(packyardCpu)),
+      peerCpuSeconds: round3(median(peerCpu)),
+      cpuRatio: round3(median(packyardCpu) / median(peerCpu)),
     };
   }
   console.log(
@@ -143,7 +166,7 @@ try {
   );
   for (const [name, result] of Object.entries(results)) {
     console.log(
-      `${name}: packyard ${result.packyardSeconds} s, tar + sha512sum + b2sum ${result.peerSeconds} s, ratio ${result.ratio} (${input.files} files, ${(input.bytes / MB).toFixed(0)} MB)`,
+      `${name}: packyard ${result.packyardSeconds} s, tar + sha512sum + b2sum ${result.peerSeconds} s, ratio ${result.ratio}; CPU ${result.packyardCpuSeconds} s vs ${result.peerCpuSeconds} s, ratio ${result.cpuRatio} (${input.files} files, ${(input.bytes / MB).toFixed(0)} MB, load ${loadavg()[0].toFixed(1)})`,
     );
   }
 } finally {

@@ -52,9 +52,10 @@ export function planArchiveEntries<T extends ArchiveItem>(entries: readonly T[])
       throw invalidName(entry.name, 'appears more than once', 'give every entry a distinct name');
     }
     seen.add(key);
-    return { entry, bytes };
+    return { entry, key };
   });
-  return keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes)).map(({ entry }) => entry);
+  // Each byte is one code unit of the latin1 key, so comparing keys compares the bytes.
+  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ entry }) => entry);
 }
 
 /** Orders names by their UTF-8 bytes (what `LC_ALL=C sort` does), not by UTF-16 code units. */

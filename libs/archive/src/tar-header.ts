@@ -39,11 +39,29 @@ function writeSize(block: Buffer, size: number): void {
   } else block.write(octal(size, 11), 124, 'latin1');
 }
 
-function checksum(block: Buffer): number {
-  let sum = 8 * 32;
-  for (let index = 0; index < 148; index++) sum += block[index]!;
-  for (let index = 156; index < BLOCK; index++) sum += block[index]!;
+function byteSum(bytes: Buffer, from: number, to: number): number {
+  let sum = 0;
+  for (let index = from; index < to; index++) sum += bytes[index]!;
   return sum;
+}
+
+// The fields every header of an archive shares (uid, gid, mtime, magic, version, device numbers),
+// written once per mtime, with the sum of their bytes (and the checksum field's eight spaces), so a
+// header costs a copy and the sum of the bytes that differ.
+let template: { mtime: number; block: Buffer; sum: number } | undefined;
+
+function templateFor(mtime: number): { block: Buffer; sum: number } {
+  if (template?.mtime === mtime) return template;
+  const block = Buffer.alloc(BLOCK);
+  block.write(octal(0, 6), 108, 'latin1');
+  block.write(octal(0, 6), 116, 'latin1');
+  block.write(octal(mtime, 11), 136, 'latin1');
+  USTAR_MAGIC.copy(block, 257);
+  USTAR_VERSION.copy(block, 263);
+  block.write(octal(0, 6), 329, 'latin1');
+  block.write(octal(0, 6), 337, 'latin1');
+  template = { mtime, block, sum: 8 * 32 + byteSum(block, 0, BLOCK) };
+  return template;
 }
 
 function ustarBlock(
@@ -53,20 +71,23 @@ function ustarBlock(
   fields: TarHeaderFields,
   size: number,
 ): Buffer {
-  const block = Buffer.alloc(BLOCK);
+  const { block: shared, sum: sharedSum } = templateFor(fields.mtime);
+  const block = Buffer.allocUnsafe(BLOCK);
+  shared.copy(block);
   name.copy(block, 0);
   block.write(octal(fields.mode & 0o7777, 6), 100, 'latin1');
-  block.write(octal(0, 6), 108, 'latin1');
-  block.write(octal(0, 6), 116, 'latin1');
   writeSize(block, size);
-  block.write(octal(fields.mtime, 11), 136, 'latin1');
   block.write(typeflag, 156, 'latin1');
-  USTAR_MAGIC.copy(block, 257);
-  USTAR_VERSION.copy(block, 263);
-  block.write(octal(0, 6), 329, 'latin1');
-  block.write(octal(0, 6), 337, 'latin1');
   prefix.copy(block, 345);
-  block.write(octal(checksum(block), 6), 148, 'latin1');
+  // Name, mode, size, typeflag and prefix: the bytes the template holds as zeros.
+  const sum =
+    sharedSum +
+    byteSum(block, 0, name.length) +
+    byteSum(block, 100, 108) +
+    byteSum(block, 124, 136) +
+    block[156]! +
+    byteSum(block, 345, 345 + prefix.length);
+  block.write(octal(sum, 6), 148, 'latin1');
   return block;
 }
 
@@ -130,9 +151,9 @@ function isAscii(bytes: Buffer): boolean {
   return true;
 }
 
-/** Zero bytes that pad `size` bytes of file data to a whole block. */
-export function tarPadding(size: number): Buffer {
-  return Buffer.alloc(padding(size));
+/** How many zero bytes pad `size` bytes of file data to a whole block. */
+export function paddingBytes(size: number): number {
+  return padding(size);
 }
 
 /** The two zero blocks that end a tar. */

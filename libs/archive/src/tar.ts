@@ -1,10 +1,10 @@
 import fs, { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { produceAtomically } from '@packyard/core';
-import { CompressStream } from 'zstd-napi';
 import {
   isDirectoryEntry,
   nameBytes,
@@ -12,10 +12,11 @@ import {
   type ArchiveEntry,
   type ArchiveItem,
 } from './entries.js';
+import { compressInWorker, type WorkerCompressor } from './compress-worker.js';
 import { createDeterministicGzip, createGzipOsBytePin } from './gzip.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
 import { checkMtime, defaultMtime } from './mtime.js';
-import { encodeTarHeader, TAR_END, tarPadding } from './tar-header.js';
+import { encodeTarHeader, paddingBytes, TAR_END } from './tar-header.js';
 import { displayName } from './tree.js';
 import {
   asArchiveError,
@@ -53,8 +54,6 @@ interface Lzma {
   CHECK_CRC64: number;
   /** The bundled liblzma's version, such as "5.2.3". */
   versionString(): string;
-  /** `preset` 0 is read as "the default" (6); any `threads`, even 1, selects the threaded encoder. */
-  createCompressor(options: { preset: number; check: number }): Transform;
 }
 const require = createRequire(import.meta.url);
 const lzma = require('lzma-native') as Lzma;
@@ -75,45 +74,62 @@ interface Compressor {
   defaultLevel: number;
   minLevel: number;
   maxLevel: number;
-  /** The transforms between the tar bytes and the digest, created fresh for each archive. */
-  create(level: number): Transform[];
+  /**
+   * How the tar bytes are compressed, created fresh for each archive: transforms on this thread, or a
+   * compressor for a worker thread (see `compressInWorker`).
+   */
+  create(level: number): { transforms: Transform[] } | { worker: WorkerCompressor };
 }
 
 const COMPRESSORS: Record<TarCompression, Compressor> = {
+  // zlib already deflates on libuv's thread pool, so gzip stays on this thread.
   gzip: {
     name: 'gzip',
     defaultLevel: 9,
     minLevel: 0,
     maxLevel: 9,
-    create: (level) => [createDeterministicGzip(level), createGzipOsBytePin()],
+    create: (level) => ({ transforms: [createDeterministicGzip(level), createGzipOsBytePin()] }),
   },
   // liblzma's single-threaded easy encoder (lzma-native picks the threaded one whenever `threads` is
   // given), with the preset and the CRC64 check that `xz` uses by default: one block, one definition
-  // of the bytes.
-  // Level 0 is left out because lzma-native reads a preset of 0 as "the default".
+  // of the bytes. Level 0 is left out because lzma-native reads a preset of 0 as "the default".
+  // Encoded in the worker thread with lzma-native's synchronous mode (the same encoder, so the same
+  // bytes): its asynchronous mode runs on a thread of its own that calls back into the worker, and
+  // stopping the worker during such a call (an abort, a failure) would crash the process.
   xz: {
     name: 'xz',
     defaultLevel: 6,
     minLevel: 1,
     maxLevel: 9,
-    create: (level) => [lzma.createCompressor({ preset: level, check: lzma.CHECK_CRC64 })],
+    create: (level) => ({
+      worker: {
+        module: 'lzma-native',
+        factory: 'createCompressor',
+        options: { preset: level, check: lzma.CHECK_CRC64, synchronous: true },
+      },
+    }),
   },
-  // No workers (nbWorkers 0 is zstd's single-threaded mode), a content checksum as `zstd` writes by
-  // default, and no content size (a stream does not know it in advance).
+  // No workers of zstd's own (nbWorkers 0 is zstd's single-threaded mode, whose bytes do not depend on
+  // the machine), a content checksum as `zstd` writes by default, and no content size (a stream does
+  // not know it in advance). zstd-napi compresses on the calling thread, so that is a worker thread.
   zstd: {
     name: 'zstd',
     defaultLevel: 3,
     minLevel: 1,
     maxLevel: 19,
-    create: (level) => [
-      new CompressStream({
-        compressionLevel: level,
-        checksumFlag: true,
-        contentSizeFlag: false,
-        dictIDFlag: false,
-        nbWorkers: 0,
-      }),
-    ],
+    create: (level) => ({
+      worker: {
+        module: 'zstd-napi',
+        factory: 'CompressStream',
+        options: {
+          compressionLevel: level,
+          checksumFlag: true,
+          contentSizeFlag: false,
+          dictIDFlag: false,
+          nbWorkers: 0,
+        },
+      },
+    }),
   },
 };
 
@@ -142,8 +158,14 @@ export async function writeTar(
 
   return produceAtomically(outPath, async (tmp) => {
     try {
-      const stages = compressor.create(level);
-      const { digests, size } = await writeStreams(tmp, planned, mtime, stages, signal);
+      const { digests, size } = await writeStreams(
+        outPath,
+        tmp,
+        planned,
+        mtime,
+        compressor.create(level),
+        signal,
+      );
       return { path: outPath, size, sha256: digests.sha256, digests };
     } catch (error) {
       throw asArchiveError(error, outPath);
@@ -178,22 +200,42 @@ export function writeTarZst(
   return writeTar(outPath, entries, 'zstd', options);
 }
 
-// The tar bytes come from `tarChunks` (headers and file contents in order, read by `FileReader`), and the pipeline drains them through the compressor and the hash into the file.
-// Whichever part fails first stops the rest, and the file is closed before the temp file is removed.
+// The tar bytes come from `tarChunks` (headers and file contents in order, read by `FileReader`), and
+// are compressed, hashed and written to the file either through a stream pipeline on this thread or
+// by a worker thread. Whichever part fails first stops the rest, and the file is closed before the
+// temp file is removed.
 async function writeStreams(
+  outPath: string,
   tmp: string,
   entries: ArchiveItem[],
   mtime: number,
-  stages: Transform[],
+  stages: ReturnType<Compressor['create']>,
+  signal: AbortSignal | undefined,
+): Promise<{ digests: ArchiveDigests; size: number }> {
+  const reader = new FileReader();
+  // Chunk buffers a worker has given back, filled again instead of allocating new ones.
+  const spare: ArrayBuffer[] = [];
+  try {
+    const chunks = tarChunks(entries, mtime, reader, signal, spare);
+    if ('worker' in stages) return await writeInWorker(outPath, tmp, chunks, stages.worker, signal, spare);
+    return await writeInThread(tmp, chunks, stages.transforms, signal);
+  } finally {
+    await reader.close();
+  }
+}
+
+async function writeInThread(
+  tmp: string,
+  chunks: AsyncGenerator<Buffer>,
+  transforms: Transform[],
   signal: AbortSignal | undefined,
 ): Promise<{ digests: ArchiveDigests; size: number }> {
   const digest = new DigestCounter();
   // `flush` fsyncs before close, so once produceAtomically renames, the name never points at data
   // that has not reached the disk.
   const output = createWriteStream(tmp, { flags: 'wx', mode: REGULAR_MODE, flush: true });
-  const reader = new FileReader();
   try {
-    await pipeline([Readable.from(tarChunks(entries, mtime, reader, signal)), ...stages, digest, output], {
+    await pipeline([Readable.from(chunks), ...transforms, digest, output], {
       ...(signal === undefined ? {} : { signal }),
     });
   } catch (error) {
@@ -201,61 +243,121 @@ async function writeStreams(
     // or the open would recreate it afterwards.
     if (!output.closed) await new Promise<void>((resolve) => output.once('close', () => resolve()));
     throw signal?.aborted === true ? signal.reason : error;
-  } finally {
-    await reader.close();
   }
   return { digests: digest.digests(), size: digest.size };
 }
 
-// Chunks handed to the compressor: many small headers and files are joined into one buffer of about
-// this size, so the per-chunk cost of the streams is paid per megabyte, not per file.
+async function writeInWorker(
+  outPath: string,
+  tmp: string,
+  chunks: AsyncGenerator<Buffer>,
+  compressor: WorkerCompressor,
+  signal: AbortSignal | undefined,
+  spare: ArrayBuffer[],
+): Promise<{ digests: ArchiveDigests; size: number }> {
+  const output = await open(tmp, 'wx', REGULAR_MODE);
+  try {
+    const recycle = (buffer: ArrayBuffer): number => spare.push(buffer);
+    const written = await compressInWorker({ fd: output.fd, outPath, compressor, chunks, signal, recycle });
+    // Synced before the rename, as the in-thread path does with `flush`.
+    await output.sync();
+    return written;
+  } catch (error) {
+    throw signal?.aborted === true ? signal.reason : error;
+  } finally {
+    await output.close();
+  }
+}
+
+// Chunks handed to the compressor: headers and file contents are packed into one buffer of about
+// this size, so the per-chunk cost of the streams (or of the hand-off to a worker) is paid per
+// megabyte, not per file.
 const CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * Packs the tar stream into fresh chunks of about `CHUNK_BYTES`: each small file is read straight
+ * into the chunk (no buffer of its own, no copy), and every chunk is a new buffer that is never
+ * touched again once yielded, so it can be moved to a worker thread.
+ */
 async function* tarChunks(
   entries: ArchiveItem[],
   mtime: number,
   reader: FileReader,
   signal: AbortSignal | undefined,
+  spare: ArrayBuffer[],
 ): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let bytes = 0;
-  const add = (part: Buffer): boolean => {
-    parts.push(part);
-    bytes += part.length;
-    return bytes >= CHUNK_BYTES;
+  // Room for a full chunk plus a whole small file with its header, so a file is never split.
+  const capacity = CHUNK_BYTES + SMALL_FILE_BYTES + 64 * 1024;
+  const fresh = (bytes: number): Buffer => {
+    const reused = spare.pop();
+    return reused !== undefined && reused.byteLength >= bytes
+      ? Buffer.from(reused)
+      : Buffer.allocUnsafe(bytes);
   };
-  const take = (): Buffer => {
-    const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
-    parts = [];
-    bytes = 0;
-    return chunk;
-  };
+  let chunk = fresh(capacity);
+  let at = 0;
+  function* flushIfFull(): Generator<Buffer> {
+    if (at < CHUNK_BYTES) return;
+    yield chunk.subarray(0, at);
+    chunk = fresh(capacity);
+    at = 0;
+  }
+  // Makes room for `bytes` more in one piece, yielding what the chunk holds first if they would not fit.
+  function* reserve(bytes: number): Generator<Buffer> {
+    if (at + bytes <= chunk.length) return;
+    if (at > 0) yield chunk.subarray(0, at);
+    chunk = fresh(Math.max(capacity, bytes));
+    at = 0;
+  }
+  // Copies `bytes` in, across as many chunks as it takes.
+  function* put(bytes: Buffer): Generator<Buffer> {
+    for (let from = 0; from < bytes.length;) {
+      const copied = bytes.copy(chunk, at, from, Math.min(bytes.length, from + CHUNK_BYTES - at));
+      from += copied;
+      at += copied;
+      yield* flushIfFull();
+    }
+  }
   for (const entry of entries) {
     signal?.throwIfAborted();
     const name = nameBytes(entry);
     const binaryName = entry.rawName !== undefined;
     if (isDirectoryEntry(entry)) {
-      if (add(encodeTarHeader({ name, directory: true, mode: DIRECTORY_MODE, size: 0, mtime, binaryName })))
-        yield take();
+      yield* put(
+        encodeTarHeader({ name, directory: true, mode: DIRECTORY_MODE, size: 0, mtime, binaryName }),
+      );
       continue;
     }
-    const file = reader.read(entry);
-    add(encodeTarHeader({ name, directory: false, mode: file.mode, size: file.size, mtime, binaryName }));
-    if (file.data !== undefined) {
-      add(file.data);
+    const file = reader.open(entry);
+    const header = encodeTarHeader({
+      name,
+      directory: false,
+      mode: file.mode,
+      size: file.size,
+      mtime,
+      binaryName,
+    });
+    const padding = paddingBytes(file.size);
+    if (file.fd === undefined || file.size <= SMALL_FILE_BYTES) {
+      // Header, bytes and padding in one place: one more byte than the size, to see a file that grew.
+      yield* reserve(header.length + file.size + 1 + padding);
+      at += header.copy(chunk, at);
+      at += reader.readInto(entry, file, chunk, at);
+      chunk.fill(0, at, at + padding);
+      at += padding;
+      yield* flushIfFull();
     } else {
-      // A large file: streamed in chunks, never held whole.
-      for await (const chunk of reader.stream(entry as ArchiveEntry, file)) {
-        if (add(chunk)) yield take();
-      }
+      // A large file: streamed in pieces, never held whole.
+      yield* put(header);
+      for await (const piece of reader.stream(entry, file)) yield* put(piece);
+      yield* put(Buffer.alloc(padding));
     }
-    if (add(tarPadding(file.size))) yield take();
   }
-  add(TAR_END);
-  yield take();
+  yield* put(TAR_END);
+  if (at > 0) yield chunk.subarray(0, at);
 }
 
-/** A file ready to be written: its mode and size, and its bytes (small files) or its open descriptor. */
+/** A file ready to be written: its mode and size, and its bytes (`data` sources) or its open descriptor. */
 interface ReadFile {
   mode: number;
   size: number;
@@ -267,22 +369,23 @@ interface ReadFile {
 const fsRead = promisify(fs.read);
 const fsClose = promisify(fs.close);
 
-// Files read whole, in one call; larger ones are streamed in READ_CHUNK_BYTES pieces.
+// Files read whole, in one call, straight into the tar chunk; larger ones are streamed in
+// READ_CHUNK_BYTES pieces.
 const SMALL_FILE_BYTES = 1024 * 1024;
 
 /**
- * Opens, stats (through the descriptor, so size and mode describe the very file read) and, when
- * small, reads each file with synchronous calls, one after the other, as tar does. On a tree of many
- * small files the cost is per call: a round trip through libuv's thread pool for each open, fstat,
- * read and close cost more than the calls themselves (measured: 2-3x slower on a 5,000-file tree,
- * even with 64 files read ahead), while the compressor and the output file work between chunks.
- * Large files keep their descriptor and are streamed asynchronously.
+ * Opens and stats each file (through the descriptor, so size and mode describe the very file read)
+ * and reads the small ones with synchronous calls, one after the other, as tar does. On a tree of
+ * many small files the cost is per call: a round trip through libuv's thread pool for each open,
+ * fstat, read and close cost more than the calls themselves (measured: 2-3x slower on a 5,000-file
+ * tree, even with 64 files read ahead), while the compressor and the output file work between
+ * chunks. Large files are streamed asynchronously.
  */
 class FileReader {
   readonly #open = new Set<number>();
 
-  /** The next file's mode, size and, when small, bytes. */
-  read(entry: ArchiveEntry): ReadFile {
+  /** The next file's mode and size, with its bytes (`data` source) or its open descriptor. */
+  open(entry: ArchiveEntry): ReadFile {
     if ('data' in entry.source) {
       const data = dataBytes(entry.source.data);
       return { mode: entry.executable === true ? EXECUTABLE_MODE : REGULAR_MODE, size: data.length, data };
@@ -295,32 +398,36 @@ class FileReader {
       throw sourceError(entry, shown(path), `cannot be read: ${(error as Error).message}`, error);
     }
     this.#open.add(fd);
-    let keep = false;
     try {
       const stat = fs.fstatSync(fd);
       if (!stat.isFile()) throw sourceError(entry, shown(path), 'is not a regular file');
       const executable = entry.executable ?? (stat.mode & 0o111) !== 0;
-      const mode = executable ? EXECUTABLE_MODE : REGULAR_MODE;
-      if (stat.size > SMALL_FILE_BYTES) {
-        keep = true;
-        return { mode, size: stat.size, fd, path };
-      }
-      // One byte more than the size: a read that fills it means the file grew.
-      const buffer = Buffer.allocUnsafe(stat.size + 1);
+      return { mode: executable ? EXECUTABLE_MODE : REGULAR_MODE, size: stat.size, fd, path };
+    } catch (error) {
+      this.#release(fd);
+      throw error;
+    }
+  }
+
+  /**
+   * Reads a small file (or copies a `data` source) into `target` at `offset`, which must have room for
+   * one byte more than its size: a read that fills that byte means the file grew. Returns the size.
+   */
+  readInto(entry: ArchiveEntry, file: ReadFile, target: Buffer, offset: number): number {
+    if (file.fd === undefined) return file.data!.copy(target, offset);
+    try {
+      const room = file.size + 1;
       let filled = 0;
       for (;;) {
-        const bytesRead = fs.readSync(fd, buffer, filled, buffer.length - filled, filled);
+        const bytesRead = fs.readSync(file.fd, target, offset + filled, room - filled, filled);
         if (bytesRead === 0) break;
         filled += bytesRead;
-        if (filled === buffer.length) break;
+        if (filled === room) break;
       }
-      if (filled !== stat.size) throw changed(entry, path, stat.size);
-      return { mode, size: stat.size, data: buffer.subarray(0, filled) };
+      if (filled !== file.size) throw changed(entry, file.path!, file.size);
+      return filled;
     } finally {
-      if (!keep) {
-        this.#open.delete(fd);
-        fs.closeSync(fd);
-      }
+      this.#release(file.fd);
     }
   }
 
@@ -348,6 +455,11 @@ class FileReader {
   async close(): Promise<void> {
     for (const fd of this.#open) await fsClose(fd).catch(() => undefined);
     this.#open.clear();
+  }
+
+  #release(fd: number): void {
+    this.#open.delete(fd);
+    fs.closeSync(fd);
   }
 }
 

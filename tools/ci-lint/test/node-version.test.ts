@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { symlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import semver from 'semver';
 import { checkNodeVersions, readNodeVersions, type NodeVersions } from '../src/node-version.js';
+import { useScratchTree } from './scratch-tree.js';
 
 const repositoryRoot = resolve(import.meta.dirname, '../../..');
 
@@ -89,25 +89,10 @@ describe('checkNodeVersions', () => {
 });
 
 describe('readNodeVersions', () => {
-  let root: string;
-
-  beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'ci-lint-node-'));
-  });
-
-  afterEach(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
-
-  async function writeTree(files: Record<string, string>): Promise<void> {
-    for (const [path, text] of Object.entries(files)) {
-      await mkdir(dirname(join(root, path)), { recursive: true });
-      await writeFile(join(root, path), text);
-    }
-  }
+  const tree = useScratchTree('ci-lint-node-');
 
   test('reads engines, the Hermit pin, workspace engines and setup-node versions', async () => {
-    await writeTree({
+    await tree.write({
       'package.json': JSON.stringify({ name: 'r', engines: { node: '^20.19.0' } }),
       'bin/hermit': '#!/bin/bash\n',
       'libs/b/package.json': JSON.stringify({ name: 'b', engines: { node: '>=20.19.0' } }),
@@ -130,10 +115,10 @@ describe('readNodeVersions', () => {
         '',
       ].join('\n'),
     });
-    await symlink('hermit', join(root, 'bin', '.node-20.20.2.pkg'));
-    await symlink('hermit', join(root, 'bin', '.go-1.26.0.pkg'));
+    await symlink('hermit', join(tree.dir(), 'bin', '.node-20.20.2.pkg'));
+    await symlink('hermit', join(tree.dir(), 'bin', '.go-1.26.0.pkg'));
 
-    expect(await readNodeVersions(root)).toEqual({
+    expect(await readNodeVersions(tree.dir())).toEqual({
       engines: '^20.19.0',
       hermit: ['20.20.2'],
       packages: [

@@ -18,3 +18,9 @@ export {
   type LinterName,
 } from './findings.js';
 export { readWorkflowPaths, WORKFLOW_GLOBS } from './workflows.js';
+export {
+  checkNodeVersions,
+  readNodeVersions,
+  type NodeVersions,
+  type NodeVersionFinding,
+} from './node-version.js';

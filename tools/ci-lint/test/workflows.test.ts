@@ -1,27 +1,10 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { readWorkflowPaths } from '../src/workflows.js';
+import { useScratchTree } from './scratch-tree.js';
 
-let root: string;
-
-beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'ci-lint-paths-'));
-});
-
-afterEach(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
-async function writeTree(files: Record<string, string>): Promise<void> {
-  for (const [path, text] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), text);
-  }
-}
+const tree = useScratchTree('ci-lint-paths-');
 
 test('finds the repository workflows and every workflows/ directory under templates/', async () => {
-  await writeTree({
+  await tree.write({
     '.github/workflows/ci.yml': 'on: push',
     '.github/workflows/release.yaml': 'on: push',
     '.github/workflows/README.md': '# not a workflow',
@@ -35,7 +18,7 @@ test('finds the repository workflows and every workflows/ directory under templa
     'templates/node_modules/x/workflows/vendored.yml': 'on: push',
   });
 
-  expect(await readWorkflowPaths(root)).toEqual([
+  expect(await readWorkflowPaths(tree.dir())).toEqual([
     '.github/workflows/ci.yml',
     '.github/workflows/release.yaml',
     'templates/a/b/workflows/deep.yaml',
@@ -45,7 +28,7 @@ test('finds the repository workflows and every workflows/ directory under templa
 });
 
 test('a repository without workflows or templates has nothing to lint', async () => {
-  await writeTree({ 'README.md': '# empty' });
+  await tree.write({ 'README.md': '# empty' });
 
-  expect(await readWorkflowPaths(root)).toEqual([]);
+  expect(await readWorkflowPaths(tree.dir())).toEqual([]);
 });

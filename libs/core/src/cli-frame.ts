@@ -188,8 +188,10 @@ export function renderAppHelp(app: CliApp): string {
     ...names.map((name) => `  ${name.padEnd(width)} ${app.commands[name]!.summary}`),
     '',
     'Options of every command:',
-    ...renderOptions(GLOBAL_OPTIONS),
-    `  --version${' '.repeat(14)} print the version and the commit it was built from`,
+    ...renderOptions({
+      ...GLOBAL_OPTIONS,
+      version: { type: 'boolean', description: 'print the version and the commit it was built from' },
+    }),
     '',
     `Run '${app.name} <command> --help' for a command's options.`,
     ...(app.footer === undefined ? [] : ['', app.footer]),
@@ -428,4 +430,55 @@ export async function runCli(app: CliApp, argv: readonly string[], io: CliIo): P
   } catch (error) {
     return fail(toPackyardError(error));
   }
+}
+
+/** The real process as a CliIo, plus what long-running commands need from it. */
+export interface ProcessIo extends CliIo {
+  env: Record<string, string | undefined>;
+  /** Aborted on the first SIGINT or SIGTERM; the handlers are installed on first call only. */
+  stopSignal: () => AbortSignal;
+  /** All of standard input, as text. */
+  readStdin: () => Promise<string>;
+}
+
+/** The running process's streams, directory, environment, terminal, signals and stdin. */
+export function processIo(): ProcessIo {
+  let controller: AbortController | undefined;
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    isTTY: process.stderr.isTTY === true,
+    columns: process.stderr.columns,
+    stopSignal: () => {
+      if (controller !== undefined) return controller.signal;
+      const stopping = new AbortController();
+      controller = stopping;
+      // `on`, not `once`: signal-exit (loaded with some writers) re-raises a signal when only its own
+      // listeners are left, which would kill the process before a server has closed.
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        stopping.abort();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      return stopping.signal;
+    },
+    readStdin: async () => {
+      let text = '';
+      for await (const chunk of process.stdin) text += String(chunk);
+      return text;
+    },
+  };
+}
+
+/** Resolves when `signal` is aborted (never, without a signal). */
+export function whenAborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal === undefined) return;
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }

@@ -159,7 +159,7 @@ describe('mip-publish against a real S3 server (AWS_* variables)', () => {
     );
     const replaced = await runCli(changed, ['upload', '--replace', ...s3Args(prefix)], server.env);
     expect(replaced.code).toBe(0);
-    expect(replaced.out).toContain(
+    expect(replaced.err).toContain(
       `replaced s3://mip-packages/${prefix}hello_mip-1.0.0-any-none-any.mhl.mip.json`,
     );
     // Both bundles stay: each under its own digest, so a reader of the old index still gets its bytes.
@@ -207,7 +207,7 @@ describe('mip-publish against a real S3 server (AWS_* variables)', () => {
     const run = await runCli(root, ['run', ...s3Args('stale/')], server.env);
     expect(run.err).toBe('');
     expect(run.code).toBe(0);
-    expect(run.out).toContain('aborted an unfinished multipart upload of stale/sub/other.mhl');
+    expect(run.err).toContain('aborted an unfinished multipart upload of stale/sub/other.mhl');
     expect(await open('stale/')).toEqual([]);
     expect(await open('elsewhere/')).toEqual(['elsewhere/keep.mhl']);
     const stored = await keys('stale/');

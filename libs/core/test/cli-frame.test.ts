@@ -79,6 +79,7 @@ describe('the exit-code table', () => {
 describe('did you mean', () => {
   it('measures edit distance and picks the closest candidate within reach', () => {
     expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('jsno', 'json')).toBe(1);
     expect(closestMatch('gret', ['greet', 'fail'])).toBe('greet');
     expect(closestMatch('constructor', ['greet', 'fail'])).toBeUndefined();
   });

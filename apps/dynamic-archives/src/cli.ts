@@ -188,14 +188,17 @@ export function dynamicArchivesApp(io: CliIo): CliApp {
       ],
       [EXIT.auth, 'publish: no credentials for an s3:// location'],
       [EXIT.verify, "verify: some blobs do not match their records; publish/copy: a blob's bytes are wrong"],
-      [EXIT.config, 'invalid input: top directory, key, source directory (a symlink), Manifest line'],
+      [EXIT.config, 'invalid configuration or input (such as a Manifest line)'],
       [EXIT.conflict, "publish: the CDN holds other bytes under a blob's name"],
       [
         EXIT.store,
         'the store cannot be used (a corrupt record, a directory that cannot be written), or the CDN cannot be reached',
       ],
       [EXIT.write, 'writing an archive failed (disk full, permissions)'],
-      [EXIT.invalidFile, 'not a valid final name or archive'],
+      [
+        EXIT.invalidFile,
+        'invalid final name, top directory or source directory (a symlink or special file), or not a valid archive',
+      ],
     ],
   };
 }

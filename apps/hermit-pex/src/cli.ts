@@ -343,7 +343,7 @@ export function renderSummary(reports: readonly PackageReport[], withPlan: boole
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-/** One exit code for a run: the code every failure shares (config, tool, ...), else failed. Pure. */
+/** One exit code for a run: config when every failure is a config error, else failed (core's rule). Pure. */
 export function exitCodeFor(reports: readonly PackageReport[]): number {
   return exitCodeForAll(
     reports.flatMap((r) => [r.error, ...r.versions.map((v) => v.error)]).filter((e) => e !== undefined),

@@ -134,7 +134,7 @@ export interface Io extends CliIo {
   env: Record<string, string | undefined>;
 }
 
-/** Maps one run's results to an exit code: the code every failure shares, else `failed`. Pure. */
+/** Maps one run's results to an exit code (core's rule: config or time limit when every failure is one). Pure. */
 export function exitCodeFor(results: PackageResult[]): number {
   return exitCodeForAll(
     results

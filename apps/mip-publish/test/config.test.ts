@@ -135,7 +135,7 @@ packages = [Tool("alpha"), Tool("beta")]
       false,
     );
     const result = await runCli(root, ['prepare']);
-    expect(result.code).toBe(8) // every failure is a tool failure;
+    expect(result.code).toBe(1);
     expect(result.err).toContain('building broken failed:');
     expect(result.err).toContain('RuntimeError: upstream download failed');
     const prepared = await readdir(join(root, 'build', 'prepared'));

@@ -88,12 +88,15 @@ export function exitCodeFor(errorOrCode: unknown): ExitCode {
 }
 
 /**
- * One exit code for a run in which several items failed and the rest was done: the code they all
- * share, else `failed`. No failures: `ok`. Pure.
+ * One exit code for a run that went on past failures (some items failed, the rest was done):
+ * `config` when every failure is an invalid config, `timeLimit` when every one hit a time limit,
+ * else `failed`, so scripts can tell such a run from one that stopped (any other code). No
+ * failures: `ok`. Pure.
  */
 export function exitCodeForAll(failures: Iterable<unknown>): ExitCode {
   const codes = new Set<ExitCode>();
   for (const failure of failures) codes.add(exitCodeFor(failure));
   if (codes.size === 0) return EXIT.ok;
-  return codes.size === 1 ? [...codes][0]! : EXIT.failed;
+  const [only] = codes;
+  return codes.size === 1 && (only === EXIT.config || only === EXIT.timeLimit) ? only : EXIT.failed;
 }

@@ -69,9 +69,11 @@ describe('the exit-code table', () => {
     expect(new Set(Object.values(EXIT)).size).toBe(Object.values(EXIT).length);
   });
 
-  it('gives a run with several failures their shared code, else failed', () => {
+  it('gives a run that went on past failures config or time limit when all are, else failed', () => {
     expect(exitCodeForAll([])).toBe(EXIT.ok);
     expect(exitCodeForAll(['CONFIG_INVALID', 'CONFIG_MISSING'])).toBe(EXIT.config);
+    expect(exitCodeForAll(['TIME_LIMIT', 'TIME_LIMIT'])).toBe(EXIT.timeLimit);
+    expect(exitCodeForAll(['TOOL_FAILED', 'TOOL_FAILED'])).toBe(EXIT.failed);
     expect(exitCodeForAll(['CONFIG_INVALID', 'TOOL_FAILED'])).toBe(EXIT.failed);
   });
 });

@@ -15,7 +15,7 @@ export function jestConfig(projectDir) {
     testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
     moduleNameMapper: {
       // Test-support packages live under tools/, libraries under libs/.
-      '^@packyard/(github-emulator|hermit-client|s3-server|pypi-server)$': join(
+      '^@packyard/(github-emulator|hermit-client|s3-server|pypi-server|test-helpers)$': join(
         root,
         'tools/$1/src/index.ts',
       ),

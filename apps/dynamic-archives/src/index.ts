@@ -1,1 +1,1 @@
-export { main, exitCodeForError, EXIT, USAGE, type CliIo } from './cli.js';
+export { main, dynamicArchivesApp, type CliIo } from './cli.js';

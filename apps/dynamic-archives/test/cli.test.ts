@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { EXIT } from '../src/index.js';
+import { EXIT } from '@packyard/core';
 import { aDir, aRoot, runCli } from './helpers.js';
 
 const execFileAsync = promisify(execFile);
@@ -27,7 +27,7 @@ describe('dynamic-archives find / create', () => {
     const base = ['--store-dir', store, '--key-json', KEY];
 
     const none = await runCli(['find', NAME, ...base, '--json']);
-    expect(none.code).toBe(EXIT.notFound);
+    expect(none.code).toBe(EXIT.failed);
     expect(JSON.parse(none.stdout)).toEqual({ found: false, finalName: NAME });
 
     const created = await runCli([
@@ -74,7 +74,7 @@ describe('dynamic-archives find / create', () => {
     expect(JSON.parse(forced.stdout)).toEqual(
       expect.objectContaining({ status: 'created', digests: archive.digests }),
     );
-    expect((await runCli(['find', NAME, ...base, '--force'])).code).toBe(EXIT.notFound);
+    expect((await runCli(['find', NAME, ...base, '--force'])).code).toBe(EXIT.failed);
 
     const text = await runCli(['find', NAME, ...base]);
     expect(text.stdout).toContain(`SRC_URI ${archive.url} -> ${NAME}`);
@@ -118,7 +118,7 @@ describe('dynamic-archives find / create', () => {
     // 2 and 2.0 are different keys, as in pymongo.
     const other = '{"when": {"$date": "2024-01-02T03:04:05Z"}, "ratio": 2, "n": 2}';
     expect((await runCli(['find', 'k-1.tar.gz', '--store-dir', store, '--key-json', other])).code).toBe(
-      EXIT.notFound,
+      EXIT.failed,
     );
   });
 });
@@ -202,18 +202,18 @@ describe('dynamic-archives publish, verify, gc', () => {
 
 describe('dynamic-archives bad input', () => {
   it.each([
-    [['find'], EXIT.missingOption],
-    [['frobnicate'], EXIT.unknownOption],
-    [['find', 'a.tar.gz', '--bogus'], EXIT.unknownOption],
-    [['find', 'a.tar.gz', 'b.tar.gz'], EXIT.unexpectedArgument],
-    [['find', 'a.tar.gz', '--key-json', '[1]'], EXIT.badValue],
-    [['find', 'a.tar.gz', '--key-json', '{bad'], EXIT.badValue],
-    [['find', 'a.tar.gz', '--scope', 'x', '--scope', 'y'], EXIT.badValue],
-    [['find', 'a.tar.bz2'], EXIT.invalidInput],
-    [['find', '../a.tar.gz'], EXIT.invalidInput],
-    [['create', 'a.tar.gz'], EXIT.missingOption],
-    [['create', 'a.tar.gz', '--from', '/nonexistent', '--no-distfiles'], EXIT.invalidInput],
-    [['create', 'a.tar.gz', '--from', '.', '--top-directory', '../x', '--no-distfiles'], EXIT.invalidInput],
+    [['find'], EXIT.usage],
+    [['frobnicate'], EXIT.usage],
+    [['find', 'a.tar.gz', '--bogus'], EXIT.usage],
+    [['find', 'a.tar.gz', 'b.tar.gz'], EXIT.usage],
+    [['find', 'a.tar.gz', '--key-json', '[1]'], EXIT.usage],
+    [['find', 'a.tar.gz', '--key-json', '{bad'], EXIT.usage],
+    [['find', 'a.tar.gz', '--scope', 'x', '--scope', 'y'], EXIT.usage],
+    [['find', 'a.tar.bz2'], EXIT.invalidFile],
+    [['find', '../a.tar.gz'], EXIT.invalidFile],
+    [['create', 'a.tar.gz'], EXIT.usage],
+    [['create', 'a.tar.gz', '--from', '/nonexistent', '--no-distfiles'], EXIT.invalidFile],
+    [['create', 'a.tar.gz', '--from', '.', '--top-directory', '../x', '--no-distfiles'], EXIT.invalidFile],
   ])('%j exits %i and writes nothing', async (args, code) => {
     const store = await aDir(root);
     const run = await runCli([...args, '--store-dir', store]);
@@ -235,7 +235,7 @@ describe('dynamic-archives bad input', () => {
       from,
       '--no-distfiles',
     ]);
-    expect(run.code).toBe(EXIT.invalidInput);
+    expect(run.code).toBe(EXIT.invalidFile);
     expect(run.stderr).toContain(join(from, 'passwd'));
     expect(await import('node:fs/promises').then((fs) => fs.readdir(store))).toEqual([]);
   });
@@ -274,9 +274,9 @@ describe('dynamic-archives bad input', () => {
 
     await rm(join(from, 'c:notes.txt'));
     const zip = await runCli(['create', 'n-1.zip', '--store-dir', store, '--from', from, '--no-distfiles']);
-    expect(zip.code).toBe(EXIT.invalidInput);
+    expect(zip.code).toBe(EXIT.invalidFile);
     expect(zip.stderr).toContain(`"caf\\\\xe9.txt" (${from}/caf\\xe9.txt) is not valid UTF-8`);
-    expect((await runCli(['find', 'n-1.zip', '--store-dir', store])).code).toBe(EXIT.notFound);
+    expect((await runCli(['find', 'n-1.zip', '--store-dir', store])).code).toBe(EXIT.failed);
   });
 
   it('reports a corrupt record with exit 7', async () => {

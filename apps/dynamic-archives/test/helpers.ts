@@ -1,26 +1,21 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { captureCli, type CliRun } from '@packyard/test-helpers';
 import { main, type CliIo } from '../src/index.js';
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun };
 
 /** Runs the CLI in this process with captured output; `env` replaces the environment whole. */
-export async function runCli(args: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    cwd: io.cwd ?? process.cwd(),
-    env: io.env ?? {},
-    home: io.home ?? '/nonexistent-home',
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
-  return { code, stdout, stderr };
+export function runCli(args: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  return captureCli((streams) =>
+    main(args, {
+      cwd: io.cwd ?? process.cwd(),
+      env: io.env ?? {},
+      home: io.home ?? '/nonexistent-home',
+      ...streams,
+    }),
+  );
 }
 
 /** A fresh temporary directory holding `files` (relative name → content). */

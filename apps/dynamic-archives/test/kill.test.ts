@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EXIT } from '../src/index.js';
+import { EXIT } from '@packyard/core';
 import { aDir, aRoot, runCli } from './helpers.js';
 
 const MAIN = join(import.meta.dirname, '..', 'src', 'main.ts');
@@ -85,7 +85,7 @@ describe('a store killed midway', () => {
     }
     expect(
       (await runCli(['find', 'killed-1.tar.xz', '--store-dir', store, '--key-json', '{"v": 1}'])).code,
-    ).toBe(EXIT.notFound);
+    ).toBe(EXIT.failed);
 
     // The next command that writes to the store (here the same create) clears the dead run's work
     // file before it starts, and completes the archive.

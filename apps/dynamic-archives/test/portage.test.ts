@@ -6,7 +6,7 @@ import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
-import { EXIT } from '../src/index.js';
+import { EXIT } from '@packyard/core';
 import { aDir, aRoot, runCli } from './helpers.js';
 
 /** Real Portage from PyPI: its fetch code (mirror layouts, FETCHCOMMAND, Manifest digests). */

@@ -1,13 +1,18 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
-  chooseProgressFormat,
-  createProgressReporter,
+  COMMON_OPTIONS,
+  EXIT,
   createStepEventRenderer,
   PackyardError,
-  toPackyardError,
-  type ErrorCode,
-  type ProgressReporter,
+  exitCodeForAll,
+  runCli,
+  usageError,
+  type CliApp,
+  type CliIo as CoreCliIo,
+  type CommandContext,
+  type CommandDef,
+  type CommandOutcome,
+  type OptionDefs,
 } from '@packyard/core';
 import {
   createGithubReleaseStore,
@@ -37,78 +42,72 @@ import {
   type StepName,
 } from '@packyard/hermit-pex-pipeline';
 
-export const USAGE = `usage: hermit-pex <command> [package ...] [options]
+const OPTIONS: OptionDefs = {
+  dir: COMMON_OPTIONS.dir,
+  'packages-dir': { type: 'string', value: 'DIR', description: 'package configs (default: <dir>/packages)' },
+  'dist-dir': { type: 'string', value: 'DIR', description: 'build output (default: <dir>/dist/pex)' },
+  'store-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'the local release store (default: <dir>/dist/releases)',
+  },
+  repo: {
+    type: 'string',
+    value: 'OWNER/NAME',
+    description: "publish to this GitHub repository's releases instead (token from GITHUB_TOKEN or GH_TOKEN)",
+  },
+  'api-url': {
+    type: 'string',
+    value: 'URL',
+    description: 'GitHub REST API base (default https://api.github.com; Enterprise: https://HOST/api/v3)',
+  },
+  'manifest-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'where <package>.hcl is written (default: <dir>/dist/hermit, a Hermit file:// source)',
+  },
+  platforms: {
+    type: 'string',
+    value: 'LIST',
+    description: 'platforms a release needs before it is published (default: all four)',
+  },
+  'build-platforms': {
+    type: 'string',
+    value: 'B',
+    description: 'what this runner builds: auto (default), native, or a list like linux-arm64',
+  },
+  mode: {
+    type: 'string',
+    value: 'MODE',
+    description: 'draft | prerelease | auto (default auto: draft when releases are immutable)',
+  },
+  replace: {
+    type: 'boolean',
+    description: 'replace published assets whose bytes differ instead of refusing',
+  },
+  rebuild: { type: 'boolean', description: 'rebuild published releases whose build_info changed, in place' },
+  jobs: {
+    ...COMMON_OPTIONS.jobs,
+    description:
+      'PEX builds run at once (default: PACKYARD_JOBS, else one per CPU while memory holds 512 MB each)',
+  },
+};
 
-Commands (each is also an Nx target of the hermit-pex project):
-  run            all steps below, in order
-  prepare        state, requirements, releases: what runs once before the platform runners
-  build          state, requirements, releases, pex: what a single runner does
-  finalise       publish, manifest: the one step after every runner has uploaded
-  runners        print the CI build matrix as JSON: {"include":[{"runner","platforms"}]}, one
-                 entry for this host (platforms "auto") and one per platform that some version
-                 can only build on its own machine (platforms "native")
-  state          refresh packages/<name>/state.yaml from the index, the locks and the release store
-  requirements   lock every version that has no lock (uv pip compile, universal)
-  releases       create a draft/prerelease for every locked version without a release
-  pex            build this platform's PEX tarball for every unfinished release and upload it
-  publish        record asset digests in the release body; publish releases that are complete
-  manifest       write <package>.hcl from the published releases
-  plan           print what run would do, and change nothing
-  remove PACKAGE VERSION...
-                 take published versions out of PACKAGE's manifest (the only way one leaves it)
-
-Options:
-  --root DIR           workspace root (default: current directory)
-  --packages-dir DIR   package configs (default: <root>/packages)
-  --dist-dir DIR       build output (default: <root>/dist/pex)
-  --store-dir DIR      the local release store (default: <root>/dist/releases)
-  --repo OWNER/NAME    publish to this GitHub repository's releases instead (token from
-                       GITHUB_TOKEN or GH_TOKEN)
-  --api-url URL        GitHub REST API base (default https://api.github.com; Enterprise:
-                       https://HOST/api/v3)
-  --manifest-dir DIR   where <package>.hcl is written (default: <root>/dist/hermit, a Hermit
-                       file:// source; use . for a Hermit source repository)
-  --platforms LIST     platforms a release needs before it is published (default: all four,
-                       darwin-amd64,darwin-arm64,linux-amd64,linux-arm64)
-  --build-platforms B  what this runner builds of the missing platforms: auto (default: this host,
-                       plus every platform whose wheels the lock has, cross-built), native (this
-                       host, only where it cannot be cross-built), or a list like linux-arm64
-  --mode MODE          draft | prerelease | auto (default auto: draft when releases are immutable)
-  --replace            replace published assets whose bytes differ instead of refusing
-  --rebuild            (run) rebuild published releases whose build_info changed, in place: the
-                       old assets stay until the new ones are uploaded and verified, and the
-                       manifest is rewritten in the same run (a config_version bump does the same)
-  --jobs N             PEX builds run at once (default: PACKYARD_JOBS, else one per CPU while
-                       free memory holds 512 MB per build)
-  --json               progress and log lines on stderr as JSON lines, for machines (default: a
-                       live [n/N] line on a terminal, plain lines in CI or a pipe); on stdout, one
-                       JSON array instead of the summary: per version the planned actions (plan)
-                       or the actions carried out (run and the other steps)
-  -h, --help           show this help
-
-Exit codes:
-  0  everything done
-  1  one or more versions or packages failed (tool, index or store errors); the rest was done
-  2  bad command line
-  3  missing credentials (nothing was done)
-  4  one or more package configs are invalid or missing (nothing was written for them); the other
-     packages were processed
-  5  finalise: some versions are still pending (each is listed with what it lacks); the rest was
-     published
-  70 internal error`;
-
-export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, pending: 5, internal: 70 } as const;
-
-const COMMANDS = new Set<string>([
-  ...STEPS,
-  'run',
-  'plan',
-  'prepare',
-  'build',
-  'finalise',
-  'runners',
-  'remove',
-]);
+const SUMMARIES: Readonly<Record<string, string>> = {
+  run: 'all steps, in order',
+  prepare: 'state, requirements, releases: what runs once before the platform runners',
+  build: 'state, requirements, releases, pex: what a single runner does',
+  finalise: 'publish, manifest: the one step after every runner has uploaded',
+  runners: 'print the CI build matrix as JSON: {"include":[{"runner","platforms"}]}',
+  state: 'refresh packages/<name>/state.yaml from the index, the locks and the release store',
+  requirements: 'lock every version that has no lock (uv pip compile, universal)',
+  releases: 'create a draft/prerelease for every locked version without a release',
+  pex: "build this platform's PEX tarball for every unfinished release and upload it",
+  publish: 'record asset digests in the release body; publish releases that are complete',
+  manifest: 'write <package>.hcl from the published releases',
+  plan: 'print what run would do, and change nothing',
+  remove: "take published versions out of PACKAGE's manifest (the only way one leaves it)",
+};
 
 /** The GitHub-hosted runner label for each platform. */
 export const RUNNER_LABELS: Readonly<Record<string, string>> = {
@@ -118,166 +117,144 @@ export const RUNNER_LABELS: Readonly<Record<string, string>> = {
   'darwin-arm64': 'macos-15',
 };
 
-export interface CliIo {
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env?: Record<string, string | undefined>;
-  /** Whether stderr is a terminal (the live progress line) and its width. */
-  isTTY?: boolean;
-  columns?: number;
+export interface CliIo extends CoreCliIo {
   provisionTools?: () => Promise<Tools>;
 }
 
-/** The whole command line: parse, wire, run, report; returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        'packages-dir': { type: 'string' },
-        'dist-dir': { type: 'string' },
-        'store-dir': { type: 'string' },
-        'manifest-dir': { type: 'string' },
-        repo: { type: 'string' },
-        'api-url': { type: 'string' },
-        platforms: { type: 'string' },
-        'build-platforms': { type: 'string' },
-        mode: { type: 'string', default: 'auto' },
-        replace: { type: 'boolean', default: false },
-        rebuild: { type: 'boolean', default: false },
-        jobs: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`hermit-pex: ${(error as Error).message}\n${USAGE}\n`);
-    return EXIT.usage;
+/** The hermit-pex command line. */
+export function hermitPexApp(io: CliIo): CliApp {
+  const commands: Record<string, CommandDef> = {};
+  for (const name of ['run', 'plan', 'prepare', 'build', 'finalise', 'runners', ...STEPS, 'remove']) {
+    commands[name] = {
+      summary: SUMMARIES[name]!,
+      args: name === 'remove' ? 'PACKAGE VERSION...' : '[PACKAGE...]',
+      positionals: true,
+      options: OPTIONS,
+      run: (context) => runCommand(name, context, io),
+    };
   }
-  const { values, positionals } = parsed;
-  const [command, ...packages] = positionals;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  if (!command || !COMMANDS.has(command)) {
-    io.stderr(
-      `hermit-pex: ${command ? `unknown command "${command}"` : 'a command is required'}\n${USAGE}\n`,
-    );
-    return EXIT.usage;
-  }
-  if (!['auto', 'draft', 'prerelease'].includes(values.mode)) {
-    io.stderr(`hermit-pex: --mode must be draft, prerelease or auto, not "${values.mode}"\n`);
-    return EXIT.usage;
-  }
+  return {
+    name: 'hermit-pex',
+    packageJson: new URL('../package.json', import.meta.url),
+    description:
+      'PyPI package → lock → PEX + wrappers → tarballs → releases → Hermit manifest. Each command is also an\nNx target of the hermit-pex project; with --json, stdout is one JSON array of the actions per version.',
+    commands,
+    exitCodes: [
+      [EXIT.failed, 'one or more versions or packages failed; the rest was done'],
+      [EXIT.auth, 'missing credentials (nothing was done)'],
+      [EXIT.pending, 'finalise: some versions are still pending (each is listed with what it lacks)'],
+      [
+        EXIT.config,
+        'package configs are invalid or missing (every failure was one); the others were processed',
+      ],
+    ],
+  };
+}
 
-  const env = io.env ?? process.env;
-  const progress = createProgressReporter({
-    format: chooseProgressFormat({ json: values.json, isTTY: io.isTTY, env }),
-    write: io.stderr,
-    columns: () => io.columns,
-  });
-  const log = createLogger(progress);
-  const jobsText = values.jobs ?? env['PACKYARD_JOBS'];
-  let jobs: number;
-  try {
-    jobs = hostBuildConcurrency(
-      jobsText === undefined || jobsText === ''
-        ? undefined
-        : parseJobs(jobsText, values.jobs !== undefined ? '--jobs' : 'PACKYARD_JOBS'),
-    );
-  } catch (error) {
-    io.stderr(`hermit-pex: ${toPackyardError(error).format()}\n`);
-    return EXIT.usage;
+/** The whole command line: parse, wire, run, report; returns the exit code. */
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCli(hermitPexApp(io), argv, io);
+}
+
+async function runCommand(command: string, c: CommandContext, io: CliIo): Promise<CommandOutcome> {
+  const mode = c.string('mode') ?? 'auto';
+  if (!['auto', 'draft', 'prerelease'].includes(mode)) {
+    throw usageError(`--mode must be draft, prerelease or auto, not "${mode}"`);
   }
-  try {
-    const root = resolve(io.cwd, values.root ?? '.');
-    const host = hostPlatform();
-    const parseList = (text: string) => text.split(',').map((p) => parsePlatform(p.trim()));
-    const platforms = values.platforms ? parseList(values.platforms) : [...ALL_PLATFORMS];
-    const buildOption = values['build-platforms'] ?? 'auto';
-    const buildPlatforms: BuildPlatforms =
-      buildOption === 'auto' || buildOption === 'native' ? buildOption : parseList(buildOption);
-    // The token check comes before any other work: a GitHub run without one is a hard failure.
-    const store: ReleaseStore = values.repo
-      ? await createGithubReleaseStore({
-          repository: values.repo,
-          token: readGithubToken(io.env ?? process.env),
-          ...(values['api-url'] ? { apiUrl: values['api-url'] } : {}),
-          // plan writes nothing at all, not even the listing's ETag cache.
-          ...(command === 'plan' ? {} : { cacheDir: resolve(root, '.packyard/cache') }),
-          log: (line) => log.warn(line),
-        })
-      : createLocalReleaseStore({ dir: resolve(root, values['store-dir'] ?? 'dist/releases') });
-    const immutable = await store.fetchImmutableReleases();
-    const mode =
-      values.mode === 'auto' ? (immutable ? 'draft' : 'prerelease') : (values.mode as 'draft' | 'prerelease');
-    if (immutable && mode === 'prerelease') {
-      throw new PackyardError('CONFIG_INVALID', 'prerelease mode cannot work with immutable releases', {
-        field: '--mode',
-        value: mode,
-        hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
-      });
-    }
-    const packagesDir = resolve(root, values['packages-dir'] ?? 'packages');
-    const manifestDir = resolve(root, values['manifest-dir'] ?? 'dist/hermit');
-    if (command === 'remove') {
-      const [name, ...versions] = packages;
-      if (name === undefined || versions.length === 0) {
-        io.stderr(`hermit-pex: remove needs a package and at least one version\n`);
-        return EXIT.usage;
-      }
-      await removeManifestVersions({ packagesDir, manifestDir, store, log }, name, versions);
-      return EXIT.ok;
-    }
-    log.info(
-      `release store: ${store.kind} ${store.location}; mode ${mode}; platforms ${platforms.map(formatPlatform).join(', ')}`,
-    );
-    const reports = await runPipeline(
-      {
-        root,
-        packagesDir,
-        distDir: resolve(root, values['dist-dir'] ?? 'dist/pex'),
-        manifestDir,
-        store,
-        platforms,
-        buildPlatforms,
-        host,
-        immutable,
-        mode,
-        replace: values.replace,
-        rebuild: values.rebuild,
-        log,
-        provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
-        resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
-        createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
-        jobs,
-        progress,
-        onEvent: createStepEventRenderer(progress),
-      },
-      stepsFor(command),
-      packages,
-      { splitRunners: command === 'plan' || command === 'runners', dryRun: command === 'plan' },
-    );
-    io.stdout(
-      command === 'runners'
-        ? `${JSON.stringify(planRunnerMatrix(reports, host))}\n`
-        : values.json
-          ? `${JSON.stringify(renderActions(reports, command === 'plan'))}\n`
-          : renderSummary(reports, command === 'plan'),
-    );
-    const code = exitCodeFor(reports);
-    const pending = reports.some((r) => r.versions.some((v) => !v.published && !v.error));
-    return code === EXIT.ok && command === 'finalise' && pending ? EXIT.pending : code;
-  } catch (error) {
-    const failure = toPackyardError(error);
-    log.error(failure.format());
-    return exitCodeForError(failure.code);
+  const env = c.env;
+  const log: Logger = { info: c.log.info, warn: c.log.warn, error: c.log.error };
+  const jobsText = c.string('jobs') ?? env['PACKYARD_JOBS'];
+  const jobs = hostBuildConcurrency(
+    jobsText === undefined || jobsText === ''
+      ? undefined
+      : parseJobs(jobsText, c.values['jobs'] !== undefined ? '--jobs' : 'PACKYARD_JOBS'),
+  );
+  const root = resolve(c.cwd, c.string('dir') ?? '.');
+  const host = hostPlatform();
+  const parseList = (text: string) => text.split(',').map((p) => parsePlatform(p.trim()));
+  const platformsText = c.string('platforms');
+  const platforms = platformsText ? parseList(platformsText) : [...ALL_PLATFORMS];
+  const buildOption = c.string('build-platforms') ?? 'auto';
+  const buildPlatforms: BuildPlatforms =
+    buildOption === 'auto' || buildOption === 'native' ? buildOption : parseList(buildOption);
+  const repo = c.string('repo');
+  const apiUrl = c.string('api-url');
+  // The token check comes before any other work: a GitHub run without one is a hard failure.
+  const store: ReleaseStore = repo
+    ? await createGithubReleaseStore({
+        repository: repo,
+        token: readGithubToken(env),
+        ...(apiUrl ? { apiUrl } : {}),
+        // plan writes nothing at all, not even the listing's ETag cache.
+        ...(command === 'plan' ? {} : { cacheDir: resolve(root, '.packyard/cache') }),
+        log: (line) => log.warn(line),
+      })
+    : createLocalReleaseStore({ dir: resolve(root, c.string('store-dir') ?? 'dist/releases') });
+  const immutable = await store.fetchImmutableReleases();
+  const chosen = mode === 'auto' ? (immutable ? 'draft' : 'prerelease') : (mode as 'draft' | 'prerelease');
+  if (immutable && chosen === 'prerelease') {
+    throw new PackyardError('CONFIG_INVALID', 'prerelease mode cannot work with immutable releases', {
+      field: '--mode',
+      value: chosen,
+      hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
+    });
   }
+  const packagesDir = resolve(root, c.string('packages-dir') ?? 'packages');
+  const manifestDir = resolve(root, c.string('manifest-dir') ?? 'dist/hermit');
+  if (command === 'remove') {
+    const [name, ...versions] = c.positionals;
+    if (name === undefined || versions.length === 0) {
+      throw usageError('remove needs a package and at least one version');
+    }
+    await removeManifestVersions({ packagesDir, manifestDir, store, log }, name, versions);
+    return {
+      result: { removed: { package: name, versions } },
+      summary: `removed ${versions.join(', ')} from ${name}'s manifest in ${manifestDir}`,
+    };
+  }
+  log.info(
+    `release store: ${store.kind} ${store.location}; mode ${chosen}; platforms ${platforms.map(formatPlatform).join(', ')}`,
+  );
+  const reports = await runPipeline(
+    {
+      root,
+      packagesDir,
+      distDir: resolve(root, c.string('dist-dir') ?? 'dist/pex'),
+      manifestDir,
+      store,
+      platforms,
+      buildPlatforms,
+      host,
+      immutable,
+      mode: chosen,
+      replace: c.values['replace'] === true,
+      rebuild: c.values['rebuild'] === true,
+      log,
+      provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
+      resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
+      createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
+      jobs,
+      progress: c.progress,
+      onEvent: createStepEventRenderer(c.progress),
+    },
+    stepsFor(command),
+    c.positionals,
+    { splitRunners: command === 'plan' || command === 'runners', dryRun: command === 'plan' },
+  );
+  const code = exitCodeFor(reports);
+  const pending = reports.some((r) => r.versions.some((v) => !v.published && !v.error));
+  const exitCode = code === EXIT.ok && command === 'finalise' && pending ? EXIT.pending : code;
+  if (command === 'runners') {
+    const matrix = planRunnerMatrix(reports, host);
+    return { exitCode, result: matrix, text: JSON.stringify(matrix) };
+  }
+  const versions = reports.reduce((n, r) => n + r.plan.length, 0);
+  return {
+    exitCode,
+    result: renderActions(reports, command === 'plan'),
+    text: renderSummary(reports, command === 'plan'),
+    summary: `${versions} version(s) of ${reports.length} package(s); releases in ${store.location}, manifests in ${manifestDir}`,
+  };
 }
 
 function stepsFor(command: string): StepName[] {
@@ -296,15 +273,6 @@ function stepsFor(command: string): StepName[] {
     default:
       return ['state', command as StepName];
   }
-}
-
-// Log lines go through the progress reporter, so they never garble its live line.
-function createLogger(progress: ProgressReporter): Logger {
-  return {
-    info: (message) => progress.log('info', message),
-    warn: (message) => progress.log('warn', message),
-    error: (message) => progress.log('error', message),
-  };
 }
 
 /**
@@ -377,24 +345,9 @@ export function renderSummary(reports: readonly PackageReport[], withPlan: boole
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
+/** One exit code for a run: config when every failure is a config error, else failed (core's rule). Pure. */
 export function exitCodeFor(reports: readonly PackageReport[]): number {
-  const errors = reports
-    .flatMap((r) => [r.error, ...r.versions.map((v) => v.error)])
-    .filter((e) => e !== undefined);
-  if (errors.some((e) => e.code === 'CONFIG_INVALID' || e.code === 'CONFIG_MISSING')) return EXIT.config;
-  return errors.length > 0 ? EXIT.failed : EXIT.ok;
-}
-
-export function exitCodeForError(code: ErrorCode): number {
-  switch (code) {
-    case 'AUTH_MISSING':
-      return EXIT.auth;
-    case 'CONFIG_INVALID':
-    case 'CONFIG_MISSING':
-      return EXIT.config;
-    case 'INTERNAL':
-      return EXIT.internal;
-    default:
-      return EXIT.failed;
-  }
+  return exitCodeForAll(
+    reports.flatMap((r) => [r.error, ...r.versions.map((v) => v.error)]).filter((e) => e !== undefined),
+  );
 }

@@ -1,4 +1,4 @@
-export { main, USAGE, EXIT, renderSummary, renderActions, exitCodeFor, type CliIo } from './cli.js';
+export { main, hermitPexApp, renderSummary, renderActions, exitCodeFor, type CliIo } from './cli.js';
 export {
   runPipeline,
   listPackageDirs,

@@ -1,10 +1,5 @@
 #!/usr/bin/env node
+import { processIo } from '@packyard/core';
 import { main } from './cli.js';
 
-process.exitCode = await main(process.argv.slice(2), {
-  cwd: process.cwd(),
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  isTTY: process.stderr.isTTY === true,
-  columns: process.stderr.columns,
-});
+process.exitCode = await main(process.argv.slice(2), processIo());

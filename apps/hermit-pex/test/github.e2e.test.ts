@@ -293,9 +293,9 @@ describe('hermit-pex on GitHub with immutable releases', () => {
     emulator.resetLog();
     const root = await aWorkspace({ 'wait-for-it': CONFIG });
     const result = await hermitPex(root, ['run', '--repo', repo, '--mode', 'prerelease']);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(6);
     expect(result.stderr).toContain(
-      'error: --mode: prerelease mode cannot work with immutable releases\n  hint: a published prerelease takes no more assets once releases are immutable; use --mode draft',
+      'hermit-pex: error[CONFIG_INVALID]: --mode: prerelease mode cannot work with immutable releases\n  hint: a published prerelease takes no more assets once releases are immutable; use --mode draft',
     );
     expect(emulator.writeCount()).toBe(0);
     expect(await releasesOf(repo)).toEqual([]);
@@ -310,7 +310,7 @@ describe('hermit-pex on GitHub without a token', () => {
     const result = await hermitPex(root, ['run', '--repo', repo], { env: {} });
     expect(result.code).toBe(3);
     expect(result.stderr).toBe(
-      `error: publishing to GitHub repository ${repo} needs a token\n  hint: set GITHUB_TOKEN or GH_TOKEN (with contents: write), or drop --repo to use the local release store\n`,
+      `hermit-pex: error[AUTH_MISSING]: publishing to GitHub repository ${repo} needs a token\n  hint: set GITHUB_TOKEN or GH_TOKEN (with contents: write), or drop --repo to use the local release store\n`,
     );
     expect(emulator.requests()).toEqual([]);
     expect(await readdir(join(root, 'packages/wait-for-it'))).toEqual(['config.yaml']);

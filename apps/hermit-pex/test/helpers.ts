@@ -4,7 +4,10 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { captureCli, withHangGuard, type CliRun } from '@packyard/test-helpers';
 import { main } from '../src/cli.js';
+
+export type { CliRun };
 
 export const run = promisify(execFile);
 
@@ -18,12 +21,6 @@ export async function aWorkspace(packages: Record<string, string | null>): Promi
   return root;
 }
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs the CLI in-process against a workspace root. With `hangGuard`, a run that has not finished
  * after that long fails the test saying what hung and what it printed last; set it far above any
@@ -34,31 +31,18 @@ export async function runCli(
   args: string[],
   options: { hangGuard?: { ms: number; what: string } } = {},
 ): Promise<CliRun> {
-  let stdout = '';
   let stderr = '';
-  const running = main([...args, '--root', root], {
-    cwd: root,
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
-  const guard = options.hangGuard;
-  if (guard === undefined) return { code: await running, stdout, stderr };
-  let timer: NodeJS.Timeout | undefined;
-  const hung = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const last = stderr.trimEnd().split('\n').slice(-20).join('\n');
-      reject(
-        new Error(
-          `${guard.what} hung: not finished after ${guard.ms / 60_000} minutes; its last output:\n${last}`,
-        ),
-      );
-    }, guard.ms);
-  });
-  try {
-    return { code: await Promise.race([running, hung]), stdout, stderr };
-  } finally {
-    clearTimeout(timer);
-  }
+  const running = captureCli((streams) =>
+    main([...args, '--dir', root], {
+      cwd: root,
+      stdout: streams.stdout,
+      stderr: (text) => {
+        stderr += text;
+        streams.stderr(text);
+      },
+    }),
+  );
+  return options.hangGuard === undefined ? running : withHangGuard(running, options.hangGuard, () => stderr);
 }
 
 export async function sha256Of(path: string): Promise<string> {

@@ -140,7 +140,7 @@ describe('hermit-pex run on the local default', () => {
         ).version!,
       );
     const refused = await runCli(root, ['remove', 'wait-for-it', '2.3.0']);
-    expect(refused.code).toBe(4);
+    expect(refused.code).toBe(6);
     expect(refused.stderr).toContain('wait-for-it 2.3.0 is still published as wait-for-it-v2.3.0');
     expect(await versionsIn()).toContain('2.3.0');
     // 2.2.2's release is gone from the store (the test above), so it can go.
@@ -239,7 +239,7 @@ describe('hermit-pex failures', () => {
       'not-pep440': waitForIt.replace('"2.2.2"', '"two point oh"'),
     });
     const result = await runCli(root, ['run']);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(6);
     const p = (name: string) => join(root, 'packages', name, 'config.yaml');
     expect(result.stderr).toContain(`error: ${p('no-config')}: config.yaml is missing\n`);
     expect(result.stderr).toContain(

@@ -73,7 +73,7 @@ async function tree(dir: string): Promise<Record<string, string>> {
 
 describe('one validation pass before any write', () => {
   it('exits with the config code, and still builds and publishes the good package', () => {
-    expect(first.code).toBe(4);
+    expect(first.code).toBe(6);
     expect(first.stdout).toContain(`wait-for-it 2.3.0: published\n`);
     expect(first.stderr).toContain(`wait-for-it.hcl (1 published version)\n`);
   });

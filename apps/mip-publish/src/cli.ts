@@ -1,9 +1,21 @@
 import { resolve, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { FALLBACK_MTIME } from '@packyard/archive';
-import { PackyardError, toPackyardError, type ErrorCode } from '@packyard/core';
+import {
+  COMMON_OPTIONS,
+  EXIT,
+  PackyardError,
+  exitCodeForAll,
+  runCli,
+  usageError,
+  type CliApp,
+  type CliIo,
+  type CommandContext,
+  type CommandOutcome,
+  type CommandDef,
+  type OptionDefs,
+} from '@packyard/core';
 import { DEFAULT_TIME_LIMITS, parseSeconds, type TimeLimits } from '@packyard/mip';
 import { openObjectStore } from '@packyard/r2-store';
 import { bundlePackages } from './bundle.js';
@@ -13,200 +25,229 @@ import { assembleIndex } from './index-page.js';
 import { preparePackages } from './prepare.js';
 import { uploadBundles } from './upload.js';
 
-export const USAGE = `usage: mip-publish <command> [options]
-
-Commands (each is also an Nx target of the mip-publish project):
-  run        prepare, compile, bundle, upload, index, in that order
-  prepare    build <mhl>.dir/ for every package whose published metadata differs
-  compile    run compile.m of every prepared package (matlab -batch, else octave-cli)
-  bundle     zip every <mhl>.dir into a deterministic <mhl>.mhl and write <mhl>.mhl.mip.json
-  upload     publish .mhl then .mhl.mip.json to the store; identical objects are skipped
-  index      assemble index.json and packages.html from the store's .mhl.mip.json objects
-
-Options:
-  --root DIR          workspace root (default: current directory)
-  --packages-dir DIR  package definitions, one folder each (default: <root>/mip-packages)
-  --output-dir DIR    where <mhl>.dir folders are prepared (default: <root>/build/prepared)
-  --bundle-dir DIR    where .mhl files are written (default: <root>/build/bundled)
-  --pages-dir DIR     where index.json and packages.html go (default: <root>/build/gh-pages)
-  --store LOCATION    s3://BUCKET (R2/S3; credentials from AWS_* or R2_* variables) or a directory
-                      (default: $MIP_STORE, else <root>/build/mip-store, needing no account)
-  --prefix PREFIX     key prefix in the store (default: core/packages/)
-  --base-url URL      public URL the prefix is served from, for mhl_url (default: $MIP_BASE_URL;
-                      for a directory store, its file:// URL)
-  --dry-run           prepare/bundle/upload: print the plan and change nothing
-  --force             prepare: rebuild packages even when the published metadata matches
-  --replace           upload: replace published objects whose bytes differ instead of refusing
-  --skip-invalid      index: leave out metadata that cannot be read instead of failing
-  --concurrency N     metadata objects fetched at once by index (default: 16)
-  --python PATH       Python for package.py / packages.py (default: python3)
-  --build-type TYPE   BUILD_TYPE the package files see (default: standard)
-  --min-mip-version V index: the oldest mip client the channel supports (index.json min_mip_version)
-  --time-limit-build SECONDS    one package file's load or build, with all it starts (default: 3600)
-  --time-limit-compile SECONDS  one compile.m run (default: 3600)
-  --time-limit-git SECONDS      one git command of a mip.yaml source (default: 600)
-  -h, --help          show this help
-
-Exit codes:
-  0   everything done
-  1   one or more packages failed (build, compile, store or index errors); the others were done
-  2   bad command line
-  3   missing credentials for a remote store (nothing was done)
-  4   one or more package definitions are invalid; the other packages were processed
-  5   one or more packages hit a time limit (killed with their process group); the others were done
-  70  internal error`;
-
-export const EXIT = { ok: 0, failed: 1, usage: 2, auth: 3, config: 4, timeLimit: 5, internal: 70 } as const;
+const OPTIONS: OptionDefs = {
+  dir: COMMON_OPTIONS.dir,
+  'packages-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'package definitions, one folder each (default: <dir>/mip-packages)',
+  },
+  'output-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'where <mhl>.dir folders are prepared (default: <dir>/build/prepared)',
+  },
+  'bundle-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'where .mhl files are written (default: <dir>/build/bundled)',
+  },
+  'pages-dir': {
+    type: 'string',
+    value: 'DIR',
+    description: 'where index.json and packages.html go (default: <dir>/build/gh-pages)',
+  },
+  store: {
+    type: 'string',
+    value: 'LOCATION',
+    description:
+      's3://BUCKET (R2/S3; credentials from AWS_* or R2_* variables) or a directory (default: $MIP_STORE, else <dir>/build/mip-store, needing no account)',
+  },
+  prefix: {
+    type: 'string',
+    value: 'PREFIX',
+    description: 'key prefix in the store (default: core/packages/)',
+  },
+  'base-url': {
+    type: 'string',
+    value: 'URL',
+    description:
+      'public URL the prefix is served from, for mhl_url (default: $MIP_BASE_URL; for a directory store, its file:// URL)',
+  },
+  'dry-run': {
+    ...COMMON_OPTIONS.dryRun,
+    description: 'prepare/bundle/upload: print the plan and change nothing',
+  },
+  force: {
+    type: 'boolean',
+    description: 'prepare: rebuild packages even when the published metadata matches',
+  },
+  replace: {
+    type: 'boolean',
+    description: 'upload: replace published objects whose bytes differ instead of refusing',
+  },
+  'skip-invalid': {
+    type: 'boolean',
+    description: 'index: leave out metadata that cannot be read instead of failing',
+  },
+  jobs: {
+    ...COMMON_OPTIONS.jobs,
+    aliases: ['concurrency'],
+    description: 'metadata objects fetched at once by index (default: 16)',
+  },
+  python: {
+    type: 'string',
+    value: 'PATH',
+    description: 'Python for package.py / packages.py (default: python3)',
+  },
+  'build-type': {
+    type: 'string',
+    value: 'TYPE',
+    description: 'BUILD_TYPE the package files see (default: standard)',
+  },
+  'min-mip-version': {
+    type: 'string',
+    value: 'V',
+    description: 'index: the oldest mip client the channel supports (index.json min_mip_version)',
+  },
+  'time-limit-build': {
+    type: 'string',
+    value: 'SECONDS',
+    description: "one package file's load or build, with all it starts (default: 3600)",
+  },
+  'time-limit-compile': {
+    type: 'string',
+    value: 'SECONDS',
+    description: 'one compile.m run (default: 3600)',
+  },
+  'time-limit-git': {
+    type: 'string',
+    value: 'SECONDS',
+    description: 'one git command of a mip.yaml source (default: 600)',
+  },
+};
 
 const COMMANDS = ['run', 'prepare', 'compile', 'bundle', 'upload', 'index'] as const;
 type Command = (typeof COMMANDS)[number];
 
+const SUMMARIES: Readonly<Record<Command, string>> = {
+  run: 'prepare, compile, bundle, upload, index, in that order',
+  prepare: 'build <mhl>.dir/ for every package whose published metadata differs',
+  compile: 'run compile.m of every prepared package (matlab -batch, else octave-cli)',
+  bundle: 'zip every <mhl>.dir into a deterministic <mhl>.mhl and write <mhl>.mhl.mip.json',
+  upload: 'publish .mhl then .mhl.mip.json to the store; identical objects are skipped',
+  index: "assemble index.json and packages.html from the store's .mhl.mip.json objects",
+};
+
 /** How the CLI talks to the world; the entry point passes the process's. */
-export interface Io {
-  cwd: string;
+export interface Io extends CliIo {
   env: Record<string, string | undefined>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
 }
 
-/** Maps one step's results to an exit code. Pure. */
+/** Maps one run's results to an exit code (core's rule: config or time limit when every failure is one). Pure. */
 export function exitCodeFor(results: PackageResult[]): number {
-  const failed = results.filter((r) => r.status === 'failed');
-  if (failed.length === 0) return EXIT.ok;
-  if (failed.some((r) => r.timedOut === true)) return EXIT.timeLimit;
-  if (failed.every((r) => r.code === 'CONFIG_INVALID' || r.code === 'CONFIG_MISSING')) return EXIT.config;
-  return EXIT.failed;
+  return exitCodeForAll(
+    results
+      .filter((r) => r.status === 'failed')
+      .map((r) => (r.timedOut === true ? 'TIME_LIMIT' : (r.code ?? 'INTERNAL'))),
+  );
 }
 
-/** Maps an error that stopped the whole run to an exit code. Pure. */
-export function exitCodeForError(code: ErrorCode): number {
-  if (code === 'AUTH_MISSING') return EXIT.auth;
-  if (code === 'CONFIG_INVALID' || code === 'CONFIG_MISSING') return EXIT.config;
-  if (code === 'INTERNAL') return EXIT.internal;
-  return EXIT.failed;
-}
+/** The mip-publish command line. */
+export const MIP_PUBLISH: CliApp = {
+  name: 'mip-publish',
+  packageJson: new URL('../package.json', import.meta.url),
+  description:
+    'MATLAB packages → .dir → compile → .mhl + mip.json → store → index.json. Each command is also an Nx\ntarget of the mip-publish project.',
+  commands: Object.fromEntries(
+    COMMANDS.map((name): [string, CommandDef] => [
+      name,
+      { summary: SUMMARIES[name], options: OPTIONS, run: (context) => runCommand(name, context) },
+    ]),
+  ),
+  exitCodes: [
+    [
+      EXIT.failed,
+      'one or more packages failed (build, compile, store or index errors); the others were done',
+    ],
+    [EXIT.auth, 'missing credentials for a remote store (nothing was done)'],
+    [
+      EXIT.config,
+      'package definitions are invalid (every failure was one); the other packages were processed',
+    ],
+    [EXIT.timeLimit, 'packages hit a time limit (every failure was one), killed with their process group'],
+  ],
+};
 
 /** The CLI: parses options, builds the context, runs the command, and returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        'packages-dir': { type: 'string' },
-        'output-dir': { type: 'string' },
-        'bundle-dir': { type: 'string' },
-        'pages-dir': { type: 'string' },
-        store: { type: 'string' },
-        prefix: { type: 'string' },
-        'base-url': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-        replace: { type: 'boolean', default: false },
-        'skip-invalid': { type: 'boolean', default: false },
-        concurrency: { type: 'string', default: '16' },
-        python: { type: 'string', default: 'python3' },
-        'build-type': { type: 'string', default: 'standard' },
-        'min-mip-version': { type: 'string' },
-        'time-limit-build': { type: 'string' },
-        'time-limit-compile': { type: 'string' },
-        'time-limit-git': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.stderr(`mip-publish: ${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  const command = positionals[0] as Command | undefined;
-  if (command === undefined || !COMMANDS.includes(command) || positionals.length > 1) {
-    io.stderr(`mip-publish: expected one command (${COMMANDS.join(', ')})\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
-  const concurrency = Number(values.concurrency);
+export function main(argv: readonly string[], io: Io): Promise<number> {
+  return runCli(MIP_PUBLISH, argv, io);
+}
+
+async function runCommand(command: Command, c: CommandContext): Promise<CommandOutcome> {
+  const jobsText = c.string('jobs') ?? '16';
+  const concurrency = Number(jobsText);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    io.stderr(
-      `mip-publish: --concurrency must be a whole number from 1 to 256, not "${values.concurrency}"\n`,
-    );
-    return EXIT.usage;
+    throw usageError(`--jobs must be a whole number from 1 to 256, not "${jobsText}"`);
   }
-  let timeLimits: TimeLimits;
-  try {
-    timeLimits = {
-      buildMs: limit('--time-limit-build', values['time-limit-build'], DEFAULT_TIME_LIMITS.buildMs),
-      compileMs: limit('--time-limit-compile', values['time-limit-compile'], DEFAULT_TIME_LIMITS.compileMs),
-      gitMs: limit('--time-limit-git', values['time-limit-git'], DEFAULT_TIME_LIMITS.gitMs),
-    };
-  } catch (error) {
-    io.stderr(`mip-publish: ${toPackyardError(error).format()}\n`);
-    return EXIT.usage;
-  }
-  let prefix = values.prefix ?? 'core/packages/';
-  if (prefix !== '' && !prefix.endsWith('/')) prefix = `${prefix}/`;
-  const log: Logger = {
-    info: (line) => io.stdout(`${line}\n`),
-    error: (line) => io.stderr(`${line}\n`),
+  const timeLimits: TimeLimits = {
+    buildMs: limit('--time-limit-build', c.string('time-limit-build'), DEFAULT_TIME_LIMITS.buildMs),
+    compileMs: limit('--time-limit-compile', c.string('time-limit-compile'), DEFAULT_TIME_LIMITS.compileMs),
+    gitMs: limit('--time-limit-git', c.string('time-limit-git'), DEFAULT_TIME_LIMITS.gitMs),
   };
-  try {
-    const root = resolve(io.cwd, values.root ?? '.');
-    const location = values.store ?? io.env['MIP_STORE'] ?? join(root, 'build', 'mip-store');
-    const storeLocation =
-      location.startsWith('s3://') || /^[a-z]+:\/\//.test(location) ? location : resolve(root, location);
-    // Credentials are checked here, before any work.
-    const store = openObjectStore(storeLocation, { env: io.env });
-    let baseUrl = values['base-url'] ?? io.env['MIP_BASE_URL'];
-    if (baseUrl === undefined) {
-      if (store.kind === 's3') {
-        io.stderr(
-          'mip-publish: a remote store needs --base-url (or MIP_BASE_URL), the public URL its prefix is served from\n',
-        );
-        return EXIT.usage;
-      }
-      baseUrl = pathToFileURL(join(store.location, prefix)).href;
+  let prefix = c.values['prefix'] === '' ? '' : (c.string('prefix') ?? 'core/packages/');
+  if (prefix !== '' && !prefix.endsWith('/')) prefix = `${prefix}/`;
+  const log: Logger = { info: c.log.info, error: c.log.error };
+  const root = resolve(c.cwd, c.string('dir') ?? '.');
+  const location = c.string('store') ?? c.env['MIP_STORE'] ?? join(root, 'build', 'mip-store');
+  const storeLocation = /^[a-z0-9]+:\/\//.test(location) ? location : resolve(root, location);
+  // Credentials are checked here, before any work.
+  const store = openObjectStore(storeLocation, { env: c.env });
+  let baseUrl = c.string('base-url') ?? c.env['MIP_BASE_URL'];
+  if (baseUrl === undefined) {
+    if (store.kind === 's3') {
+      throw usageError(
+        'a remote store needs --base-url (or MIP_BASE_URL)',
+        'give the public URL the store prefix is served from',
+      );
     }
-    const packagesDir = resolve(root, values['packages-dir'] ?? 'mip-packages');
-    const ctx: Context = {
-      packagesDir,
-      preparedDir: resolve(root, values['output-dir'] ?? join('build', 'prepared')),
-      bundledDir: resolve(root, values['bundle-dir'] ?? join('build', 'bundled')),
-      pagesDir: resolve(root, values['pages-dir'] ?? join('build', 'gh-pages')),
-      store,
-      prefix,
-      baseUrl,
-      python: {
-        python: values.python,
-        buildType: values['build-type'],
-        timeoutMs: timeLimits.buildMs,
-        env: io.env,
-      },
-      timeLimits,
-      sourceDateEpoch: await sourceDateEpoch(io.env, packagesDir),
-      env: io.env,
-      log,
-      concurrency,
-    };
-    const steps: Command[] =
-      command === 'run' ? ['prepare', 'compile', 'bundle', 'upload', 'index'] : [command];
-    const all: PackageResult[] = [];
-    for (const step of steps) {
-      log.info(`== ${step}`);
-      const results = await runStep(ctx, step, values);
-      all.push(...results);
-      summarize(log, step, results);
-    }
-    return exitCodeFor(all);
-  } catch (error) {
-    const failure = toPackyardError(error);
-    log.error(`mip-publish: ${failure.format()}`);
-    return exitCodeForError(failure.code);
+    baseUrl = pathToFileURL(join(store.location, prefix)).href;
   }
+  const packagesDir = resolve(root, c.string('packages-dir') ?? 'mip-packages');
+  const ctx: Context = {
+    packagesDir,
+    preparedDir: resolve(root, c.string('output-dir') ?? join('build', 'prepared')),
+    bundledDir: resolve(root, c.string('bundle-dir') ?? join('build', 'bundled')),
+    pagesDir: resolve(root, c.string('pages-dir') ?? join('build', 'gh-pages')),
+    store,
+    prefix,
+    baseUrl,
+    python: {
+      python: c.string('python') ?? 'python3',
+      buildType: c.string('build-type') ?? 'standard',
+      timeoutMs: timeLimits.buildMs,
+      env: c.env,
+    },
+    timeLimits,
+    sourceDateEpoch: await sourceDateEpoch(c.env, packagesDir),
+    env: c.env,
+    log,
+    concurrency,
+  };
+  const steps: Command[] =
+    command === 'run' ? ['prepare', 'compile', 'bundle', 'upload', 'index'] : [command];
+  const all: PackageResult[] = [];
+  const flags = {
+    'dry-run': c.values['dry-run'] === true,
+    force: c.values['force'] === true,
+    replace: c.values['replace'] === true,
+    'skip-invalid': c.values['skip-invalid'] === true,
+    'min-mip-version': c.string('min-mip-version'),
+  };
+  const lines: string[] = [];
+  for (const step of steps) {
+    log.info(`== ${step}`);
+    const results = await runStep(ctx, step, flags);
+    all.push(...results);
+    lines.push(summarize(step, results));
+  }
+  const failed = all.filter((r) => r.status === 'failed').length;
+  return {
+    exitCode: exitCodeFor(all),
+    result: { results: all },
+    text: lines.join('\n'),
+    summary: `${all.length - failed} of ${all.length} done or skipped; outputs in ${ctx.bundledDir}, ${ctx.pagesDir} and ${store.location}`,
+  };
 }
 
 async function runStep(
@@ -241,11 +282,10 @@ async function runStep(
   }
 }
 
-function summarize(log: Logger, step: string, results: PackageResult[]): void {
+function summarize(step: string, results: PackageResult[]): string {
   const count = (status: PackageResult['status']) => results.filter((r) => r.status === status).length;
   const line = `${step}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed`;
-  if (count('failed') > 0) log.error(`✗ ${line}`);
-  else log.info(`✓ ${line}`);
+  return `${count('failed') > 0 ? '✗' : '✓'} ${line}`;
 }
 
 function limit(option: string, value: string | undefined, fallback: number): number {

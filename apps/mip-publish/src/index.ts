@@ -36,5 +36,5 @@ export {
   type PackageIndex,
   type IndexEntry,
 } from './index-page.js';
-export { main, USAGE, EXIT, exitCodeFor, exitCodeForError, type Io } from './cli.js';
+export { main, MIP_PUBLISH, exitCodeFor, type Io } from './cli.js';
 export type { Context, Logger, PackageResult } from './context.js';

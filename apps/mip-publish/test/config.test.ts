@@ -78,7 +78,7 @@ describe('bad input in a pipeline run', () => {
       false,
     );
     const result = await runCli(both, ['prepare']);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(6);
     expect(result.err).toContain(`${join(both, 'mip-packages', 'bad-key', 'mip.yaml')}: colour: unknown key`);
     expect(await readdir(join(both, 'build', 'prepared'))).toEqual([
       'pkg-1.0-any-none-any.build.json',

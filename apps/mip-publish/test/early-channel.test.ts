@@ -99,7 +99,7 @@ describe('package files of an early mip channel, run unchanged against local sou
   });
 
   it('publishes all six packages though their files print, and keeps what they printed in each log', async () => {
-    expect(run.err).toBe('');
+    expect(run.err).not.toMatch(/^(error|warning)/m);
     expect(run.code).toBe(0);
     const index = JSON.parse(await readFile(join(root, 'build', 'gh-pages', 'index.json'), 'utf8'));
     expect(index.packages.map((p: { name: string; version: string }) => `${p.name}-${p.version}`)).toEqual([
@@ -174,7 +174,7 @@ describe('package files of an early mip channel, run unchanged against local sou
     await appendFile(join(root, 'mip-packages', 'kdtree', 'compile_kdtree.m'), '% edited\n');
     const again = await runCli(root, ['prepare'], env);
     expect(again.code).toBe(0);
-    expect(again.out).toContain('published metadata differs in source_hash; rebuilding');
+    expect(again.err).toContain('published metadata differs in source_hash; rebuilding');
     expect(again.out).toContain('prepare: 1 done, 5 skipped, 0 failed');
     expect(await readdir(join(root, 'build', 'prepared'))).toContain('kdtree-unspecified-any-none-any.dir');
   });
@@ -233,7 +233,7 @@ packages = [P()] if ${gate} else []
       ['run', '--time-limit-build', '60', '--time-limit-git', '3', '--time-limit-compile', '10'],
       {},
     );
-    expect(run.code).toBe(5);
+    expect(run.code).toBe(1); // time limits and other failures: failed (19 when every failure is a time limit)
     expect(run.err).toContain(
       'git-hangs/mip.yaml: source.git: git ls-remote timed out after 3 s (its process group was killed)',
     );

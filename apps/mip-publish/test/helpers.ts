@@ -2,6 +2,7 @@ import { cp, mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { captureCli } from '@packyard/test-helpers';
 import { main } from '../src/index.js';
 
 export const SHIPPED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'mip-packages');
@@ -27,19 +28,18 @@ export async function aWorkspace(files: Record<string, string> = {}, shipped = t
   return root;
 }
 
-/** Runs the CLI in-process; returns its exit code and output. */
+/** Runs the CLI in-process; returns its exit code, its result on stdout and its log on stderr. */
 export async function runCli(
   root: string,
   args: string[],
   env: Record<string, string | undefined> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    cwd: root,
-    env: { PATH: process.env['PATH'], HOME: process.env['HOME'], SOURCE_DATE_EPOCH: '1700000000', ...env },
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-  });
-  return { code, out, err };
+  const run = await captureCli((streams) =>
+    main(args, {
+      cwd: root,
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'], SOURCE_DATE_EPOCH: '1700000000', ...env },
+      ...streams,
+    }),
+  );
+  return { code: run.code, out: run.stdout, err: run.stderr };
 }

@@ -1,78 +1,47 @@
 import { execa } from 'execa';
 import {
+  EXIT,
   PackyardError,
-  UsageError,
-  parseCommandLine,
-  toPackyardError,
-  type CommandSpec,
-  type ErrorCode,
+  runCli,
+  usageError,
+  whenAborted,
+  type CliApp,
+  type CliIo,
+  type CommandContext,
+  type CommandDef,
+  type OptionDefs,
 } from '@packyard/core';
 import { startCacheServer, type CacheEvent, type CacheServer, type CacheStats } from '@packyard/nx-cache';
 import { openObjectStore } from '@packyard/r2-store';
 import { parseSize, parseStoreLocation, readTokens } from './options.js';
 
-export const USAGE = `usage: nx-cache-server [serve] --store LOCATION [options]
-       nx-cache-server run --store LOCATION [options] -- COMMAND [ARGS...]
+/** What the CLI talks to: the process's streams and environment, and what stops `serve`. */
+export interface NxCacheCliIo extends CliIo {
+  env: Record<string, string | undefined>;
+  /** Aborted when the process is asked to stop (SIGINT/SIGTERM). */
+  stopSignal?: () => AbortSignal;
+}
 
-A shared Nx task cache (Nx's self-hosted remote cache contract: GET/PUT /v1/cache/{hash}) over an
-S3/R2 bucket or a directory. Writes are create-only: an entry, once stored, never changes.
+const OPTIONS: OptionDefs = {
+  store: {
+    type: 'string',
+    value: 'LOCATION',
+    description: 's3://BUCKET[/PREFIX] (account from AWS_* or R2_* variables) or a directory',
+  },
+  host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1)' },
+  port: { type: 'string', value: 'N', description: 'port (default: a free one)' },
+  'max-entry-size': {
+    type: 'string',
+    value: 'SIZE',
+    description: 'largest entry accepted, e.g. 2G (default 4G); larger uploads get 413',
+  },
+};
 
-Commands:
-  serve      serve until stopped (SIGINT/SIGTERM); prints the URL on stdout when ready
-  run        a sidecar for one CI step: start, run COMMAND with NX_SELF_HOSTED_REMOTE_CACHE_SERVER
-             and NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN set, stop, exit with COMMAND's code
-
-Options:
-  --store LOCATION       s3://BUCKET[/PREFIX] (account from AWS_* or R2_* variables) or a directory
-  --host HOST            address to listen on (default 127.0.0.1)
-  --port N               port (default: a free one)
-  --max-entry-size SIZE  largest entry accepted, e.g. 2G (default 4G); larger uploads get 413
-  --json                 the access log as JSON lines on stderr (one per request, then a summary)
-  -h, --help             show this help
-
-Tokens come from the environment, never the command line:
+const TOKENS = `Tokens come from the environment, never the command line:
   NX_CACHE_WRITE_TOKEN   reads and writes (protected branches)
   NX_CACHE_READ_TOKEN    reads only: a PUT with it gets 403 (pull requests)
 With neither set, a server on loopback lets every local client read and write; on any other
-address it refuses to start.
-
-Exit codes:
-  0   stopped by a signal (serve); COMMAND's own code (run)
-  1   failure not listed below
-  2   usage: unknown command or option, a missing or bad value
-  3   no token for a server beyond loopback, or no S3/R2 credentials for an s3:// store
-  6   a bad --store, --port or --max-entry-size
-  70  internal error`;
-
-const SPEC: CommandSpec = {
-  options: {
-    store: { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    'max-entry-size': { type: 'string' },
-    json: { type: 'boolean' },
-  },
-  positionals: true,
-};
-
-const USAGE_EXITS = { badValue: 2, unknownOption: 2, unexpectedArgument: 2, missingOption: 2 };
-
-const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
-  AUTH_MISSING: 3,
-  AUTH_FAILED: 3,
-  CONFIG_INVALID: 6,
-  CONFIG_MISSING: 6,
-  INTERNAL: 70,
-};
-
-/** What the CLI talks to: its streams, environment and the signals that stop `serve`. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: Record<string, string | undefined>;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
-  stopped: Promise<void>;
-}
+address it refuses to start. With --json each request is a {"type":"request"} line on stderr.`;
 
 function renderEvent(event: CacheEvent): string {
   const what = event.hash === undefined ? '' : ` ${event.hash}`;
@@ -80,31 +49,26 @@ function renderEvent(event: CacheEvent): string {
   return `${event.method}${what} ${event.status} ${event.outcome} ${event.bytes} B ${event.ms} ms${why}\n`;
 }
 
-function renderSummary(stats: CacheStats, json: boolean): string {
-  if (json) return `${JSON.stringify({ summary: stats })}\n`;
-  return `nx-cache-server: ${stats.hit} hits, ${stats.miss} misses, ${stats.stored} stored, ${stats.exists} already stored, ${stats.forbidden + stats.unauthorized} denied, ${stats.refused} refused, ${stats.error} errors\n`;
+function describeStats(stats: CacheStats): string {
+  return `${stats.hit} hits, ${stats.miss} misses, ${stats.stored} stored, ${stats.exists} already stored, ${stats.forbidden + stats.unauthorized} denied, ${stats.refused} refused, ${stats.error} errors`;
 }
 
-async function start(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<CacheServer> {
-  const storeValue = values.store;
-  if (typeof storeValue !== 'string' || storeValue === '') throw new UsageError(2, '--store is required');
-  const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
-  let port = 0;
-  if (typeof values.port === 'string') {
-    port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new PackyardError('CONFIG_INVALID', `--port ${JSON.stringify(values.port)} is not a port`, {
-        field: '--port',
-        value: values.port,
-      });
-    }
+async function start(context: CommandContext): Promise<CacheServer> {
+  const storeValue = context.required('store');
+  const host = context.string('host') ?? '127.0.0.1';
+  const portText = context.string('port');
+  const port = portText === undefined ? 0 : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PackyardError('CONFIG_INVALID', `--port ${JSON.stringify(portText)} is not a port`, {
+      field: '--port',
+      value: portText,
+    });
   }
-  const maxEntryBytes =
-    typeof values['max-entry-size'] === 'string' ? parseSize(values['max-entry-size']) : undefined;
-  const tokens = readTokens(io.env, host);
+  const sizeText = context.string('max-entry-size');
+  const maxEntryBytes = sizeText === undefined ? undefined : parseSize(sizeText);
+  const tokens = readTokens(context.env, host);
   const { location, prefix } = parseStoreLocation(storeValue);
-  const store = openObjectStore(location, { env: io.env });
-  const json = values.json === true;
+  const store = openObjectStore(location, { env: context.env });
   return startCacheServer({
     store,
     prefix,
@@ -112,72 +76,88 @@ async function start(values: Record<string, string | boolean | undefined>, io: C
     host,
     port,
     ...(maxEntryBytes === undefined ? {} : { maxEntryBytes }),
-    onEvent: (event) => io.stderr(json ? `${JSON.stringify(event)}\n` : renderEvent(event)),
+    onEvent: (event) =>
+      context.io.stderr(
+        context.json ? `${JSON.stringify({ type: 'request', ...event })}\n` : renderEvent(event),
+      ),
   });
 }
 
+function commands(io: NxCacheCliIo): Record<string, CommandDef> {
+  return {
+    serve: {
+      summary: 'serve until stopped (SIGINT/SIGTERM); prints the URL on stdout when ready',
+      options: OPTIONS,
+      details: TOKENS,
+      run: async (context) => {
+        const server = await start(context);
+        if (context.json) context.io.stderr(`${JSON.stringify({ type: 'ready', url: server.url })}\n`);
+        else context.io.stdout(`${server.url}\n`);
+        await whenAborted(io.stopSignal?.());
+        await server.close();
+        const stats = server.stats();
+        return { result: { url: server.url, stats }, summary: describeStats(stats) };
+      },
+    },
+    run: {
+      summary:
+        'a sidecar for one CI step: start, run COMMAND with NX_SELF_HOSTED_REMOTE_CACHE_SERVER (and _ACCESS_TOKEN) set, stop, exit with its code',
+      args: '-- COMMAND [ARGS...]',
+      positionals: true,
+      options: OPTIONS,
+      details: TOKENS,
+      run: async (context) => {
+        if (context.positionals.length === 0) {
+          throw usageError('run needs a command after --', 'such as: -- npx nx run-many -t build');
+        }
+        const server = await start(context);
+        const tokens = readTokens(context.env, '127.0.0.1');
+        const token = tokens.write ?? tokens.read;
+        const [program, ...programArgs] = context.positionals as [string, ...string[]];
+        let exitCode: number;
+        try {
+          const result = await execa(program, programArgs, {
+            stdio: 'inherit',
+            reject: false,
+            env: {
+              NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url,
+              ...(token === undefined ? {} : { NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token }),
+            },
+          });
+          if (result.failed && result.exitCode === undefined) {
+            context.log.error(`could not run ${program}: ${result.shortMessage}`);
+            exitCode = EXIT.failed;
+          } else exitCode = result.exitCode ?? EXIT.failed;
+        } finally {
+          await server.close();
+        }
+        const stats = server.stats();
+        return { exitCode, result: { url: server.url, exitCode, stats }, summary: describeStats(stats) };
+      },
+    },
+  };
+}
+
+/** The nx-cache-server command line. */
+export function nxCacheServerApp(io: NxCacheCliIo): CliApp {
+  return {
+    name: 'nx-cache-server',
+    packageJson: new URL('../package.json', import.meta.url),
+    description: `A shared Nx task cache (Nx's self-hosted remote cache contract: GET/PUT /v1/cache/{hash}) over an
+S3/R2 bucket or a directory. Writes are create-only: an entry, once stored, never changes.
+'nx-cache-server --store LOCATION' is 'serve'; 'run' exits with COMMAND's own code.`,
+    commands: commands(io),
+    defaultCommand: 'serve',
+    footer: TOKENS,
+    exitCodes: [
+      [EXIT.failed, 'failure not listed below; run: COMMAND could not be started'],
+      [EXIT.auth, 'no token for a server beyond loopback, or no S3/R2 credentials for an s3:// store'],
+      [EXIT.config, 'a bad --store, --port or --max-entry-size, or the same read and write token'],
+    ],
+  };
+}
+
 /** Runs the CLI and returns its exit code. Never calls process.exit. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [first, ...rest] = argv;
-  const command = first === 'run' || first === 'serve' ? first : 'serve';
-  const args = first === 'run' || first === 'serve' ? rest : argv;
-  try {
-    if (first === undefined || first === '--help' || first === '-h') {
-      io.stdout(`${USAGE}\n`);
-      return first === undefined ? 2 : 0;
-    }
-    const parsed = parseCommandLine(command, SPEC, args, USAGE_EXITS);
-    if (parsed.values.help === true) {
-      io.stdout(`${USAGE}\n`);
-      return 0;
-    }
-    if (command === 'serve' && parsed.positionals.length > 0) {
-      throw new UsageError(
-        2,
-        `unexpected argument ${JSON.stringify(parsed.positionals[0])} (commands: serve, run)`,
-      );
-    }
-    if (command === 'run' && parsed.positionals.length === 0) {
-      throw new UsageError(2, 'run needs a command after --, such as: -- npx nx run-many -t build');
-    }
-    const server = await start(parsed.values, io);
-    const json = parsed.values.json === true;
-    if (command === 'serve') {
-      io.stdout(`${server.url}\n`);
-      await io.stopped;
-      await server.close();
-      io.stderr(renderSummary(server.stats(), json));
-      return 0;
-    }
-    const tokens = readTokens(io.env, '127.0.0.1');
-    const token = tokens.write ?? tokens.read;
-    const [program, ...programArgs] = parsed.positionals as [string, ...string[]];
-    try {
-      const child = execa(program, programArgs, {
-        stdio: 'inherit',
-        reject: false,
-        env: {
-          NX_SELF_HOSTED_REMOTE_CACHE_SERVER: server.url,
-          ...(token === undefined ? {} : { NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token }),
-        },
-      });
-      const result = await child;
-      if (result.failed && result.exitCode === undefined) {
-        io.stderr(`nx-cache-server: could not run ${program}: ${result.shortMessage}\n`);
-        return 1;
-      }
-      return result.exitCode ?? 1;
-    } finally {
-      await server.close();
-      io.stderr(renderSummary(server.stats(), json));
-    }
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`nx-cache-server: ${error.message}\nRun nx-cache-server --help for usage.\n`);
-      return error.exitCode;
-    }
-    const failure = toPackyardError(error);
-    io.stderr(`nx-cache-server: ${failure.format()}\n`);
-    return EXIT_CODES[failure.code] ?? 1;
-  }
+export function main(argv: readonly string[], io: NxCacheCliIo): Promise<number> {
+  return runCli(nxCacheServerApp(io), argv, io);
 }

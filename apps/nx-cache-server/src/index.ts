@@ -1,2 +1,2 @@
-export { main, USAGE, type CliIo } from './cli.js';
+export { main, nxCacheServerApp, type NxCacheCliIo } from './cli.js';
 export { parseStoreLocation, parseSize, readTokens, type StoreLocation } from './options.js';

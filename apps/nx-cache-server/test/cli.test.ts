@@ -32,37 +32,46 @@ describe('nx-cache-server command line', () => {
     expect((await runCli(['serve', '--store', 's3://bucket/prefix'])).code).toBe(3);
   });
 
-  it('serves until stopped: prints its URL first, then a summary', async () => {
+  it('serves until stopped: --json gives a ready event, request events and a summary on stderr, the result on stdout', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nx-cache-cli-'));
-    let stop = () => {};
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    let stdout = '';
+    const stop = new AbortController();
+    let stderr = '';
     const running = (async () => {
       const { main } = await import('../src/index.js');
-      let stderr = '';
+      let stdout = '';
       const code = await main(['serve', '--store', dir, '--json'], {
+        cwd: dir,
         env: {},
-        stopped,
-        stdout: (text) => {
-          stdout += text;
+        stopSignal: () => stop.signal,
+        stdout: (text) => (stdout += text),
+        stderr: (text) => {
+          stderr += text;
         },
-        stderr: (text) => (stderr += text),
       });
-      return { code, stderr };
+      return { code, stdout };
     })();
-    while (!stdout.includes('\n')) await new Promise((resolve) => setTimeout(resolve, 20));
-    const url = stdout.trim();
+    while (!stderr.includes('\n')) await new Promise((resolve) => setTimeout(resolve, 20));
+    const { url } = JSON.parse(stderr.split('\n')[0]!) as { type: string; url: string };
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/v1/cache/123`)).status).toBe(404);
-    stop();
-    const { code, stderr } = await running;
+    stop.abort();
+    const { code, stdout } = await running;
     expect(code).toBe(0);
     const lines = stderr
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines[0]).toMatchObject({ method: 'GET', hash: '123', status: 404, outcome: 'miss' });
-    expect(lines.at(-1)).toMatchObject({ summary: { miss: 1, hit: 0 } });
+    expect(lines[0]).toEqual({ type: 'ready', url });
+    expect(lines[1]).toMatchObject({
+      type: 'request',
+      method: 'GET',
+      hash: '123',
+      status: 404,
+      outcome: 'miss',
+    });
+    expect(lines.at(-1)).toMatchObject({ type: 'summary', command: 'serve' });
+    // The result is one JSON document on stdout.
+    expect(JSON.parse(stdout)).toMatchObject({ url, stats: { miss: 1, hit: 0 } });
   });
 });
 

@@ -1,29 +1,21 @@
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { captureCli, type CliRun } from '@packyard/test-helpers';
 import { main } from '../src/index.js';
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun };
 
-/** Runs the CLI in this process with captured output; `env` replaces the environment whole. */
-export async function runCli(
+/**
+ * Runs the CLI in this process with captured output; `env` replaces the environment whole, and
+ * `stop` (when given) is what stops `serve`.
+ */
+export function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
-  stopped: Promise<void> = Promise.resolve(),
+  stop: AbortSignal = AbortSignal.abort(),
 ): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    env,
-    stopped,
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-  });
-  return { code, stdout, stderr };
+  return captureCli((streams) => main(args, { cwd: process.cwd(), env, stopSignal: () => stop, ...streams }));
 }
 
 export const WORKSPACE_ROOT = resolve(import.meta.dirname, '../../..');

@@ -1,4 +1,4 @@
-export { main, USAGE, EXIT, DEFAULT_AUTHOR, exitCodeForError, type CliIo } from './cli.js';
+export { main, pkgIndexApp, DEFAULT_AUTHOR, type CliIo } from './cli.js';
 export { runUpdate, type UpdateOptions, type UpdateReport, type Logger } from './update.js';
 export {
   buildWheel,

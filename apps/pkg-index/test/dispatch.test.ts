@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
-import { EXIT } from '../src/cli.js';
+import { EXIT } from '@packyard/core';
 import { aTempDir, runCli } from './helpers.js';
 
 const TOKEN = 'ghp_dispatchTestToken0123456789abcdef';
@@ -96,7 +96,7 @@ describe('pkg-index dispatch', () => {
     );
     expect(run.stderr).toContain('no GitHub token: nothing was sent');
     expect(run.stderr).toContain('set PKG_UPDATE_TOKEN');
-    expect(run.code).toBe(EXIT.noToken);
+    expect(run.code).toBe(EXIT.auth);
     expect(github.requests()).toEqual([]);
   });
 
@@ -157,27 +157,23 @@ describe('pkg-index dispatch', () => {
   test.each([
     [
       ['--owner', 'a', '--owner', 'b', '--repo', 'r', '--ref', 'x'],
-      EXIT.badValue,
+      EXIT.usage,
       '--owner was given more than once',
     ],
     [
       ['--source-org', 'a', '--owner', 'b', '--repo', 'r', '--ref', 'x'],
-      EXIT.badValue,
+      EXIT.usage,
       '--owner was given more than once',
     ],
-    [['--owner', 'a', '--repo', 'r', '--ref'], EXIT.badValue, 'argument missing'],
+    [['--owner', 'a', '--repo', 'r', '--ref'], EXIT.usage, 'argument missing'],
     [
       ['--owner', 'a', '--repo', 'r', '--ref', 'x', '--frobnicate'],
-      EXIT.unknownOption,
-      "Unknown option '--frobnicate'",
+      EXIT.usage,
+      'dispatch: unknown option --frobnicate',
     ],
-    [
-      ['--owner', 'a', '--repo', 'r', '--ref', 'x', 'stray'],
-      EXIT.unexpectedArgument,
-      "Unexpected argument 'stray'",
-    ],
-    [['--owner', 'a', '--repo', 'r'], EXIT.missingOption, '--ref was not specified'],
-    [['--owner', 'a', '--ref', 'x'], EXIT.missingOption, '--repo was not specified'],
+    [['--owner', 'a', '--repo', 'r', '--ref', 'x', 'stray'], EXIT.usage, "Unexpected argument 'stray'"],
+    [['--owner', 'a', '--repo', 'r'], EXIT.usage, '--ref is required'],
+    [['--owner', 'a', '--ref', 'x'], EXIT.usage, '--repo is required'],
     [['--owner', 'bad owner!', '--repo', 'r', '--ref', 'x'], EXIT.config, 'is not a GitHub owner name'],
     [['--owner', 'a', '--repo', 'r', '--ref', 'x..y'], EXIT.config, 'is not a git ref'],
   ])('command line %j → exit %i, nothing sent', async (args, code, message) => {

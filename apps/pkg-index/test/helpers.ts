@@ -1,10 +1,14 @@
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { defaultPackyardHome, provisionTools, type Tools } from '@packyard/python-tools';
+import { captureCli, fileDigests, sha256Of, treeSnapshot, type CliRun } from '@packyard/test-helpers';
 import { main, type CliIo } from '../src/cli.js';
+
+export type { CliRun };
+/** sha256 of a file; every file's digest (what "unchanged" compares); the whole tree, directories too. */
+export { sha256Of, fileDigests as snapshot, treeSnapshot };
 
 /** A fresh temporary directory. */
 export function aTempDir(prefix = 'pkg-index-test-'): Promise<string> {
@@ -55,24 +59,9 @@ export async function commitAll(work: string, message: string): Promise<string> 
   return git(work, 'rev-parse', 'HEAD');
 }
 
-/** Output of an in-process CLI run. */
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `pkg-index` in-process. */
-export async function runCli(args: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    cwd: io.cwd ?? process.cwd(),
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    ...io,
-  });
-  return { code, stdout, stderr };
+export function runCli(args: string[], io: Partial<CliIo> = {}): Promise<CliRun> {
+  return captureCli((streams) => main(args, { cwd: process.cwd(), ...streams, ...io }));
 }
 
 let tools: Promise<Tools> | undefined;
@@ -80,28 +69,6 @@ let tools: Promise<Tools> | undefined;
 export function theTools(): Promise<Tools> {
   tools ??= provisionTools();
   return tools;
-}
-
-/** sha256 of a file, hex. */
-export async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
-}
-
-/** Every file under `dir` (relative path → sha256), ignoring lock files: what "unchanged" compares. */
-export async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (current: string): Promise<void> => {
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const path = join(current, entry.name);
-      if (entry.name.endsWith('.lock')) continue;
-      if (entry.isDirectory()) await walk(path);
-      else out[relative(dir, path)] = await sha256Of(path);
-    }
-  };
-  await walk(dir);
-  return out;
 }
 
 // Writes a minimal wheel with Python's zipfile; `metadata` overrides what METADATA claims, so a
@@ -199,23 +166,5 @@ export async function damageMember(wheel: string, member: string, out: string): 
   for (let i = middle; i < middle + 16; i += 1) bytes[i] = (bytes[i] as number) ^ 0xff;
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, bytes);
-  return out;
-}
-
-/** Every directory (trailing slash) and file digest under `dir`, lock left out: empty directories count. */
-export async function treeSnapshot(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (current: string): Promise<void> => {
-    const entries = await readdir(current, { withFileTypes: true });
-    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(current, entry.name);
-      if (entry.name.endsWith('.lock')) continue;
-      if (entry.isDirectory()) {
-        out.push(`${relative(dir, path)}/`);
-        await walk(path);
-      } else out.push(`${relative(dir, path)} ${await sha256Of(path)}`);
-    }
-  };
-  await walk(dir);
   return out;
 }

@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { EXIT } from '../src/cli.js';
+import { EXIT } from '@packyard/core';
 import { hashPassword } from '../src/config.js';
 import { MAIN_JS, aTempDir, aWheel, runCli } from './helpers.js';
 

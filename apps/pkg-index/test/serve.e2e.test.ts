@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { renderUvEnv } from '../src/build.js';
-import { EXIT } from '../src/cli.js';
+import { EXIT } from '@packyard/core';
 import { hashPassword, verifyBasicAuth } from '../src/config.js';
 import {
   MAIN_JS,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { addFilesToIndex } from '@packyard/wheel-index';
 import { renderUvEnv } from '../src/build.js';
-import { EXIT } from '../src/cli.js';
+import { EXIT } from '@packyard/core';
 import { startIndexServer } from '../src/serve.js';
 import { aBareRepo, aTempDir, commitAll, git, runCli, theTools, writeFiles, type CliRun } from './helpers.js';
 
@@ -296,7 +296,7 @@ describe('pkg-index update failures: each step has its own exit code and the ind
     const run = await update(['--repo', 'My_Dep.Lib', '--ref', 'broken-build', '--index-repo', indexRepo]);
     expect(run.stderr).toContain('building the wheel failed');
     expect(run.stderr).toContain('this build is broken on purpose');
-    expect(run.code).toBe(EXIT.build);
+    expect(run.code).toBe(EXIT.tool);
   });
 
   test('install test: the module does not import', async () => {

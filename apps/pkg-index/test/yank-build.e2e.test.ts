@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
-import { EXIT } from '../src/cli.js';
+import { EXIT } from '@packyard/core';
 import { MAIN_JS, aTempDir, damageMember, realDistribution, runCli, treeSnapshot } from './helpers.js';
 
 let base: string;
@@ -222,6 +222,6 @@ describe('pkg-index build', () => {
       stdout: 'built 1 projects, 1 files\n',
     });
     expect(await treeSnapshot(indexDir)).toEqual(before);
-    expect((await runCli(['build', '--index-dir', indexDir, '--full'])).code).toBe(EXIT.badValue);
+    expect((await runCli(['build', '--index-dir', indexDir, '--full'])).code).toBe(EXIT.usage);
   });
 });

@@ -1,14 +1,16 @@
 import { join, resolve } from 'node:path';
 import {
+  COMMON_OPTIONS,
+  EXIT,
   PackyardError,
-  UsageError,
-  chooseProgressFormat,
-  createProgressReporter,
-  parseCommandLine,
-  toPackyardError,
-  type CommandOptions,
-  type ErrorCode,
-  type ParsedCommandLine,
+  runCli,
+  usageError,
+  type CliApp,
+  type CliIo as CoreCliIo,
+  type CommandDef,
+  type CommandOutcome,
+  type OptionDefs,
+  type ProgressReporter,
 } from '@packyard/core';
 import {
   buildSdist,
@@ -27,130 +29,117 @@ import {
 } from '@packyard/wheel-release';
 import { defaultSteps, type Steps, type VerifyInput, type VerifyResult } from './steps.js';
 
-export const USAGE = `usage: wheel-release <command> [options]
-
-The release of a Rust binary as platform wheels (maturin, bindings = "bin") plus a pure-Python sdist
-that pins them, with one version kept in release.yaml.
-
-Commands:
-  plan       show the version, any place that disagrees with it, and how each platform's wheel
-             gets built (cross-built here, or on a native runner); changes nothing
-  bump --patch|--minor|--major|--pre
-             raise the version in release.yaml and write it everywhere (refuses a dirty tree)
-  sync       write release.yaml's version into every place it lists
-  check      fail, naming file, key and value, when a place (or the tag) disagrees
-  build      build the platform wheels (maturin --zig) and the sdist into --out
-  verify     check the files in --out as PyPI would and more (names, tags against the binaries,
-             the set complete, METADATA, RECORD, twine check, an install test)
-  publish    verify the files in --out, then upload those the index does not have yet
-  runners    the CI build matrix: one entry for this Linux runner's cross builds, and one
-             native runner for each platform that cannot be cross-built
-
-Options:
-  --dir DIR              the project: the directory holding release.yaml (default: current directory)
-  --json                 print one JSON document instead of text (all but bump and sync also)
-  --tag TAG              check: the tag to compare (v0.2.31 or 0.2.31); default: GITHUB_REF_NAME
-                         when the workflow runs for a tag
-  --platforms LIST       build: comma-separated, from release.yaml's wheels.platforms (default: every
-                         one this machine can cross-build; 'plan' shows which need a native runner)
-  --no-sdist             build: the wheels only (a native runner's share)
-  --out DIR              build, verify, publish: the release's files (default dist/wheel-release)
-  --git-sha SHA          build, verify: the commit baked into --version (default: GITHUB_SHA, else
-                         git rev-parse HEAD in --dir, refused when --dir has uncommitted changes)
-  --allow-dirty          build, verify: take HEAD's sha even though --dir has uncommitted changes
-  --no-install-test      verify: skip installing the wheel and the sdist into a fresh venv
-  --repository-url URL   publish: the upload endpoint (default PyPI's); credentials from
-                         TWINE_USERNAME/TWINE_PASSWORD, PYPI_TOKEN, or GitHub Actions trusted
-                         publishing (id-token: write) when there is no token
-  --index-url URL        publish: the index read back to skip files it has and to check digests
-  --repository-dir DIR   publish: a PEP 503/691 static index in DIR instead of an upload (no account,
-                         no token); re-publishing skips identical files, refuses other bytes
-  --dry-run              publish: everything except the upload
-  -h, --help             show this help
-
-Exit codes:
-  0   done (check: every place and the tag agree)
-  1   failure not listed below
-  2   usage: unknown command or option, an option given twice, a missing or bad value
-  3   publish: no credentials, or the index refused them (401/403)
-  4   verify (and publish's verify): the release's files fail verification; nothing published
-  5   check, build: a place (or, for check, the tag) disagrees with release.yaml; nothing built
-  6   release.yaml or a file it names is invalid or missing
-  7   conflict: bump on a dirty work tree; the index holds other bytes under a file's name
-  8   build: maturin, the sdist build or a tool it needs failed
-  9   publish: the index refused an upload or could not be reached
-  70  internal error`;
-
-/** The documented exit codes. */
-export const EXIT = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  auth: 3,
-  verify: 4,
-  mismatch: 5,
-  config: 6,
-  conflict: 7,
-  build: 8,
-  publish: 9,
-  internal: 70,
-} as const;
-
-const USAGE_EXITS = {
-  badValue: EXIT.usage,
-  unknownOption: EXIT.usage,
-  unexpectedArgument: EXIT.usage,
-  missingOption: EXIT.usage,
-};
-
 /** The process around `main`: output, environment, and the release steps tests replace. */
-export interface CliIo {
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env?: Record<string, string | undefined>;
+export interface CliIo extends CoreCliIo {
   steps?: Partial<Steps>;
 }
 
-const COMMON: CommandOptions = { dir: { type: 'string' }, json: { type: 'boolean' } };
-const COMMANDS: Readonly<Record<string, CommandOptions>> = {
-  plan: COMMON,
-  bump: {
-    ...COMMON,
-    patch: { type: 'boolean' },
-    minor: { type: 'boolean' },
-    major: { type: 'boolean' },
-    pre: { type: 'boolean' },
+const DIR: OptionDefs = {
+  dir: { ...COMMON_OPTIONS.dir, description: 'the project: the directory holding release.yaml (default: .)' },
+};
+const OUT: OptionDefs = {
+  out: { type: 'string', value: 'DIR', description: "the release's files (default dist/wheel-release)" },
+};
+const GIT_SHA: OptionDefs = {
+  'git-sha': {
+    type: 'string',
+    value: 'SHA',
+    description: 'the commit baked into --version (default: GITHUB_SHA, else git rev-parse HEAD in --dir)',
   },
-  sync: COMMON,
-  check: { ...COMMON, tag: { type: 'string' } },
-  build: {
-    ...COMMON,
-    platforms: { type: 'string' },
-    'no-sdist': { type: 'boolean' },
-    out: { type: 'string' },
-    'git-sha': { type: 'string' },
-    'allow-dirty': { type: 'boolean' },
+  'allow-dirty': {
+    type: 'boolean',
+    description: "take HEAD's sha even though --dir has uncommitted changes",
   },
-  verify: {
-    ...COMMON,
-    out: { type: 'string' },
-    'git-sha': { type: 'string' },
-    'allow-dirty': { type: 'boolean' },
-    'no-install-test': { type: 'boolean' },
-  },
-  publish: {
-    ...COMMON,
-    out: { type: 'string' },
-    'repository-url': { type: 'string' },
-    'index-url': { type: 'string' },
-    'repository-dir': { type: 'string' },
-    'dry-run': { type: 'boolean' },
-  },
-  runners: COMMON,
 };
 
-type Values = ParsedCommandLine['values'];
+const COMMANDS: Readonly<Record<string, Omit<CommandDef, 'run'>>> = {
+  plan: {
+    summary: "show the version, any place that disagrees with it, and how each platform's wheel gets built",
+    options: DIR,
+  },
+  bump: {
+    summary: 'raise the version in release.yaml and write it everywhere (refuses a dirty tree)',
+    args: '--patch|--minor|--major|--pre',
+    options: {
+      ...DIR,
+      patch: { type: 'boolean', description: '0.2.30 → 0.2.31' },
+      minor: { type: 'boolean', description: '0.2.30 → 0.3.0' },
+      major: { type: 'boolean', description: '0.2.30 → 1.0.0' },
+      pre: { type: 'boolean', description: 'the next pre-release' },
+    },
+  },
+  sync: { summary: "write release.yaml's version into every place it lists", options: DIR },
+  check: {
+    summary: 'fail, naming file, key and value, when a place (or the tag) disagrees',
+    options: {
+      ...DIR,
+      tag: {
+        type: 'string',
+        value: 'TAG',
+        description: 'the tag to compare (v0.2.31 or 0.2.31); default: GITHUB_REF_NAME for a tag run',
+      },
+    },
+  },
+  build: {
+    summary: 'build the platform wheels (maturin --zig) and the sdist into --out',
+    options: {
+      ...DIR,
+      platforms: {
+        type: 'string',
+        value: 'LIST',
+        description:
+          'comma-separated, from wheels.platforms (default: every one this machine can cross-build)',
+      },
+      'no-sdist': { type: 'boolean', description: "the wheels only (a native runner's share)" },
+      ...OUT,
+      ...GIT_SHA,
+    },
+  },
+  verify: {
+    summary:
+      'check the files in --out as PyPI would and more (names, tags, METADATA, RECORD, twine, install)',
+    options: {
+      ...DIR,
+      ...OUT,
+      ...GIT_SHA,
+      'no-install-test': {
+        type: 'boolean',
+        description: 'skip installing the wheel and the sdist into a fresh venv',
+      },
+    },
+  },
+  publish: {
+    summary: 'verify the files in --out, then upload those the index does not have yet',
+    options: {
+      ...DIR,
+      ...OUT,
+      'repository-url': {
+        type: 'string',
+        value: 'URL',
+        description:
+          "the upload endpoint (default PyPI's); credentials from TWINE_USERNAME/TWINE_PASSWORD, PYPI_TOKEN, or trusted publishing",
+      },
+      'index-url': {
+        type: 'string',
+        value: 'URL',
+        description: 'the index read back to skip files it has and check digests',
+      },
+      'repository-dir': {
+        type: 'string',
+        value: 'DIR',
+        description: 'a PEP 503/691 static index in DIR instead of an upload (no account, no token)',
+      },
+      'dry-run': { ...COMMON_OPTIONS.dryRun, description: 'everything except the upload' },
+    },
+  },
+  runners: {
+    summary:
+      "the CI build matrix: this Linux runner's cross builds, and a native runner per platform that needs one",
+    options: DIR,
+  },
+};
+
+type Values = Record<string, string | boolean | undefined>;
 
 interface Context {
   values: Values;
@@ -160,99 +149,60 @@ interface Context {
   json: boolean;
   /** Progress and tool output: always stderr, so stdout stays the result. */
   log: (line: string) => void;
+  progress: ProgressReporter;
   print: (value: unknown, text: string) => void;
 }
 
-/** The whole command line: parse, wire, run, report; returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    (command === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
-    return command === undefined ? EXIT.usage : EXIT.ok;
-  }
-  if (!Object.hasOwn(COMMANDS, command)) {
-    io.stderr(`wheel-release: unknown command ${JSON.stringify(command)}\n  try 'wheel-release --help'\n`);
-    return EXIT.usage;
-  }
-  const json = rest.includes('--json');
-  try {
-    const { values } = parseCommandLine(command, { options: COMMANDS[command]! }, rest, USAGE_EXITS);
-    if (values['help'] === true) {
-      io.stdout(`${USAGE}\n`);
-      return EXIT.ok;
-    }
-    const context: Context = {
-      values,
-      io,
-      env: io.env ?? process.env,
-      steps: { ...defaultSteps, ...io.steps },
-      json,
-      log: (line) => io.stderr(`${line}\n`),
-      print: (value, text) => io.stdout(`${json ? JSON.stringify(value) : text}\n`),
+/** The wheel-release command line. */
+export function wheelReleaseApp(io: CliIo): CliApp {
+  const commands: Record<string, CommandDef> = {};
+  for (const [name, def] of Object.entries(COMMANDS)) {
+    commands[name] = {
+      ...def,
+      run: async (c): Promise<CommandOutcome> => {
+        let printed: CommandOutcome = {};
+        const context: Context = {
+          values: c.values,
+          io,
+          env: c.env,
+          steps: { ...defaultSteps, ...io.steps },
+          json: c.json,
+          log: c.log.info,
+          progress: c.progress,
+          print: (result, text) => {
+            printed = { result, text };
+          },
+        };
+        const exitCode = await COMMAND_RUNNERS[name]!(context);
+        return { ...printed, exitCode };
+      },
     };
-    return await COMMAND_RUNNERS[command]!(context);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`wheel-release ${command}: ${error.message}\n  try 'wheel-release --help'\n`);
-      return error.exitCode;
-    }
-    const failure = toPackyardError(error);
-    return reportFailure(io, json, failure, exitCodeForError(failure.code));
   }
+  return {
+    name: 'wheel-release',
+    packageJson: new URL('../package.json', import.meta.url),
+    description:
+      'The release of a Rust binary as platform wheels (maturin, bindings = "bin") plus a pure-Python sdist\nthat pins them, with one version kept in release.yaml.',
+    commands,
+    exitCodes: [
+      [EXIT.failed, 'failure not listed below'],
+      [EXIT.auth, 'publish: no credentials, or the index refused them (401/403)'],
+      [
+        EXIT.verify,
+        "verify: the release's files fail verification; check, build: a place or the tag disagrees",
+      ],
+      [EXIT.config, 'release.yaml or a file it names is invalid or missing'],
+      [EXIT.conflict, "bump on a dirty work tree; the index holds other bytes under a file's name"],
+      [EXIT.tool, 'build: maturin, the sdist build or a tool it needs failed'],
+      [EXIT.store, 'publish: the index refused an upload or could not be reached'],
+      [EXIT.invalidFile, 'a file in --out is not a valid wheel or sdist'],
+    ],
+  };
 }
 
-/** Reports a failure once: the error line on stderr, and with --json the one JSON document on stdout. */
-function reportFailure(io: CliIo, json: boolean, failure: PackyardError, exit: number): number {
-  if (json) {
-    io.stdout(
-      `${JSON.stringify({ error: { code: failure.code, message: failure.message, file: failure.file, field: failure.field, value: failure.value } })}\n`,
-    );
-  }
-  io.stderr(`error: ${formatError(failure)}\n`);
-  return exit;
-}
-
-/**
- * The error as one line plus its hint, saying each thing once: the file and the field lead the line
- * unless the message already names them. Pure.
- */
-export function formatError(error: PackyardError): string {
-  const where = [error.file, error.field].filter(
-    (part): part is string => part !== undefined && part !== '' && !error.message.includes(part),
-  );
-  const text = [...where, error.message].join(': ');
-  return error.hint ? `${text}\n  hint: ${error.hint}` : text;
-}
-
-/** The one place an error code becomes an exit code. */
-export function exitCodeForError(code: ErrorCode): number {
-  switch (code) {
-    case 'AUTH_MISSING':
-    case 'AUTH_FAILED':
-      return EXIT.auth;
-    case 'VERIFY_FAILED':
-    case 'ARCHIVE_INVALID':
-      return EXIT.verify;
-    case 'CONFIG_INVALID':
-    case 'CONFIG_MISSING':
-      return EXIT.config;
-    case 'CONFLICT':
-    case 'STORE_CONFLICT':
-      return EXIT.conflict;
-    case 'BUILD_FAILED':
-    case 'TOOL_FAILED':
-    case 'TOOL_PROVISION_FAILED':
-      return EXIT.build;
-    case 'INDEX_UNREACHABLE':
-    case 'INDEX_BAD_RESPONSE':
-    case 'INDEX_NOT_FOUND':
-    case 'STORE_FAILED':
-      return EXIT.publish;
-    case 'INTERNAL':
-      return EXIT.internal;
-    default:
-      return EXIT.failure;
-  }
+/** The whole command line: parse, wire, run, report; returns the exit code. */
+export function main(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCli(wheelReleaseApp(io), argv, io);
 }
 
 const COMMAND_RUNNERS: Readonly<Record<string, (context: Context) => Promise<number>>> = {
@@ -268,7 +218,7 @@ const COMMAND_RUNNERS: Readonly<Record<string, (context: Context) => Promise<num
 
 function optionalString(values: Values, name: string): string | undefined {
   const value = values[name];
-  if (value === '') throw new UsageError(EXIT.usage, `--${name} is empty`);
+  if (value === '') throw usageError(`--${name} is empty`);
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -309,10 +259,7 @@ async function gitSha(context: Context, root: string): Promise<string> {
   const given = optionalString(context.values, 'git-sha') ?? context.env['GITHUB_SHA'];
   if (given !== undefined) {
     if (!/^[0-9a-f]{8,40}$/.test(given)) {
-      throw new UsageError(
-        EXIT.usage,
-        `--git-sha must be 8 to 40 lowercase hex digits, not ${JSON.stringify(given)}`,
-      );
+      throw usageError(`--git-sha must be 8 to 40 lowercase hex digits, not ${JSON.stringify(given)}`);
     }
     return given;
   }
@@ -367,8 +314,7 @@ const BUMP_KINDS: readonly BumpKind[] = ['patch', 'minor', 'major', 'pre'];
 async function runBump(context: Context): Promise<number> {
   const kinds = BUMP_KINDS.filter((kind) => context.values[kind] === true);
   if (kinds.length !== 1) {
-    throw new UsageError(
-      EXIT.usage,
+    throw usageError(
       kinds.length === 0
         ? 'bump needs one of --patch, --minor, --major, --pre'
         : `bump takes one of --patch, --minor, --major, --pre, not ${kinds.map((k) => `--${k}`).join(' and ')}`,
@@ -412,7 +358,7 @@ async function runCheck(context: Context): Promise<number> {
           d0Hint(disagreements),
         ].join('\n'),
   );
-  return ok ? EXIT.ok : EXIT.mismatch;
+  return ok ? EXIT.ok : EXIT.verify;
 }
 
 function describeDisagreement(d: { file: string; key: string; found: string; expected: string }): string {
@@ -437,8 +383,7 @@ async function selectPlatforms(context: Context, wheels: WheelsConfig): Promise<
   const chosen = text.split(',').map((p) => p.trim());
   for (const platform of chosen) {
     if (!wheels.platforms.includes(platform)) {
-      throw new UsageError(
-        EXIT.usage,
+      throw usageError(
         `--platforms: ${JSON.stringify(platform)} is not in release.yaml's wheels.platforms (${wheels.platforms.join(', ')})`,
       );
     }
@@ -457,7 +402,7 @@ async function runBuild(context: Context): Promise<number> {
   // Everything the build reads is checked before the first file is written: the version, then git.
   const disagreements = await findDisagreements(config);
   if (disagreements.length > 0) {
-    const failure = new PackyardError(
+    throw new PackyardError(
       'VERIFY_FAILED',
       `the version disagrees with release.yaml; nothing was built:\n  ${disagreements.map(describeDisagreement).join('\n  ')}`,
       {
@@ -467,15 +412,10 @@ async function runBuild(context: Context): Promise<number> {
         hint: 'run `wheel-release sync` to write the version everywhere',
       },
     );
-    return reportFailure(context.io, context.json, failure, EXIT.mismatch);
   }
   const sha = await gitSha(context, root);
   // [n/N] per platform (and the sdist) on stderr: a live line on a terminal, JSON lines with --json.
-  const reporter = createProgressReporter({
-    format: chooseProgressFormat({ json: context.json, isTTY: process.stderr.isTTY, env: context.env }),
-    write: (text) => context.io.stderr(text),
-    columns: () => process.stderr.columns,
-  });
+  const reporter = context.progress;
   const progress = reporter.start('wheel-release build', platforms.length + (sdist === undefined ? 0 : 1));
   const log = (line: string): void => reporter.log('info', line);
   const built = await buildWheels({
@@ -574,8 +514,7 @@ async function runPublish(context: Context): Promise<number> {
   const indexUrl = optionalString(context.values, 'index-url');
   const repositoryDir = optionalString(context.values, 'repository-dir');
   if (repositoryDir !== undefined && (repositoryUrl !== undefined || indexUrl !== undefined)) {
-    throw new UsageError(
-      EXIT.usage,
+    throw usageError(
       '--repository-dir publishes to a directory: give it without --repository-url and --index-url',
     );
   }

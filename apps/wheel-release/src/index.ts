@@ -1,5 +1,5 @@
 /** The wheel-release command line: parse, run, report; returns the exit code. */
-export { main, USAGE, EXIT, exitCodeForError, tagFromEnvironment } from './cli.js';
+export { main, wheelReleaseApp, tagFromEnvironment } from './cli.js';
 /** The CLI's process interface. */
 export type { CliIo } from './cli.js';
 /** The release steps the CLI composes, and their inputs and results. */

@@ -89,7 +89,7 @@ describe('wheel-release build (maturin --zig and python -m build, for real)', ()
         cwd: root,
         env: process.env,
       });
-      expect(refused.code).toBe(5);
+      expect(refused.code).toBe(4);
       expect(refused.stderr).toContain('ydemo/src/ydemo/__init__.py: __version__');
       await expect(readFile(join(root, 'other', SDIST))).rejects.toThrow();
     } finally {

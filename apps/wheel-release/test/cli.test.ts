@@ -1,9 +1,7 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError } from '@packyard/core';
+import { EXIT, PackyardError, exitCodeFor } from '@packyard/core';
 import {
-  EXIT,
-  exitCodeForError,
   tagFromEnvironment,
   type PublishInput,
   type Steps,
@@ -24,7 +22,7 @@ afterEach(async () => {
 describe('usage', () => {
   it('prints help with exit 0, and with no command on stderr with exit 2', async () => {
     const help = await run(['--help'], { cwd: root });
-    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('Exit codes:')]);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining('Exit codes')]);
     expect((await run(['check', '-h'], { cwd: root })).code).toBe(0);
     const none = await run([], { cwd: root });
     expect([none.code, none.stdout, none.stderr]).toEqual([2, '', expect.stringContaining('usage:')]);
@@ -32,7 +30,7 @@ describe('usage', () => {
 
   it.each([
     [['deploy'], 'unknown command "deploy"'],
-    [['check', '--nope'], "Unknown option '--nope'"],
+    [['check', '--nope'], 'check: unknown option --nope'],
     [['check', '--tag', 'v1', '--tag', 'v2'], '--tag was given more than once: first "v1", then "v2"'],
     [['check', 'stray'], "Unexpected argument 'stray'"],
     [['check', '--tag'], "Option '--tag <value>' argument missing"],
@@ -52,14 +50,14 @@ describe('usage', () => {
   });
 
   it('maps every error code to a documented exit code', () => {
-    expect(exitCodeForError('AUTH_FAILED')).toBe(3);
-    expect(exitCodeForError('VERIFY_FAILED')).toBe(4);
-    expect(exitCodeForError('CONFIG_INVALID')).toBe(6);
-    expect(exitCodeForError('CONFLICT')).toBe(7);
-    expect(exitCodeForError('BUILD_FAILED')).toBe(8);
-    expect(exitCodeForError('INDEX_UNREACHABLE')).toBe(9);
-    expect(exitCodeForError('INTERNAL')).toBe(70);
-    expect(exitCodeForError('DISPATCH_FAILED')).toBe(1);
+    expect(exitCodeFor('AUTH_FAILED')).toBe(3);
+    expect(exitCodeFor('VERIFY_FAILED')).toBe(4);
+    expect(exitCodeFor('CONFIG_INVALID')).toBe(6);
+    expect(exitCodeFor('CONFLICT')).toBe(7);
+    expect(exitCodeFor('BUILD_FAILED')).toBe(8);
+    expect(exitCodeFor('INDEX_UNREACHABLE')).toBe(9);
+    expect(exitCodeFor('INTERNAL')).toBe(70);
+    expect(exitCodeFor('VERSION_NOT_FOUND')).toBe(1);
   });
 });
 
@@ -79,7 +77,7 @@ describe('bump, sync and check on a git repository', () => {
       stdout: '0.2.31: 5 places agree, and the tag v0.2.31\n',
     });
     const wrongTag = await run(['check', '--tag', 'v0.2.30'], { cwd: root });
-    expect(wrongTag.code).toBe(EXIT.mismatch);
+    expect(wrongTag.code).toBe(EXIT.verify);
     expect(wrongTag.stdout).toContain('tag: tag is "v0.2.30", release.yaml says "v0.2.31"');
   });
 
@@ -96,7 +94,7 @@ describe('bump, sync and check on a git repository', () => {
     const init = join(root, 'app/src/app/__init__.py');
     await writeFile(init, '__version__ = "0.2.29"\n');
     const checked = await run(['check', '--json'], { cwd: root });
-    expect(checked.code).toBe(EXIT.mismatch);
+    expect(checked.code).toBe(EXIT.verify);
     expect(JSON.parse(checked.stdout)).toMatchObject({
       ok: false,
       disagreements: [
@@ -112,7 +110,7 @@ describe('bump, sync and check on a git repository', () => {
   it('check takes the tag from GitHub Actions for a tag ref, and not for a branch', async () => {
     const tagged = { GITHUB_REF_TYPE: 'tag', GITHUB_REF_NAME: 'v0.3.0', GITHUB_REF: 'refs/tags/v0.3.0' };
     const result = await run(['check'], { cwd: root, env: tagged });
-    expect(result.code).toBe(EXIT.mismatch);
+    expect(result.code).toBe(EXIT.verify);
     expect(result.stdout).toContain('tag is "v0.3.0"');
     const branch = { GITHUB_REF_TYPE: 'branch', GITHUB_REF_NAME: 'main', GITHUB_REF: 'refs/heads/main' };
     expect((await run(['check'], { cwd: root, env: branch })).code).toBe(0);
@@ -130,18 +128,21 @@ describe('bump, sync and check on a git repository', () => {
     expect(await git(root, 'status', '--porcelain')).toBe(' M app/pyproject.toml');
   });
 
-  it('build refuses a disagreeing place with exit 5, as documented, naming it, and builds nothing', async () => {
+  it('build refuses a disagreeing place with exit 4 (verify), naming it, and builds nothing', async () => {
     const py = join(root, 'app/pyproject.toml');
     await writeFile(py, (await readFile(py, 'utf8')).replace('version = "0.2.30"', 'version = "0.2.29"'));
     const { steps } = fakeSteps();
     const result = await run(['build', '--platforms', 'linux-amd64', '--json'], { cwd: root, steps });
-    expect(result.code).toBe(EXIT.mismatch);
+    expect(result.code).toBe(EXIT.verify);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(result.stdout)).toMatchObject({
       error: { code: 'VERIFY_FAILED', file: 'app/pyproject.toml', field: 'project.version', value: '0.2.29' },
     });
-    expect(result.stderr).toBe(
-      'error: the version disagrees with release.yaml; nothing was built:\n' +
+    // With --json the error is the one document on stdout; without, one line and its hint on stderr.
+    expect(result.stderr).toBe('');
+    const text = await run(['build', '--platforms', 'linux-amd64'], { cwd: root, steps });
+    expect(text.stderr).toBe(
+      'wheel-release: error[VERIFY_FAILED]: the version disagrees with release.yaml; nothing was built:\n' +
         '  app/pyproject.toml: project.version is "0.2.29", release.yaml says "0.2.30"\n' +
         '  hint: run `wheel-release sync` to write the version everywhere\n',
     );
@@ -155,7 +156,7 @@ describe('bump, sync and check on a git repository', () => {
     expect(result.code).toBe(EXIT.config);
     // Each thing once: the file, then the message that already names the key.
     expect(result.stderr).toBe(
-      'error: release.yaml: wheels.platforms[2] is not a platform packyard builds\n' +
+      'wheel-release: error[CONFIG_INVALID]: release.yaml: wheels.platforms[2] is not a platform packyard builds\n' +
         '  hint: use linux-amd64, linux-arm64, darwin-amd64, darwin-arm64\n',
     );
     const missing = await run(['check'], { cwd: join(root, 'app') });
@@ -319,7 +320,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
       }).steps;
     expect((await run(['publish'], { cwd: root, steps: refuse('AUTH_FAILED') })).code).toBe(EXIT.auth);
     const refused = await run(['publish', '--json'], { cwd: root, steps: refuse('INDEX_BAD_RESPONSE') });
-    expect(refused.code).toBe(EXIT.publish);
+    expect(refused.code).toBe(EXIT.store);
     expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'INDEX_BAD_RESPONSE' } });
   });
 

@@ -2,30 +2,25 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { captureCli, type CliRun } from '@packyard/test-helpers';
 import { main, type CliIo } from '../src/index.js';
 
 /** What one CLI run printed and returned. */
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = CliRun;
 
 /** Runs the CLI in-process in `cwd`, with a clean environment unless `env` is given. */
-export async function run(
+export function run(
   argv: readonly string[],
   options: { cwd: string; env?: Record<string, string | undefined>; steps?: CliIo['steps'] },
 ): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, {
-    cwd: options.cwd,
-    env: options.env ?? {},
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    ...(options.steps ? { steps: options.steps } : {}),
-  });
-  return { code, stdout, stderr };
+  return captureCli((streams) =>
+    main(argv, {
+      cwd: options.cwd,
+      env: options.env ?? {},
+      ...streams,
+      ...(options.steps ? { steps: options.steps } : {}),
+    }),
+  );
 }
 
 /** A release project in the example's shape, version 0.2.30, as a fresh git repository. */

@@ -1,7 +1,7 @@
 /**
  * packyard's one error class. Every failure a user can act on carries a stable `code`, the place at
  * fault (`file`, `field`, `value`) and what to do about it (`hint`). The original error is chained
- * as `cause`. Apps map codes to exit codes in one place (see `exitCodeFor`).
+ * as `cause`. Every app maps codes to exit codes through core's one table (`EXIT`, `exitCodeFor`).
  */
 export type ErrorCode =
   | 'CONFIG_MISSING'
@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'VERSION_NOT_FOUND'
   | 'TOOL_FAILED'
   | 'TOOL_PROVISION_FAILED'
+  /** An alias of `CONFLICT`, kept for callers that match on it (same exit code, same meaning). */
   | 'STORE_CONFLICT'
   | 'STORE_FAILED'
   | 'AUTH_MISSING'
@@ -25,7 +26,11 @@ export type ErrorCode =
   | 'INSTALL_TEST_FAILED'
   | 'PUSH_FAILED'
   | 'DISPATCH_FAILED'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  /** A bad command line. */
+  | 'USAGE'
+  /** A time limit was hit. */
+  | 'TIME_LIMIT';
 
 export interface ErrorDetails {
   file?: string | undefined;
@@ -60,8 +65,21 @@ export class PackyardError extends Error {
   }
 }
 
+/** Whether `error` is a PackyardError (with `code`, or a code that is an alias of it). */
 export function isPackyardError(error: unknown, code?: ErrorCode): error is PackyardError {
-  return error instanceof PackyardError && (code === undefined || error.code === code);
+  if (!(error instanceof PackyardError)) return false;
+  if (code === undefined || error.code === code) return true;
+  return canonicalErrorCode(error.code) === canonicalErrorCode(code);
+}
+
+/** Codes kept for callers that match on them; each means the same as its target. */
+export const ERROR_CODE_ALIASES: Readonly<Partial<Record<ErrorCode, ErrorCode>>> = {
+  STORE_CONFLICT: 'CONFLICT',
+};
+
+/** The code an alias stands for (`STORE_CONFLICT` → `CONFLICT`), or the code itself. Pure. */
+export function canonicalErrorCode(code: ErrorCode): ErrorCode {
+  return ERROR_CODE_ALIASES[code] ?? code;
 }
 
 /** Wraps anything thrown into a PackyardError, keeping the original as `cause`. */

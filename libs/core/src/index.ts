@@ -4,6 +4,8 @@ export {
   toPackyardError,
   redactSecrets,
   registerSecret,
+  canonicalErrorCode,
+  ERROR_CODE_ALIASES,
   type ErrorCode,
   type ErrorDetails,
 } from './errors.js';
@@ -59,6 +61,29 @@ export {
   type ParsedCommandLine,
   type UsageExitCodes,
 } from './cli.js';
+export { EXIT, exitCodeFor, exitCodeForAll, type ExitName, type ExitCode } from './exit-codes.js';
+export {
+  runCli,
+  usageError,
+  renderAppHelp,
+  renderCommandHelp,
+  renderError,
+  renderErrorDocument,
+  editDistance,
+  closestMatch,
+  COMMON_OPTIONS,
+  processIo,
+  whenAborted,
+  type ProcessIo,
+  type CliApp,
+  type CliIo,
+  type CommandDef,
+  type CommandContext,
+  type CommandOutcome,
+  type OptionDef,
+  type OptionDefs,
+} from './cli-frame.js';
+export { readBuildVersion, readGitHead, type BuildVersion } from './version.js';
 export {
   freeLoopbackPort,
   canConnect,

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomically } from '@packyard/core';
+import { goldenFiles } from '@packyard/test-helpers';
 import { provisionTools, type Tools } from '../src/index.js';
 
 const created: string[] = [];
@@ -30,11 +30,5 @@ export async function toolsWithFreshCaches(): Promise<Tools> {
 /** The index the tests resolve from: pip's PyPI. */
 export const INDEX_URL = 'https://pypi.org/simple';
 
-const GOLDEN_DIR = join(import.meta.dirname, 'golden');
-
 /** Compares `actual` with test/golden/<name>; UPDATE_GOLDEN=1 rewrites the file instead. */
-export async function expectGolden(name: string, actual: string): Promise<void> {
-  const path = join(GOLDEN_DIR, name);
-  if (process.env['UPDATE_GOLDEN'] === '1') await writeFileAtomically(path, actual);
-  expect(actual).toBe(await readFile(path, 'utf8'));
-}
+export const expectGolden = goldenFiles(join(import.meta.dirname, 'golden'));

@@ -1,7 +1,7 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Parser } from 'htmlparser2';
 import { runTool } from '@packyard/core';
+import { goldenFiles } from '@packyard/test-helpers';
 import {
   formatSize,
   latestVersion,
@@ -20,14 +20,11 @@ import {
   type ProjectPage,
 } from '@packyard/wheel-index';
 
-const golden = (name: string): string => fileURLToPath(new URL(`./testdata/${name}.golden`, import.meta.url));
-
 // Rendered pages are compared with committed files, so a reviewer reads real output in the diff.
 // UPDATE_GOLDEN=1 rewrites them.
-async function expectGolden(name: string, actual: string): Promise<void> {
-  if (process.env['UPDATE_GOLDEN'] === '1') await writeFile(golden(name), actual);
-  expect(actual).toBe(await readFile(golden(name), 'utf8'));
-}
+const expectGolden = goldenFiles(fileURLToPath(new URL('./testdata/', import.meta.url)), {
+  suffix: '.golden',
+});
 
 const hostile = '"><script>alert(1)</script>';
 const files: IndexEntry[] = [

@@ -1,0 +1,3 @@
+export { captureCli, withHangGuard, type CliRun, type CapturedStreams } from './cli.js';
+export { goldenFiles, GoldenMismatchError } from './golden.js';
+export { treeSnapshot, fileDigests, sha256Of } from './tree.js';

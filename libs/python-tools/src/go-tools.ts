@@ -8,6 +8,8 @@ import { defaultPackyardHome } from './tools.js';
 export interface GoTool {
   /** The binary's name, also the directory's ("versitygw"). */
   name: string;
+  /** How messages name it ("Hermit"); default `name`. */
+  label?: string;
   version: string;
   /**
    * How it is built: `go install <module>@v<version>` from the Go module proxy, or `go build` with
@@ -44,14 +46,15 @@ export async function provisionGoTool(tool: GoTool, options: ProvisionGoToolOpti
   const log = options.log ?? (() => {});
   const dir = join(home, 'tools', `${tool.name}-${tool.version}`);
   const binary = join(dir, tool.name);
+  const label = tool.label ?? tool.name;
   const built = await provisionOnce({
     dir,
-    what: `${tool.name} ${tool.version}`,
+    what: `${label} ${tool.version}`,
     // A cold build takes minutes on a busy machine: wait for another builder rather than build twice.
     waitMs: tool.waitMs ?? 30 * 60_000,
     isReady: () => isAccessible(binary, constants.X_OK),
     build: async (tmp) => {
-      log(`building ${tool.name} ${tool.version} with ${go} (a few minutes, once per machine)`);
+      log(`building ${label} ${tool.version} with ${go} (a few minutes, once per machine)`);
       const { source } = tool;
       try {
         if ('install' in source) {
@@ -70,12 +73,12 @@ export async function provisionGoTool(tool: GoTool, options: ProvisionGoToolOpti
       } catch (error) {
         throw new PackyardError(
           'TOOL_PROVISION_FAILED',
-          `cannot build ${tool.name} ${tool.version}: ${(error as Error).message}`,
+          `cannot build ${label} ${tool.version}: ${(error as Error).message}`,
           { value: go, hint: tool.hint, cause: error },
         );
       }
     },
   });
-  if (built) log(`${tool.name} ready at ${binary}`);
+  if (built) log(`${label} ready at ${binary}`);
   return binary;
 }

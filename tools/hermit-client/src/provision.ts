@@ -36,6 +36,7 @@ export async function provisionHermit(options: ProvisionHermitOptions = {}): Pro
   const hermit = await provisionGoTool(
     {
       name: 'hermit',
+      label: 'Hermit',
       version: PINNED_HERMIT_VERSION,
       source: {
         cwd: HERMIT_MODULE_DIR,

@@ -81,7 +81,7 @@ try {
         contentType: 'application/zip',
       }),
     );
-    if (results.some((x) => !x.ok)) throw new Error('packyard upload failed');
+    if (results.some((x) => x.status === 'rejected')) throw new Error('packyard upload failed');
     upload.packyard.push((performance.now() - t0) / 1000);
     const t1 = performance.now();
     execFileSync(
@@ -123,7 +123,7 @@ try {
     await store.put({ key: m.bundleKey, body: { bytes: m.bundle }, contentType: 'application/zip' });
     return store.put({ key: m.key, body: { bytes: m.body }, contentType: 'application/json' });
   });
-  if (put.some((x) => !x.ok)) throw new Error('metadata setup failed');
+  if (put.some((x) => x.status === 'rejected')) throw new Error('metadata setup failed');
   const index = { packyard: [], peer: [] };
   const quiet = {
     info() {},

@@ -1,12 +1,9 @@
 import type { TimeLimits } from '@packyard/mip';
-import type { ObjectStore } from '@packyard/r2-store';
+import type { Logger as CoreLogger, ObjectStore } from '@packyard/core';
 import type { PythonBridge } from './python.js';
 
-/** Lines for the user: progress and per-package results. */
-export interface Logger {
-  info(line: string): void;
-  error(line: string): void;
-}
+/** Lines for the user (progress and per-package results): core's Logger, without warnings. */
+export type Logger = Pick<CoreLogger, 'info' | 'error'>;
 
 /** Everything a step needs, built once by the CLI. */
 export interface Context {

@@ -1,5 +1,4 @@
-import { mapConcurrent } from '@packyard/r2-store';
-import { PackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, mapConcurrent, writeFileAtomically } from '@packyard/core';
 import Handlebars from 'handlebars';
 import { join } from 'node:path';
 import type { Context, PackageResult } from './context.js';
@@ -164,9 +163,9 @@ export async function assembleIndex(ctx: Context, options: IndexOptions = {}): P
   const results: PackageResult[] = [];
   const entries: IndexEntry[] = [];
   fetched.forEach((r, i) => {
-    if (r.ok) entries.push(r.value);
+    if (r.status === 'fulfilled') entries.push(r.value);
     else {
-      const message = r.error instanceof Error ? r.error.message : String(r.error);
+      const message = r.reason instanceof Error ? r.reason.message : String(r.reason);
       ctx.log.error(`  ${keys[i]}: ${message}`);
       results.push({
         name: keys[i]!,

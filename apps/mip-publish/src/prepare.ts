@@ -3,6 +3,7 @@ import { cp, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from '
 import { basename, join, relative } from 'node:path';
 import {
   PackyardError,
+  createDownloadClient,
   isAccessible,
   runTool,
   tailLines,
@@ -386,25 +387,16 @@ async function materializeSource(
       await runGit(['-C', clone, 'checkout', '--quiet', '--detach', source.ref], definition, ctx);
       await copySubdirectory(definition, join(clone, sub ?? ''), tmp);
     } else {
-      const response = await fetch(source.zip).catch((error: unknown) => {
-        throw new PackyardError(
-          'BUILD_FAILED',
-          `downloading ${source.zip} failed: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
-          { file: definition.file, field: 'source.zip', value: source.zip, cause: error },
-        );
-      });
-      if (!response.ok) {
-        throw new PackyardError(
-          'BUILD_FAILED',
-          `downloading ${source.zip} answered HTTP ${response.status}`,
-          {
+      await createDownloadClient()
+        .download({ url: source.zip, to: join(work, 'source.zip') })
+        .catch((error: unknown) => {
+          throw new PackyardError('BUILD_FAILED', (error as Error).message, {
             file: definition.file,
             field: 'source.zip',
             value: source.zip,
-          },
-        );
-      }
-      await writeFileAtomically(join(work, 'source.zip'), Buffer.from(await response.arrayBuffer()));
+            cause: error,
+          });
+        });
       await runTool('unzip', ['-q', join(work, 'source.zip'), '-d', join(work, 'x')]);
       await copySubdirectory(definition, join(work, 'x', sub ?? ''), tmp);
     }

@@ -1,17 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { mkdir, readdir, realpath } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isAccessible, PackyardError, sleep } from '@packyard/core';
+import { isAccessible, PackyardError, sleep, type Logger as CoreLogger } from '@packyard/core';
 import { buildWheel, testWheel, type BuildTools } from './build.js';
 import { addToIndex, type AddFilesToIndex } from './index-files.js';
 import { parsePushOutcome, runGitOrThrow, type GitRunner } from './git.js';
 import { checkGitRef, checkOwner, checkRepo, renderCommitMessage, renderSourceUrl } from './names.js';
 
-/** Where update messages go. */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-}
+/** Where update messages go: core's Logger, of which an update only informs and warns. */
+export type Logger = Pick<CoreLogger, 'info' | 'warn'>;
 
 /** Everything `runUpdate` needs; the CLI fills it from options, tests from literals. */
 export interface UpdateOptions {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PackyardError } from '@packyard/core';
-import { mapConcurrent, publishObject, verifyObject, type ObjectStore } from '@packyard/r2-store';
+import { PackyardError, mapConcurrent, publishObject, verifyObject, type ObjectStore } from '@packyard/core';
 import { checkFinalName } from './dynamic.js';
 import { digestFile } from './hash.js';
 import { fanOutPath, type ArchiveStore } from './store.js';
@@ -178,14 +177,14 @@ export async function publishBlobs(
   });
   results.forEach((result, index) => {
     const { sha512, finalName } = planned[index]!;
-    if (result.ok) {
+    if (result.status === 'fulfilled') {
       const into = finalName === undefined ? report : report.names;
       (result.value === 'skipped' ? into.skipped : into.uploaded).push(finalName ?? sha512);
     } else {
       report.failed.push({
         sha512,
         ...(finalName === undefined ? {} : { finalName }),
-        error: result.error instanceof Error ? result.error.message : String(result.error),
+        error: result.reason instanceof Error ? result.reason.message : String(result.reason),
       });
     }
   });

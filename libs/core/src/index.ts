@@ -91,3 +91,40 @@ export {
   stopChild,
   type WaitUntilServingOptions,
 } from './local-server.js';
+export {
+  validateObjectKey,
+  listAllPages,
+  publishObject,
+  verifyObject,
+  type ObjectStore,
+  type ObjectInfo,
+  type ObjectBody,
+  type PutObjectInput,
+  type WriteCondition,
+  type ListPage,
+  type ListPageOptions,
+  type PublishItem,
+  type PublishResult,
+  type PublishOptions,
+} from './object-store.js';
+export { mapConcurrent, forEachConcurrent } from './concurrency.js';
+export {
+  ALL_PLATFORMS,
+  hostPlatform,
+  findHostPlatform,
+  parsePlatform,
+  formatPlatform,
+  samePlatform,
+  type Platform,
+  type PlatformOs,
+  type PlatformArch,
+} from './platforms.js';
+export {
+  createDownloadClient,
+  type DownloadClient,
+  type DownloadClientOptions,
+  type DownloadRequest,
+  type DownloadResult,
+} from './download.js';
+export { normalizeProjectName } from './names.js';
+export type { Logger } from './logger.js';

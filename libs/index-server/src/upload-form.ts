@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { normalizeProjectName } from '@packyard/pypi-client';
+import { normalizeProjectName } from '@packyard/core';
 import { explainIndexFilename, pausePoint } from '@packyard/wheel-index';
 import busboy from 'busboy';
 

@@ -4,10 +4,14 @@ import { join, resolve } from 'node:path';
 import { writeTarGz } from '@packyard/archive';
 import {
   PackyardError,
+  formatPlatform,
+  findHostPlatform,
   isPackyardError,
   removeStaleTemporaries,
   runTool,
+  samePlatform,
   writeFileAtomically,
+  type Platform,
 } from '@packyard/core';
 import {
   compatibleTagSet,
@@ -18,14 +22,7 @@ import {
 import { checkPythonVersion, findInterpreter, readInterpreterInfo } from './interpreter.js';
 import { checkIndexUrl } from './lock.js';
 import { readPexContents, type PexContents } from './pex-contents.js';
-import {
-  formatPlatform,
-  hostPlatform,
-  pexFileName,
-  samePlatform,
-  tarballName,
-  type Platform,
-} from './platform.js';
+import { pexFileName, tarballName } from './platform.js';
 import { toolEnv, type Tools } from './tools.js';
 import { checkBinaryName, renderWrapper } from './wrapper.js';
 import { isWheelCompatible, parseWheelFilename } from './wheel.js';
@@ -233,11 +230,8 @@ function targetArgs(target: Target, pythonVersion: string): string[] {
 
 // An unsupported host (say, Windows) builds nothing natively, but can still cross-build.
 function isHostPlatform(platform: Platform): boolean {
-  try {
-    return samePlatform(platform, hostPlatform());
-  } catch {
-    return false;
-  }
+  const host = findHostPlatform();
+  return host !== undefined && samePlatform(platform, host);
 }
 
 async function runPex(tools: Tools, target: Target, platform: Platform, args: string[]): Promise<void> {

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PackyardError } from '@packyard/core';
+import { PackyardError, formatPlatform, type Platform } from '@packyard/core';
 import { checkPythonVersion } from './interpreter.js';
-import { formatPlatform, type Platform } from './platform.js';
 
 /**
  * What pex's `--complete-platform` takes (and `pex3 interpreter inspect --markers --tags` prints): a

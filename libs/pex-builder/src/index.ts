@@ -1,16 +1,15 @@
+// The platforms are core's (shared with wheel-release); re-exported for this package's users.
 export {
   ALL_PLATFORMS,
   hostPlatform,
   parsePlatform,
   formatPlatform,
   samePlatform,
-  pexFileName,
-  tarballName,
-  checkPackageName,
   type Platform,
   type PlatformOs,
   type PlatformArch,
-} from './platform.js';
+} from '@packyard/core';
+export { pexFileName, tarballName, checkPackageName } from './platform.js';
 export {
   PINNED_TOOLS,
   TOOLS_MARKER,
@@ -24,7 +23,7 @@ export {
 export { findInterpreter, checkPythonVersion, listInterpreterVersions } from './interpreter.js';
 export { lockRequirements, renderRequirementsIn, type LockInput, type LockResult } from './lock.js';
 export { buildPexBundle, BUNDLE_ROOT, type PexBuildInput, type PexBundle } from './build.js';
-export { fillWheelhouse, type WheelFile } from './wheelhouse.js';
+export { fillWheelhouse, type FillWheelhouseOptions, type WheelFile } from './wheelhouse.js';
 export { renderWrapper, checkBinaryName } from './wrapper.js';
 export {
   COMPLETE_PLATFORM_PYTHONS,

@@ -1,6 +1,7 @@
 import pep440 from '@renovatebot/pep440';
 import { isFinalRelease, parseBodyBlock, type Release } from '@packyard/github-releases';
-import { formatPlatform, tarballName, type Platform } from './platform.js';
+import { formatPlatform, type Platform } from '@packyard/core';
+import { tarballName } from './platform.js';
 
 /**
  * What the release planner reads of a package config (hermit-pex's config.yaml, validated): the

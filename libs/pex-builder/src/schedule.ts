@@ -1,5 +1,5 @@
 import { availableParallelism, freemem } from 'node:os';
-import { PackyardError } from '@packyard/core';
+import { PackyardError, mapConcurrent } from '@packyard/core';
 
 /**
  * What one PEX build holds in memory at its peak: pex, the pip it runs and the zip it writes. Measured
@@ -60,26 +60,12 @@ function checkJobs(jobs: number, field: string): number {
  * runs whatever the others do; the outcomes come back in the items' order, as `Promise.allSettled`
  * gives them.
  */
-export async function runBounded<T, R>(
+export function runBounded<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T, index: number) => Promise<R>,
 ): Promise<PromiseSettledResult<R>[]> {
-  const bound = checkJobs(limit, 'limit');
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await work(items[index]!, index) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(bound, items.length) }, worker));
-  return results;
+  return mapConcurrent(items, checkJobs(limit, 'limit'), work);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PackyardError } from '@packyard/core';
+import { ALL_PLATFORMS, PackyardError, formatPlatform, type Platform } from '@packyard/core';
 import {
   compareVersions,
   createPypiClient,
@@ -12,7 +12,6 @@ import {
 import { compatibleTagSet, readCompletePlatform, type CompletePlatform } from './complete-platform.js';
 import { checkPythonVersion } from './interpreter.js';
 import { evaluateMarkers } from './markers.js';
-import { ALL_PLATFORMS, formatPlatform, type Platform } from './platform.js';
 import { parseLockedHashes, parseLockedRequirements, type LockedRequirement } from './requirements.js';
 import type { Tools } from './tools.js';
 import { isWheelCompatible, parseWheelFilename } from './wheel.js';

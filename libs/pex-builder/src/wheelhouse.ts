@@ -1,8 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PackyardError, removeStaleTemporaries } from '@packyard/core';
+import {
+  PackyardError,
+  createDownloadClient,
+  isPackyardError,
+  removeStaleTemporaries,
+  type DownloadClient,
+} from '@packyard/core';
 import type { Tools } from './tools.js';
 
 /** A wheel a cross-build installs: its file name, where the index serves it, and its sha256. */
@@ -10,6 +15,12 @@ export interface WheelFile {
   filename: string;
   url: string;
   sha256: string;
+}
+
+/** Options of `fillWheelhouse`. */
+export interface FillWheelhouseOptions {
+  /** How wheels are downloaded (default core's client: streamed, retried, checked). */
+  download?: DownloadClient;
 }
 
 /**
@@ -23,7 +34,9 @@ export async function fillWheelhouse(
   tools: Pick<Tools, 'home'>,
   wheels: readonly WheelFile[],
   dir: string,
+  options: FillWheelhouseOptions = {},
 ): Promise<string> {
+  const download = options.download ?? createDownloadClient();
   const target = resolve(dir);
   await rm(target, { recursive: true, force: true });
   await mkdir(target, { recursive: true });
@@ -33,13 +46,13 @@ export async function fillWheelhouse(
         value: wheel.filename,
       });
     }
-    const cached = await cachedWheel(tools.home, wheel);
+    const cached = await cachedWheel(tools.home, wheel, download);
     await symlink(cached, join(target, wheel.filename));
   }
   return target;
 }
 
-async function cachedWheel(home: string, wheel: WheelFile): Promise<string> {
+async function cachedWheel(home: string, wheel: WheelFile, download: DownloadClient): Promise<string> {
   const sha256 = wheel.sha256.toLowerCase();
   const dir = join(home, 'wheels', sha256);
   const file = join(dir, wheel.filename);
@@ -47,36 +60,14 @@ async function cachedWheel(home: string, wheel: WheelFile): Promise<string> {
   await mkdir(dir, { recursive: true });
   // A download killed half-way left its temporary: ours to clean.
   await removeStaleTemporaries(dir);
-  const response = await fetch(wheel.url).catch((error: unknown) => {
+  await download.download({ url: wheel.url, to: file, sha256 }).catch((error: unknown) => {
+    // Other bytes than the lock and the index list stay VERIFY_FAILED; any other failure means
+    // the index could not serve the wheel.
+    if (isPackyardError(error, 'VERIFY_FAILED')) throw error;
     throw new PackyardError('INDEX_UNREACHABLE', `cannot download ${wheel.filename}`, {
       value: wheel.url,
       cause: error,
     });
   });
-  if (!response.ok) {
-    throw new PackyardError(
-      'INDEX_UNREACHABLE',
-      `cannot download ${wheel.filename}: HTTP ${response.status}`,
-      {
-        value: wheel.url,
-      },
-    );
-  }
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const actual = createHash('sha256').update(bytes).digest('hex');
-  if (actual !== sha256) {
-    throw new PackyardError(
-      'VERIFY_FAILED',
-      `${wheel.filename} has sha256 ${actual}, but the lock and the index say ${sha256}`,
-      { value: wheel.url, hint: 'the index served other bytes than it lists; nothing was kept' },
-    );
-  }
-  const temporary = join(dir, `${wheel.filename}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, file);
-  } finally {
-    await rm(temporary, { force: true });
-  }
   return file;
 }

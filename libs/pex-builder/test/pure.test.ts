@@ -1,9 +1,6 @@
 import { isPackyardError } from '@packyard/core';
 import {
-  ALL_PLATFORMS,
   checkPythonVersion,
-  formatPlatform,
-  hostPlatform,
   parsePlatform,
   pexFileName,
   renderRequirementsIn,
@@ -25,50 +22,6 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('platforms', () => {
-  it('lists the four Hermit platforms', () => {
-    expect(ALL_PLATFORMS.map(formatPlatform)).toEqual([
-      'darwin-amd64',
-      'darwin-arm64',
-      'linux-amd64',
-      'linux-arm64',
-    ]);
-  });
-
-  it('maps Node host names to Hermit names', () => {
-    expect(hostPlatform('linux', 'x64')).toEqual({ os: 'linux', arch: 'amd64' });
-    expect(hostPlatform('darwin', 'arm64')).toEqual({ os: 'darwin', arch: 'arm64' });
-    expect(hostPlatform('linux', 'arm64')).toEqual({ os: 'linux', arch: 'arm64' });
-    expect(ALL_PLATFORMS.map(formatPlatform)).toContain(formatPlatform(hostPlatform()));
-  });
-
-  it('rejects unsupported hosts with CONFIG_INVALID', () => {
-    const error = thrown(() => hostPlatform('win32', 'x64'));
-    expect(isPackyardError(error, 'CONFIG_INVALID')).toBe(true);
-    expect((error as Error).message).toContain('win32-x64');
-    expect(
-      isPackyardError(
-        thrown(() => hostPlatform('linux', 'ia32')),
-        'CONFIG_INVALID',
-      ),
-    ).toBe(true);
-  });
-
-  it('parses and formats every platform round trip', () => {
-    for (const platform of ALL_PLATFORMS) expect(parsePlatform(formatPlatform(platform))).toEqual(platform);
-  });
-
-  it('refuses other spellings and suggests the Hermit name', () => {
-    const alias = thrown(() => parsePlatform('linux-x86_64'));
-    expect(isPackyardError(alias, 'CONFIG_INVALID')).toBe(true);
-    expect((alias as { hint?: string }).hint).toContain('did you mean linux-amd64?');
-    expect((thrown(() => parsePlatform('macos-arm64')) as { hint?: string }).hint).toContain('darwin-arm64');
-    const junk = thrown(() => parsePlatform('windows'));
-    expect((junk as Error).message).toBe('unknown platform "windows"');
-    expect((junk as { hint?: string }).hint).toBe(
-      'use one of darwin-amd64, darwin-arm64, linux-amd64, linux-arm64',
-    );
-  });
-
   it('names the PEX and tarball after package, os and arch', () => {
     const p = parsePlatform('darwin-arm64');
     expect(pexFileName('aider-chat', p)).toBe('aider-chat-darwin-arm64.pex');

@@ -7,9 +7,9 @@ import {
   parseRetryAfter,
   withRetry,
   type RetryPolicy,
+  normalizeProjectName,
 } from '@packyard/core';
 import { PYPI_SIMPLE_URL, redactIndexUrl } from './index-url.js';
-import { normalizeProjectName } from './names.js';
 import { badPage, parseSimpleHtml, parseSimpleJson, stripTrailingSlash } from './parse.js';
 import type { ListVersionsOptions, ProjectVersions } from './types.js';
 

@@ -1,9 +1,5 @@
+import { normalizeProjectName } from '@packyard/core';
 import { normalizeVersion } from './pep440.js';
-
-/** PEP 503 name normalisation: runs of `-`, `_` and `.` become one `-`, then lower case. */
-export function normalizeProjectName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 // The archive suffixes pip accepts for a source distribution (pip's SUPPORTED_EXTENSIONS minus .whl).
 const SDIST_SUFFIXES = [

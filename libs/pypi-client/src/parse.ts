@@ -1,6 +1,6 @@
 import { Parser } from 'htmlparser2';
-import { PackyardError } from '@packyard/core';
-import { normalizeProjectName, sdistVersionCandidates, versionFromFilename } from './names.js';
+import { PackyardError, normalizeProjectName } from '@packyard/core';
+import { sdistVersionCandidates, versionFromFilename } from './names.js';
 import { compareVersions, isPrerelease, isValidVersion, normalizeVersion } from './pep440.js';
 import { redactIndexUrl } from './index-url.js';
 import type { IndexFile, ListVersionsOptions, ProjectVersions } from './types.js';

@@ -10,6 +10,7 @@ export {
 } from './tools.js';
 export { TOOLS_MARKER } from './venv.js';
 export { provisionOnce, type ProvisionOnceSpec } from './once.js';
+export { provisionGoTool, type GoTool, type ProvisionGoToolOptions } from './go-tools.js';
 export {
   PINNED_PYTHON_TOOLS,
   provisionPythonTools,

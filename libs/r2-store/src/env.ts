@@ -1,7 +1,6 @@
-import { PackyardError } from '@packyard/core';
+import { PackyardError, type ObjectStore } from '@packyard/core';
 import { createLocalStore } from './local.js';
 import { createS3Store, type S3Credentials, type S3StoreOptions } from './s3.js';
-import type { ObjectStore } from './store.js';
 
 /** Where an S3 store's account comes from. */
 export interface S3Account {

@@ -1,6 +1,11 @@
+// The ObjectStore port and idempotent publishing live in core, so formats that publish into a store
+// need no client; they are re-exported here for the users of this package.
 export {
   validateObjectKey,
   listAllPages,
+  publishObject,
+  verifyObject,
+  mapConcurrent,
   type ObjectStore,
   type ObjectInfo,
   type ObjectBody,
@@ -8,7 +13,10 @@ export {
   type WriteCondition,
   type ListPage,
   type ListPageOptions,
-} from './store.js';
+  type PublishItem,
+  type PublishResult,
+  type PublishOptions,
+} from '@packyard/core';
 export { createLocalStore, type LocalStoreOptions } from './local.js';
 export {
   createS3Store,
@@ -18,11 +26,3 @@ export {
   type S3Credentials,
 } from './s3.js';
 export { readS3Account, openObjectStore, type S3Account, type OpenObjectStoreOptions } from './env.js';
-export {
-  publishObject,
-  verifyObject,
-  mapConcurrent,
-  type PublishItem,
-  type PublishResult,
-  type PublishOptions,
-} from './publish.js';

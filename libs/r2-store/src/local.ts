@@ -3,9 +3,9 @@ import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PackyardError, sha256File } from '@packyard/core';
-import lockfile from 'proper-lockfile';
 import {
+  PackyardError,
+  sha256File,
   listAllPages,
   validateObjectKey,
   type ListPage,
@@ -13,7 +13,8 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutObjectInput,
-} from './store.js';
+} from '@packyard/core';
+import lockfile from 'proper-lockfile';
 
 /** Options for `createLocalStore`. */
 export interface LocalStoreOptions {

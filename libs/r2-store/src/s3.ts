@@ -24,8 +24,6 @@ import {
   sha256File,
   withRetry,
   type RetryPolicy,
-} from '@packyard/core';
-import {
   listAllPages,
   validateObjectKey,
   type ListPage,
@@ -33,7 +31,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type PutObjectInput,
-} from './store.js';
+} from '@packyard/core';
 
 /** Access key pair for S3 or R2. */
 export interface S3Credentials {

@@ -63,7 +63,7 @@ export function describeObjectStoreContract(name: string, open: () => Promise<Ob
     it('lists by prefix in key order, paging past 1,000 keys', async () => {
       const keys = Array.from({ length: 1003 }, (_, i) => `many/${String(i).padStart(4, '0')}.json`);
       const results = await mapConcurrent(keys, 16, (key) => store.put({ key, body: { bytes: key } }));
-      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
       await store.put({ key: 'many-not/x', body: { bytes: 'x' } });
       const first = await store.listPage('many/');
       expect(first.objects).toHaveLength(1000);

@@ -3,8 +3,7 @@
 // `project/<name>/index.html` at the index root), which installers never look at.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError } from '@packyard/core';
-import { normalizeProjectName } from './filename.js';
+import { PackyardError, normalizeProjectName } from '@packyard/core';
 import type { CoreMetadata } from './metadata.js';
 import { createHandlebars, escapeHtml, listVersions, precompiledTemplate } from './render.js';
 import type { IndexEntry, ProjectPage } from './types.js';

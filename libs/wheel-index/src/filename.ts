@@ -1,9 +1,5 @@
+import { normalizeProjectName } from '@packyard/core';
 import { isPep440, normalizeVersion } from './versions.js';
-
-/** The PEP 503 normal form of a project name: runs of `-`, `_`, `.` become one `-`, lower-cased. Pure. */
-export function normalizeProjectName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 /** A wheel or sdist file name taken apart. */
 export interface DistributionFilename {

@@ -4,35 +4,6 @@ import { dirname, join } from 'node:path';
 import { PackyardError } from '@packyard/core';
 import lockfile from 'proper-lockfile';
 
-/** Runs `work` on every item with at most `limit` running at once; rejects with the first failure. */
-export async function forEachLimited<T>(
-  items: Iterable<T>,
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  const iterator = items[Symbol.iterator]();
-  let failed: unknown;
-  let hasFailed = false;
-  const worker = async (): Promise<void> => {
-    for (;;) {
-      if (hasFailed) return;
-      const next = iterator.next();
-      if (next.done === true) return;
-      try {
-        await work(next.value);
-      } catch (error) {
-        if (!hasFailed) {
-          hasFailed = true;
-          failed = error;
-        }
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-  if (hasFailed) throw failed;
-}
-
 /**
  * A unique sibling path for temporary output: `.<tag>-<pid>-<hex>` in the same directory. The name
  * does not grow with the target's, so a target whose own name fits the file system's 255-byte

@@ -1,6 +1,12 @@
 import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PackyardError, sha256File, writeFileAtomically } from '@packyard/core';
+import {
+  PackyardError,
+  sha256File,
+  writeFileAtomically,
+  forEachConcurrent,
+  normalizeProjectName,
+} from '@packyard/core';
 import {
   BROWSE_DIR,
   BROWSE_STATE,
@@ -17,7 +23,6 @@ import {
 } from './browse.js';
 import { parseCoreMetadata } from './metadata.js';
 import {
-  forEachLimited,
   formatUploadTime,
   mkdirWithUndo,
   pausePoint,
@@ -42,7 +47,6 @@ import {
   renderRootJson,
   sortIndexEntries,
 } from './render.js';
-import { normalizeProjectName } from './filename.js';
 import type { IndexEntry, ProjectPage, ProjectStatus } from './types.js';
 
 /** Options of addFilesToIndex. */
@@ -97,7 +101,7 @@ export async function addFilesToIndex(
   // Every path the index would write for a file must fit the file system, checked before any read.
   for (const file of files) checkIndexFilename(basename(file), resolve(file), root);
   const inspected: InspectedFile[] = [];
-  await forEachLimited(files, INSPECT_CONCURRENCY, async (file) => {
+  await forEachConcurrent(files, INSPECT_CONCURRENCY, async (file) => {
     inspected.push(await inspectDistribution(resolve(file)));
   });
   const batch = new Map<string, InspectedFile>();
@@ -448,7 +452,7 @@ export async function writeIndex(
     }
 
     const inspected: InspectedFile[] = [];
-    await forEachLimited(paths, INSPECT_CONCURRENCY, async ({ path }) => {
+    await forEachConcurrent(paths, INSPECT_CONCURRENCY, async ({ path }) => {
       inspected.push(await inspectDistribution(path));
     });
 
@@ -502,7 +506,7 @@ export async function writeIndex(
     await replaceDirectory(join(root, SIMPLE), async (dir) => {
       await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
       await writeTreeFile(dir, 'index.json', renderRootJson(projects));
-      await forEachLimited(projects, 16, async (project) => {
+      await forEachConcurrent(projects, 16, async (project) => {
         const page = pageOf(project, sortIndexEntries(byProject.get(project) ?? []), statusByProject);
         await mkdir(join(dir, project));
         await writeTreeFile(dir, `${project}/index.json`, renderProjectJson(page));

@@ -24,9 +24,10 @@ export {
 export {
   parseDistributionFilename,
   explainDistributionFilename,
-  normalizeProjectName,
   type DistributionFilename,
 } from './filename.js';
+// PEP 503 names are core's (shared with pypi-client); re-exported for this package's users.
+export { normalizeProjectName } from '@packyard/core';
 export {
   parseCoreMetadata,
   readDistributionMetadata,

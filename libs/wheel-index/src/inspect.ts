@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { PackyardError, sha256File } from '@packyard/core';
-import { explainDistributionFilename, normalizeProjectName, type DistributionFilename } from './filename.js';
+import { PackyardError, sha256File, normalizeProjectName } from '@packyard/core';
+import { explainDistributionFilename, type DistributionFilename } from './filename.js';
 import { parseCoreMetadata, readDistributionMetadata } from './metadata.js';
 import { compareVersionStrings, isPep440 } from './versions.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, writeFileAtomically, forEachConcurrent, normalizeProjectName } from '@packyard/core';
 import {
   BROWSE_DIR,
   BROWSE_STATE,
@@ -13,14 +13,8 @@ import {
   summarizeProject,
   type ProjectSummary,
 } from './browse.js';
-import { explainDistributionFilename, normalizeProjectName, type DistributionFilename } from './filename.js';
-import {
-  forEachLimited,
-  formatUploadTime,
-  replaceDirectory,
-  withIndexLock,
-  writeTreeFile,
-} from './fs-util.js';
+import { explainDistributionFilename, type DistributionFilename } from './filename.js';
+import { formatUploadTime, replaceDirectory, withIndexLock, writeTreeFile } from './fs-util.js';
 import {
   renderProjectHtml,
   renderProjectJson,
@@ -342,7 +336,7 @@ export async function writeIndexFromPackageList(
     if (full) {
       const all = new Map<string, ProjectSummary>();
       await replaceDirectory(browse, async (dir) => {
-        await forEachLimited(projects, 16, async (project) => {
+        await forEachConcurrent(projects, 16, async (project) => {
           const page = pageOf(project);
           all.set(project, summarizeProject(page));
           await mkdir(join(dir, project));
@@ -354,7 +348,7 @@ export async function writeIndexFromPackageList(
       await replaceDirectory(simple, async (dir) => {
         await writeTreeFile(dir, 'index.html', renderRootHtml(projects));
         await writeTreeFile(dir, 'index.json', renderRootJson(projects));
-        await forEachLimited(projects, 16, async (project) => {
+        await forEachConcurrent(projects, 16, async (project) => {
           const page = pageOf(project);
           await mkdir(join(dir, project));
           await writeTreeFile(dir, `${project}/index.json`, renderProjectJson(page));

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { PackyardError, sha256File } from '@packyard/core';
-import { publishObject, validateObjectKey, type ObjectStore, type PublishResult } from '@packyard/r2-store';
-import { forEachLimited, LOCK_NAME, withIndexLock } from './fs-util.js';
+import {
+  PackyardError,
+  forEachConcurrent,
+  publishObject,
+  sha256File,
+  validateObjectKey,
+  type ObjectStore,
+  type PublishResult,
+} from '@packyard/core';
+import { LOCK_NAME, withIndexLock } from './fs-util.js';
 import { PACKAGE_LIST_STATE } from './package-list.js';
 
 /** PEP 691's media type for the JSON pages; installers pick the JSON parser from it. */
@@ -148,7 +155,7 @@ export async function publishIndex(
   const concurrency = options.concurrency ?? 8;
   return withIndexLock(root, async () => {
     const digests = new Map<string, string>();
-    await forEachLimited(objects, concurrency, async (object) => {
+    await forEachConcurrent(objects, concurrency, async (object) => {
       digests.set(object.key, await sha256File(join(root, object.path)));
     });
     if (options.replace !== true) await refuseConflicts(store, objects, digests, concurrency);
@@ -156,7 +163,7 @@ export async function publishIndex(
     let done = 0;
     for (const stage of STAGES) {
       const batch = objects.filter((object) => object.stage === stage);
-      await forEachLimited(batch, concurrency, async (object) => {
+      await forEachConcurrent(batch, concurrency, async (object) => {
         const published = await publishObject(
           store,
           {
@@ -186,7 +193,7 @@ async function refuseConflicts(
   concurrency: number,
 ): Promise<void> {
   const conflicts: { key: string; stored: string; local: string }[] = [];
-  await forEachLimited(
+  await forEachConcurrent(
     objects.filter((object) => object.immutable),
     concurrency,
     async (object) => {

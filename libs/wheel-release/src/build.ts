@@ -2,10 +2,9 @@ import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { access, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PackyardError, runTool } from '@packyard/core';
+import { PackyardError, forEachConcurrent, findHostPlatform, formatPlatform, runTool } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
 import { dirtyTreeError, prepareOutputDir, readChangedFiles } from './git.js';
-import { hostPlatform } from './verify-tools.js';
 
 /** A wheel platform packyard builds, and the Rust target maturin builds it for. */
 export const WHEEL_TARGETS: Readonly<Record<string, string>> = Object.freeze({
@@ -119,7 +118,8 @@ export function planWheelRunnerMatrix(
  * addable targets), else rustc's host target; and whether a python3 exists for ziglang.
  */
 export async function probeBuildHost(): Promise<BuildHost> {
-  const platform = hostPlatform() ?? `${process.platform}-${process.arch}`;
+  const host = findHostPlatform();
+  const platform = host === undefined ? `${process.platform}-${process.arch}` : formatPlatform(host);
   let installedTargets: string[] = [];
   let addableTargets: string[] = [];
   try {
@@ -280,31 +280,25 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   };
   const jobs = Math.max(1, Math.min(input.jobs ?? Math.floor(availableParallelism() / 2), plan.length));
   const steps = plan.filter((step) => step.how === 'cross');
-  const failures: unknown[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < steps.length && failures.length === 0) {
-      const step = steps[next++]!;
-      input.progress?.begin(step.platform);
-      try {
-        await buildOne(
-          step,
-          input,
-          maturin,
-          env,
-          jobs === 1 ? cargoTargetDir : join(cargoTargetDir, step.target),
-          locked,
-          log,
-        );
-        input.progress?.done(step.platform, step.target);
-      } catch (error) {
-        input.progress?.fail(step.platform, step.target);
-        failures.push(error);
-      }
+  // The first failure stops new builds; the ones already running finish first.
+  await forEachConcurrent(steps, jobs, async (step) => {
+    input.progress?.begin(step.platform);
+    try {
+      await buildOne(
+        step,
+        input,
+        maturin,
+        env,
+        jobs === 1 ? cargoTargetDir : join(cargoTargetDir, step.target),
+        locked,
+        log,
+      );
+      input.progress?.done(step.platform, step.target);
+    } catch (error) {
+      input.progress?.fail(step.platform, step.target);
+      throw error;
     }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-  if (failures.length > 0) throw failures[0];
+  });
   return (await readdir(input.outDir)).filter((name) => name.endsWith('.whl')).sort();
 }
 

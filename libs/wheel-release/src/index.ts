@@ -67,7 +67,6 @@ export {
   type VerifyResult,
 } from './verify.js';
 export { checkWheelFile, checkNative, type WheelCheck } from './verify-wheel.js';
-export { hostPlatform } from './verify-tools.js';
 export {
   runInstallTest,
   versionPattern,
@@ -75,6 +74,7 @@ export {
   ARM64_SYSROOT,
   type VersionCheck,
   type InstallTestInput,
+  type InstallTestRelease,
 } from './install-test.js';
 export { parsePorcelain, readChangedFiles, prepareOutputDir } from './git.js';
 export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';

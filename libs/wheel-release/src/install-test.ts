@@ -2,12 +2,11 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pep440 from '@renovatebot/pep440';
-import { PackyardError, runTool, tailLines } from '@packyard/core';
+import { PackyardError, findHostPlatform, formatPlatform, runTool, tailLines } from '@packyard/core';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { provisionTools, toolEnv } from '@packyard/python-tools';
 import type { ArchiveMember } from './inspect/archive.js';
-import type { VerifyInput, VerifyProblem } from './verify.js';
-import { hostPlatform } from './verify-tools.js';
+import type { VerifyProblem } from './verify-wheel.js';
 
 /**
  * How the install test checks what a program prints: it runs `<program> <args>`, and expects one of
@@ -43,12 +42,22 @@ export function versionPattern(check: VersionCheck, prog: string, release: strin
 /** Where Debian's libc6-arm64-cross puts the arm64 loader and libraries, for `qemu-aarch64 -L`. */
 export const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 
+/** What the install test needs to know of a release (a part of `VerifyInput`). */
+export interface InstallTestRelease {
+  wheels: { binaries: readonly string[]; versionCheck?: VersionCheck | false };
+  sdist: { command?: string; versionCheck?: VersionCheck | false };
+  gitSha?: string;
+  indexUrl?: string;
+  home?: string;
+}
+
 /** What `runInstallTest` installs: the release directory's readable wheels and its sdist. */
 export interface InstallTestInput {
   dir: string;
   wheels: { name: string; platform: string; members: ArchiveMember[] }[];
   sdist: string | undefined;
-  input: VerifyInput;
+  /** The parts of `verifyRelease`'s input the install test reads. */
+  input: InstallTestRelease;
   /** The release version, PEP 440. */
   release: string;
   log: (line: string) => void;
@@ -71,7 +80,9 @@ interface Outcome {
 export async function runInstallTest(test: InstallTestInput): Promise<Outcome> {
   const { input, log } = test;
   const out: Outcome = { checks: [], problems: [] };
-  const host = hostPlatform();
+  const machine = findHostPlatform();
+  // The WHEEL_TARGETS key of this machine (`linux-amd64`), or undefined.
+  const host = machine === undefined ? undefined : formatPlatform(machine);
   const scratch = await mkdtemp(join(tmpdir(), 'wheel-release-verify-'));
   try {
     const native = test.wheels.filter((w) => w.platform === host);

@@ -147,13 +147,3 @@ export async function runPythonChecks(
     }),
   };
 }
-
-/** The WHEEL_TARGETS key of the machine this runs on, or undefined. */
-export function hostPlatform(
-  platform: string = process.platform,
-  arch: string = process.arch,
-): string | undefined {
-  const os = platform === 'linux' ? 'linux' : platform === 'darwin' ? 'darwin' : undefined;
-  const cpu = arch === 'x64' ? 'amd64' : arch === 'arm64' ? 'arm64' : undefined;
-  return os && cpu ? `${os}-${cpu}` : undefined;
-}

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { hostPlatform, parsePlatformTag, readElf, readMachO } from '../src/index.js';
+import { parsePlatformTag, readElf, readMachO } from '../src/index.js';
 
 describe('parsePlatformTag', () => {
   it.each([
@@ -43,14 +43,5 @@ describe('the ELF and Mach-O readers refuse malformed files with a reason, not a
     thin.writeUInt32LE(1, 16);
     thin.writeUInt32LE(4096, 20);
     expect(() => readMachO(thin)).toThrow('Mach-O load commands lie past the end of the file');
-  });
-});
-
-describe('hostPlatform', () => {
-  it('maps Node platform and arch onto the wheel platforms', () => {
-    expect(hostPlatform('linux', 'x64')).toBe('linux-amd64');
-    expect(hostPlatform('linux', 'arm64')).toBe('linux-arm64');
-    expect(hostPlatform('darwin', 'arm64')).toBe('darwin-arm64');
-    expect(hostPlatform('win32', 'x64')).toBeUndefined();
   });
 });

@@ -1,10 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { isAccessible, PackyardError, runTool, tailLines } from '@packyard/core';
-import { toolCacheEnv, type Tools } from '@packyard/python-tools';
+import { PackyardError, tailLines } from '@packyard/core';
+import { provisionGoTool, toolCacheEnv, type Tools } from '@packyard/python-tools';
 import { parseActionlintOutput, parseZizmorOutput, type LintReport } from './findings.js';
 import { readWorkflowPaths } from './workflows.js';
 
@@ -55,12 +51,14 @@ export async function provisionLinters(options: ProvisionLintersOptions): Promis
   const versions = { ...PINNED_LINTERS, ...options.versions };
   const log = options.log ?? (() => {});
   const baseEnv = options.env ?? process.env;
-  const actionlint = await provisionActionlint(
-    options.tools.home,
-    versions.actionlint,
-    options.go ?? 'go',
-    baseEnv,
-    log,
+  const actionlint = await provisionGoTool(
+    {
+      name: 'actionlint',
+      version: versions.actionlint,
+      source: { install: 'github.com/rhysd/actionlint/cmd/actionlint' },
+      hint: "install Go 1.25 or newer (the repository's Hermit environment has one: bin/go), and make sure the Go module proxy is reachable",
+    },
+    { home: options.tools.home, go: options.go ?? 'go', env: baseEnv, log },
   );
   return {
     actionlint,
@@ -79,50 +77,6 @@ export async function provisionLinters(options: ProvisionLintersOptions): Promis
       ZIZMOR_GITHUB_TOKEN: undefined,
     },
   };
-}
-
-async function provisionActionlint(
-  home: string,
-  version: string,
-  go: string,
-  env: Record<string, string | undefined>,
-  log: (line: string) => void,
-): Promise<string> {
-  const dir = join(home, 'tools', `actionlint-${version}`);
-  const binary = join(dir, 'actionlint');
-  if (await isAccessible(binary, constants.X_OK)) return binary;
-
-  // Built into a temporary sibling and renamed into place, so a half-built binary is never at the
-  // final path and concurrent builders do not step on each other.
-  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await mkdir(tmp, { recursive: true });
-  try {
-    log(`building actionlint ${version} with ${go} install`);
-    await runTool(go, ['install', `github.com/rhysd/actionlint/cmd/actionlint@v${version}`], {
-      cwd: tmp,
-      env: { ...env, GOBIN: tmp },
-      tailLines: 20,
-    });
-    try {
-      await rename(tmp, dir);
-    } catch (error) {
-      // Another process finished first; its binary is as good as ours.
-      if (!(await isAccessible(binary, constants.X_OK))) throw error;
-    }
-  } catch (error) {
-    throw new PackyardError(
-      'TOOL_PROVISION_FAILED',
-      `cannot build actionlint ${version}: ${(error as Error).message}`,
-      {
-        value: go,
-        hint: "install Go 1.25 or newer (the repository's Hermit environment has one: bin/go), and make sure the Go module proxy is reachable",
-        cause: error,
-      },
-    );
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
-  return binary;
 }
 
 /** Options for running one linter. */

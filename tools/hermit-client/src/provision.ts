@@ -1,8 +1,5 @@
-import { constants } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isAccessible, PackyardError, runTool } from '@packyard/core';
-import { defaultPackyardHome, provisionOnce } from '@packyard/python-tools';
+import { provisionGoTool } from '@packyard/python-tools';
 import { writeExecScript } from './script.js';
 
 /** The Hermit release the suite installs manifests with; it must match the `require` in go.mod. */
@@ -51,31 +48,40 @@ export interface HermitClient {
  * leaves a half-written binary at the final path (its leftovers are removed by the next build).
  */
 export async function provisionHermit(options: ProvisionHermitOptions = {}): Promise<HermitClient> {
-  const home = resolve(options.home ?? defaultPackyardHome(options.env ?? process.env));
-  const log = options.log ?? (() => {});
-  const toolsDir = join(home, 'tools');
   const cross = options.arch !== undefined && options.arch !== hostArch() ? options.arch : undefined;
-  const dir = join(toolsDir, `hermit-${PINNED_HERMIT_VERSION}${cross ? `-linux-${cross}` : ''}`);
-  const client = { hermit: join(dir, 'hermit'), version: PINNED_HERMIT_VERSION };
-  const built = await provisionOnce({
-    dir,
-    what: `Hermit ${PINNED_HERMIT_VERSION}`,
-    // A cold `go build` takes minutes on a busy machine: wait for another builder rather than build twice.
-    waitMs: 30 * 60_000,
-    isReady: () => isAccessible(client.hermit, constants.X_OK),
-    build: async (tmp) => {
-      log(
-        `building Hermit ${PINNED_HERMIT_VERSION}${cross ? ` for linux-${cross}` : ''} with go build (once per machine)`,
-      );
-      const env = options.env ?? process.env;
-      // Cross-built with cgo off (cmd/hermit builds without it): a static binary that needs no C
-      // cross-compiler and no target libc.
-      const target = cross ? { GOOS: 'linux', GOARCH: cross, CGO_ENABLED: '0' } : {};
-      await buildHermit(options.go ?? 'go', join(tmp, 'hermit'), { ...env, ...target });
+  const hermit = await provisionGoTool(
+    {
+      name: 'hermit',
+      label: 'Hermit',
+      version: PINNED_HERMIT_VERSION,
+      ...(cross ? { variant: `linux-${cross}` } : {}),
+      source: {
+        cwd: HERMIT_MODULE_DIR,
+        args: (output) => [
+          'build',
+          '-trimpath',
+          // cmd/hermit reports "devel" unless told its version.
+          '-ldflags',
+          `-X main.version=${PINNED_HERMIT_VERSION}`,
+          '-o',
+          output,
+          'github.com/cashapp/hermit/cmd/hermit',
+        ],
+        // go.sum is committed: a build must never rewrite it, nor reach for another version. A
+        // cross-build has cgo off (cmd/hermit builds without it): a static binary that needs no C
+        // cross-compiler and no target libc.
+        env: {
+          GOFLAGS: '-mod=readonly',
+          GO111MODULE: 'on',
+          GOWORK: 'off',
+          ...(cross ? { GOOS: 'linux', GOARCH: cross, CGO_ENABLED: '0' } : {}),
+        },
+      },
+      hint: 'install Go 1.25 or newer, and make sure the Go module proxy is reachable',
     },
-  });
-  if (built) log(`Hermit ready: ${client.hermit}`);
-  return client;
+    options,
+  );
+  return { hermit, version: PINNED_HERMIT_VERSION };
 }
 
 /**
@@ -91,39 +97,4 @@ export async function emulatedHermit(
 ): Promise<HermitClient> {
   await writeExecScript(file, [...emulator, client.hermit]);
   return { hermit: file, version: client.version };
-}
-
-async function buildHermit(
-  go: string,
-  output: string,
-  env: Record<string, string | undefined>,
-): Promise<void> {
-  const args = [
-    'build',
-    '-trimpath',
-    // cmd/hermit reports "devel" unless told its version.
-    '-ldflags',
-    `-X main.version=${PINNED_HERMIT_VERSION}`,
-    '-o',
-    output,
-    'github.com/cashapp/hermit/cmd/hermit',
-  ];
-  try {
-    await runTool(go, args, {
-      cwd: HERMIT_MODULE_DIR,
-      // go.sum is committed: a build must never rewrite it, nor reach for another version.
-      env: { ...env, GOFLAGS: '-mod=readonly', GO111MODULE: 'on', GOWORK: 'off' },
-      tailLines: 20,
-    });
-  } catch (error) {
-    throw new PackyardError(
-      'TOOL_PROVISION_FAILED',
-      `cannot build Hermit ${PINNED_HERMIT_VERSION}: ${(error as Error).message}`,
-      {
-        value: go,
-        hint: "install Go 1.25 or newer and a C compiler (Hermit's zstd support uses cgo), and make sure the Go module proxy is reachable",
-        cause: error,
-      },
-    );
-  }
 }

@@ -20,12 +20,22 @@ const SOURCE_LAYERS = {
   // A format reads and writes files of one kind. The store a format publishes into is core's port,
   // never a client; no format builds on another in shipped code.
   'layer:format': ['layer:core'],
-  // A pipeline composes clients and formats into the steps of one publishing job.
-  'layer:pipeline': ['layer:core', 'layer:client', 'layer:format'],
+  // A builder makes one kind of artifact with external tools, clients and formats (pex-builder:
+  // lock, PEX, wrappers, tarballs), for a pipeline to sequence.
+  'layer:builder': ['layer:core', 'layer:client', 'layer:format'],
+  // A pipeline composes builders, clients and formats into the steps of one publishing job.
+  'layer:pipeline': ['layer:core', 'layer:client', 'layer:format', 'layer:builder'],
   // An app adapts pipelines (and the clients that open its destinations) to a command line.
-  'layer:app': ['layer:core', 'layer:client', 'layer:format', 'layer:pipeline'],
+  'layer:app': ['layer:core', 'layer:client', 'layer:format', 'layer:builder', 'layer:pipeline'],
   // Test servers, scripts, checks and the Nx plugin may use any library, never an app.
-  'layer:tool': ['layer:core', 'layer:client', 'layer:format', 'layer:pipeline', 'layer:tool'],
+  'layer:tool': [
+    'layer:core',
+    'layer:client',
+    'layer:format',
+    'layer:builder',
+    'layer:pipeline',
+    'layer:tool',
+  ],
 };
 
 // What a test may import besides its own layer's dependencies: the test servers and scripts
@@ -36,6 +46,7 @@ const TEST_EXTRAS = {
   'layer:core': [],
   'layer:client': ['layer:tool'],
   'layer:format': ['layer:client', 'layer:format', 'layer:tool'],
+  'layer:builder': ['layer:tool'],
   'layer:pipeline': ['layer:tool'],
   'layer:app': ['layer:tool'],
   'layer:tool': [],

@@ -15,8 +15,11 @@ const PROBES = {
   libTestToTool: ['libs/r2-store/test/probe.test.ts', '@packyard/s3-server'],
   coreTestToTool: ['libs/core/test/probe.test.ts', '@packyard/github-emulator'],
   appToApp: ['apps/pkg-index/src/probe.ts', '@packyard/mip-publish'],
-  appToPipeline: ['apps/hermit-pex/src/probe.ts', '@packyard/pex-builder'],
-  pipelineToClient: ['libs/pex-builder/src/probe.ts', '@packyard/github-releases'],
+  appToPipeline: ['apps/hermit-pex/src/probe.ts', '@packyard/hermit-pex-pipeline'],
+  pipelineToBuilder: ['libs/hermit-pex-pipeline/src/probe.ts', '@packyard/pex-builder'],
+  builderToClient: ['libs/pex-builder/src/probe.ts', '@packyard/github-releases'],
+  // wheel-release depends on no builder, so only the tags (not a circle) can refuse this.
+  builderToPipeline: ['libs/pex-builder/src/probe.ts', '@packyard/wheel-release'],
   formatToCore: ['libs/archive/src/probe.ts', '@packyard/core'],
   toolToClient: ['tools/s3-server/src/probe.ts', '@packyard/python-tools'],
 } as const;
@@ -64,12 +67,24 @@ describe('the layer rule', () => {
     expect(core[0]!.message).toContain('"layer:core" cannot depend on any libs with tags');
   });
 
+  it('refuses a builder importing a pipeline', async () => {
+    const violations = await found('builderToPipeline');
+    expect(violations).toHaveLength(1);
+    expect(violations[0]!.message).toContain('"layer:builder" can only depend on libs tagged with');
+  });
+
   it('refuses an app importing another app', async () => {
     expect(await found('appToApp')).toHaveLength(1);
   });
 
   it('allows every edge the layers allow', async () => {
-    for (const name of ['appToPipeline', 'pipelineToClient', 'formatToCore', 'toolToClient'] as const) {
+    for (const name of [
+      'appToPipeline',
+      'pipelineToBuilder',
+      'builderToClient',
+      'formatToCore',
+      'toolToClient',
+    ] as const) {
       expect({ name, violations: await found(name) }).toEqual({ name, violations: [] });
     }
   });

@@ -104,7 +104,12 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
     response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size });
     let bytes = 0;
     body.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    await pipeline(body, response);
+    try {
+      await pipeline(body, response);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Reply(200, 'error', `the download stopped after ${bytes} of ${info.size} bytes: ${why}`);
+    }
     return { outcome: 'hit' as const, bytes };
   }
 
@@ -246,7 +251,8 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         }
       })
       .finally(() => {
-        if (response.writableFinished) finish();
+        // A response the client closed early has already emitted 'close': log it now.
+        if (response.writableFinished || response.closed) finish();
         else response.once('close', finish);
       });
   }

@@ -11,3 +11,4 @@ export {
 } from './server.js';
 export { accessFor, type Access, type CacheTokens } from './tokens.js';
 export { checkEntryMember, checkCacheEntryFile, type EntryProblem } from './entry-check.js';
+export { spoolObject, SpoolError, type SpoolOptions } from './spool.js';

@@ -1,14 +1,15 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isPackyardError } from '@packyard/core';
+import { isPackyardError, type RetryPolicy } from '@packyard/core';
 import type { ObjectStore } from '@packyard/r2-store';
 import { checkCacheEntryFile } from './entry-check.js';
+import { spoolObject, SpoolError } from './spool.js';
 import { accessFor, type CacheTokens } from './tokens.js';
 
 /** What a cache server serves and how. */
@@ -22,6 +23,13 @@ export interface CacheHandlerOptions {
   maxEntryBytes?: number;
   /** Where an upload is spooled while it is checked (default the system's temporary directory). */
   tempDir?: string;
+  /**
+   * The one directory where downloads from a remote store are spooled before they are sent, emptied
+   * when the first one starts (default `nx-cache-get-<random>` under `tempDir`, removed on close).
+   */
+  spoolDir?: string;
+  /** How often a failed, short or corrupt read from the store is tried again (default core's policy). */
+  readRetry?: RetryPolicy;
   /** Called once per request, after the response is sent: the access log. */
   onEvent?: (event: CacheEvent) => void;
 }
@@ -51,6 +59,8 @@ export type CacheStats = Record<CacheOutcome, number>;
 export interface CacheHandler {
   handle(request: IncomingMessage, response: ServerResponse): void;
   stats(): CacheStats;
+  /** Removes the default spool directory; call after the server closed. */
+  close(): Promise<void>;
 }
 
 const HASH = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -79,6 +89,18 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
   const prefix = options.prefix ?? '';
   const tokens = options.tokens ?? {};
   const maxEntryBytes = options.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES;
+  const ownSpool = options.spoolDir === undefined;
+  let spooling: Promise<string> | undefined;
+  const spoolRoot = (): Promise<string> =>
+    (spooling ??= (async () => {
+      if (options.spoolDir === undefined) {
+        return mkdtemp(join(options.tempDir ?? tmpdir(), 'nx-cache-get-'));
+      }
+      // Leftovers of an earlier run that stopped mid-download go first.
+      await rm(options.spoolDir, { recursive: true, force: true });
+      await mkdir(options.spoolDir, { recursive: true });
+      return options.spoolDir;
+    })());
   const counts: CacheStats = {
     hit: 0,
     miss: 0,
@@ -99,12 +121,45 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
       response.end();
       return { outcome: 'hit' as const, bytes: 0 };
     }
-    const body = await options.store.getStream(key);
-    if (body === undefined) throw new Reply(404, 'miss', 'no entry under this hash');
-    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size });
+    // A directory store sends its file as it is; a remote store's object is first copied whole to
+    // a local file, so a read that breaks off is retried before the client sees a single header.
+    if (options.store.kind === 'local') {
+      const body = await options.store.getStream(key);
+      if (body === undefined) throw new Reply(404, 'miss', 'no entry under this hash');
+      return send(body, info.size, response);
+    }
+    const file = join(await spoolRoot(), randomUUID());
+    const left = new AbortController();
+    const leave = () => left.abort();
+    response.once('close', leave);
+    try {
+      await spoolObject(options.store, info, file, {
+        signal: left.signal,
+        ...(options.readRetry === undefined ? {} : { retry: options.readRetry }),
+      }).catch((error: unknown) => {
+        if (error instanceof SpoolError && error.code === 'SPOOL_MISSING') {
+          throw new Reply(404, 'miss', 'no entry under this hash');
+        }
+        throw error;
+      });
+      const { size } = await stat(file);
+      return await send(createReadStream(file), size, response);
+    } finally {
+      response.off('close', leave);
+      await rm(file, { force: true });
+    }
+  }
+
+  async function send(body: Readable, size: number, response: ServerResponse) {
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
     let bytes = 0;
     body.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    await pipeline(body, response);
+    try {
+      await pipeline(body, response);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Reply(200, 'error', `the download stopped after ${bytes} of ${size} bytes: ${why}`);
+    }
     return { outcome: 'hit' as const, bytes };
   }
 
@@ -246,12 +301,19 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         }
       })
       .finally(() => {
-        if (response.writableFinished) finish();
+        // A response the client closed early has already emitted 'close': log it now.
+        if (response.writableFinished || response.closed) finish();
         else response.once('close', finish);
       });
   }
 
-  return { handle, stats: () => ({ ...counts }) };
+  const close = async () => {
+    if (spooling === undefined || !ownSpool) return;
+    const dir = await spooling.catch(() => undefined);
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  };
+
+  return { handle, stats: () => ({ ...counts }), close };
 }
 
 /** A running cache server. */
@@ -295,6 +357,6 @@ export async function startCacheServer(options: StartCacheServerOptions): Promis
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      }).then(() => handler.close()),
   };
 }

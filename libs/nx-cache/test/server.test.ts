@@ -120,6 +120,22 @@ describe('the Nx remote cache contract over a directory store', () => {
     expect(await readdir(spool)).toEqual([]);
   });
 
+  it('logs a download the client broke off as an error, with how far it got', async () => {
+    // Bigger than the socket buffers, so the server is still sending when the client goes.
+    await store.put({ key: 'nx/7117', body: { bytes: Buffer.alloc(32 * 1024 * 1024, 7) } });
+    const response = await fetch(at('7117'), { headers: { authorization: `Bearer ${READ}` } });
+    expect(response.status).toBe(200);
+    const reader = response.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    while (!events.some((event) => event.hash === '7117' && event.method === 'GET')) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const event = events.find((seen) => seen.hash === '7117' && seen.method === 'GET');
+    expect(event).toMatchObject({ method: 'GET', outcome: 'error' });
+    expect(event?.reason).toMatch(/^the download stopped after \d+ of 33554432 bytes/);
+  });
+
   it('logs one event per request with its outcome, and never a token', async () => {
     const seen = new Set(events.map((event) => event.outcome));
     for (const outcome of ['hit', 'miss', 'stored', 'exists', 'unauthorized', 'forbidden', 'refused']) {

@@ -32,20 +32,24 @@ class AccessLog {
   private taken = 0;
   private marks = 0;
   private rest = '';
+  private url = '';
+  /** The server's URL, from its `ready` event (with `--json`, every event is on stderr). */
+  readonly ready: Promise<string>;
 
-  constructor(
-    private readonly url: string,
-    server: ResultPromise,
-  ) {
-    server.stderr?.on('data', (chunk: Buffer) => {
-      const lines = (this.rest + chunk.toString('utf8')).split('\n');
-      this.rest = lines.pop() ?? '';
-      for (const line of lines) {
-        this.lines.push(line);
-        if (!line.startsWith('{')) continue;
-        const parsed = JSON.parse(line) as CacheEvent | { summary: unknown };
-        if ('method' in parsed) this.events.push(parsed);
-      }
+  constructor(server: ResultPromise) {
+    this.ready = new Promise<string>((resolve, reject) => {
+      server.stderr?.on('data', (chunk: Buffer) => {
+        const lines = (this.rest + chunk.toString('utf8')).split('\n');
+        this.rest = lines.pop() ?? '';
+        for (const line of lines) {
+          this.lines.push(line);
+          if (!line.startsWith('{')) continue;
+          const parsed = JSON.parse(line) as CacheEvent | { type?: string; url?: string };
+          if ('method' in parsed) this.events.push(parsed);
+          else if (parsed.type === 'ready' && parsed.url !== undefined) resolve((this.url = parsed.url));
+        }
+      });
+      void server.then((result) => reject(new Error(`nx-cache-server exited: ${String(result.stderr)}`)));
     });
   }
 
@@ -140,15 +144,8 @@ beforeAll(async () => {
     extendEnv: false,
     reject: false,
   });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('\n')) resolve(out.trim());
-    });
-    void server.then((result) => reject(new Error(`nx-cache-server exited: ${String(result.stderr)}`)));
-  });
-  log = new AccessLog(url, server);
+  log = new AccessLog(server);
+  url = await log.ready;
   for (const clone of [cloneA(), cloneB()]) await aClone(WORKSPACE_ROOT, clone);
 }, LONG);
 

@@ -215,6 +215,13 @@ for (const entry of JSON.parse(plan.stdout || '[]')) {
   for (const action of entry.actions) if (action.startsWith('needs-runner ')) set.add(action.slice(13));
   needsRunner.set(entry.package, set);
 }
+// A published version whose build_info changed is planned as `rebuild-needed`, with no needs-runner
+// action, though the plan still logs the platforms it cannot build: those are left out of the run
+// too, so the rebuild covers the platforms the release serves and is not refused for the others.
+for (const key of readRefusals(plan.stderr).keys()) {
+  const [name, , platform] = key.split(' ');
+  needsRunner.set(name, (needsRunner.get(name) ?? new Set()).add(platform));
+}
 for (const [name, refused] of needsRunner) {
   const platforms = PLATFORMS.filter((p) => !refused.has(p));
   const pipeline = await runLogged(process.execPath, [

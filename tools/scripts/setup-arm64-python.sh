@@ -105,15 +105,22 @@ mkdir -p "$home/tools"
 # The emulated interpreter must start and import the modules that need the unpacked libraries.
 smoke='import platform, ssl, sqlite3, ctypes, lzma, bz2, zlib, venv; print(platform.machine())'
 
-# provision MINOR VERSION SUITE PACKAGE=VERSION...: unpacks the packages (python<MINOR>-minimal among
-# them) into $home/tools/arm64-python<MINOR>-<VERSION>/sysroot, writes its bin/python<MINOR> and
-# prints `python<MINOR>=<path>`.
+# provision MINOR VERSION SUITE STDLIB PACKAGE=VERSION...: unpacks the packages (python<MINOR>-minimal
+# among them) into $home/tools/arm64-python<MINOR>-<VERSION>/sysroot, writes its bin/python<MINOR> and
+# prints `python<MINOR>=<path>`. STDLIB `usr`: the Python finds its standard library at the
+# compiled-in /usr, through qemu's prefix. STDLIB `beside`: lib/python<MINOR> beside bin/ links to
+# the sysroot's, so the Python finds it there first (sys.prefix is the tool directory) and every path
+# to it is real on the host too. 3.13 needs that: its venv copies unchanged scripts with
+# shutil.copy2, whose listxattr qemu does not pass through its prefix (ENOENT for a /usr path).
 provision() {
-  local minor="$1" version="$2" suite="$3"
-  shift 3
+  local minor="$1" version="$2" suite="$3" stdlib="$4"
+  shift 4
   local dir="$home/tools/arm64-python$minor-${version//[:~+]/_}"
   local python="$dir/bin/python$minor"
-  ready() { [ -x "$python" ] && [ "$("$python" -c "$smoke" 2>/dev/null)" = aarch64 ]; }
+  ready() {
+    [ -x "$python" ] && { [ "$stdlib" = usr ] || [ -e "$dir/lib/python$minor/os.py" ]; } \
+      && [ "$("$python" -c "$smoke" 2>/dev/null)" = aarch64 ]
+  }
   if ! ready; then
     exec 9>"$dir.lock"
     flock 9
@@ -150,6 +157,10 @@ export QEMU_LD_PREFIX='$dir/sysroot'
 exec '$qemu' -0 "\$0" '$dir/sysroot/usr/bin/python$minor' "\$@"
 EOF
       chmod 755 "$dir.tmp/bin/python$minor"
+      if [ "$stdlib" = beside ]; then
+        mkdir -p "$dir.tmp/lib"
+        ln -s "../sysroot/usr/lib/python$minor" "$dir.tmp/lib/python$minor"
+      fi
       rm -rf "$dir.tmp/apt" "$dir.tmp/debs"
       mv "$dir.tmp" "$dir"
       ready || { echo "setup-arm64-python: $python does not start under $qemu" >&2; exit 1; }
@@ -175,6 +186,6 @@ else
   echo "binfmt=unavailable: cannot register qemu-aarch64 in $binfmt (needs root)"
 fi
 echo "qemu-aarch64=$qemu"
-provision 3.11 "$python311_version" "$python311_suite" "${python311_packages[@]}"
+provision 3.11 "$python311_version" "$python311_suite" usr "${python311_packages[@]}"
 echo "python3.12=unavailable: no arm64 CPython 3.12 reachable here (Debian ships 3.11 in bookworm and 3.13+ after it)"
-provision 3.13 "$python313_version" "$python313_suite" "${python313_packages[@]}"
+provision 3.13 "$python313_version" "$python313_suite" beside "${python313_packages[@]}"

@@ -66,7 +66,7 @@ describe('writePythonStandIn with interpreters', () => {
 });
 
 describe('tools/scripts/setup-arm64-python.sh', () => {
-  it("gives arm64 CPythons 3.11 and 3.13 under qemu-user, each on its own Debian suite's glibc", async () => {
+  it("gives arm64 CPythons 3.11 and 3.13 under qemu-user, each on its own Debian suite's glibc, that make venvs", async () => {
     // Idempotent and pinned: unpacks once into packyard's tool home (needs root for qemu-user).
     const { stdout } = await run('bash', [SETUP_ARM64_PYTHON]);
     const said = Object.fromEntries(
@@ -94,6 +94,14 @@ describe('tools/scripts/setup-arm64-python.sh', () => {
         'import platform, ssl, sys; print(platform.machine(), platform.libc_ver()[1], sys.executable)',
       ]);
       expect(ran.stdout.trim()).toBe(`aarch64 ${glibc} ${interpreters[minor]}`);
+      // PEX's venv mode runs `python -I -m venv --without-pip`; the venv's python must start emulated.
+      const venv = join(dir, `venv-${minor}`);
+      await run(interpreters[minor], ['-I', '-m', 'venv', '--without-pip', venv]);
+      const inVenv = await run(join(venv, 'bin', `python${minor}`), [
+        '-c',
+        'import platform, sys; print(platform.machine(), sys.prefix)',
+      ]);
+      expect(inVenv.stdout.trim()).toBe(`aarch64 ${venv}`);
     }
     expect(await python.uses()).toBe(2);
   });

@@ -10,6 +10,7 @@
 #   $PACKYARD_HOME/tools/arm64-python3.11-<version>/bin/python3.11
 #   $PACKYARD_HOME/tools/arm64-python3.13-<version>/sysroot/   the same from trixie, and python3.13
 #   $PACKYARD_HOME/tools/arm64-python3.13-<version>/bin/python3.13
+#   $PACKYARD_HOME/tools/arm64-python3.13-<version>/lib/python3.13 -> ../sysroot/usr/lib/python3.13
 #
 # bin/pythonX.Y runs `QEMU_LD_PREFIX=<its sysroot> qemu-aarch64 -0 "$0" <sysroot>/usr/bin/pythonX.Y "$@"`:
 # the emulated Python sees its own path as argv[0], so sys.executable is a program the host can start

@@ -3,9 +3,9 @@
 // pipeline (`hermit-pex plan`, then `hermit-pex run` for the platforms this machine can build; the
 // others are reported with the plan's reason and left out of the manifest), then every published
 // version installed with the real Hermit client in a fresh environment and each binary's `--version`
-// run: linux-amd64 natively, linux-arm64 under qemu-user (an arm64 Hermit and Debian's arm64 CPython
-// from tools/scripts/setup-arm64-python.sh). Outside the default suite: a cold run builds about forty
-// PEXes.
+// run: linux-amd64 natively, linux-arm64 under qemu-user (an arm64 Hermit and Debian's arm64 CPythons,
+// bookworm's 3.11 and trixie's 3.13, from tools/scripts/setup-arm64-python.sh). Outside the default
+// suite: a cold run builds about forty PEXes.
 // Writes dist/farm/report.json and prints a Markdown table; exits 1 when any check fails.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -92,8 +92,8 @@ async function nativeChecker(work, minors) {
 /**
  * Installs and runs linux-arm64 under qemu-user: Hermit cross-built for arm64 (it installs the
  * linux-arm64 package because that is its own platform), and a python3 stand-in whose interpreters
- * are Debian's arm64 CPython from tools/scripts/setup-arm64-python.sh, so each PEX and every
- * program it starts run emulated. A Python that script cannot provide is reported per version.
+ * are Debian's arm64 CPythons from tools/scripts/setup-arm64-python.sh (each minor its own
+ * interpreter and sysroot), so each PEX and every program it starts run emulated. A Python that script cannot provide is reported per version.
  */
 async function arm64Checker(work, minors) {
   const platform = 'linux-arm64';
@@ -214,6 +214,13 @@ for (const entry of JSON.parse(plan.stdout || '[]')) {
   const set = needsRunner.get(entry.package) ?? new Set();
   for (const action of entry.actions) if (action.startsWith('needs-runner ')) set.add(action.slice(13));
   needsRunner.set(entry.package, set);
+}
+// A published version whose build_info changed is planned as `rebuild-needed`, with no needs-runner
+// action, though the plan still logs the platforms it cannot build: those are left out of the run
+// too, so the rebuild covers the platforms the release serves and is not refused for the others.
+for (const key of readRefusals(plan.stderr).keys()) {
+  const [name, , platform] = key.split(' ');
+  needsRunner.set(name, (needsRunner.get(name) ?? new Set()).add(platform));
 }
 for (const [name, refused] of needsRunner) {
   const platforms = PLATFORMS.filter((p) => !refused.has(p));

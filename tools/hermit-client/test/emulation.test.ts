@@ -7,6 +7,7 @@ import { fixturePath } from '@packyard/core/testing';
 import { emulatedHermit, hostArch, PINNED_HERMIT_VERSION, writePythonStandIn } from '../src/index.js';
 
 const run = promisify(execFile);
+const SETUP_ARM64_PYTHON = join(import.meta.dirname, '../../../tools/scripts/setup-arm64-python.sh');
 
 describe('emulatedHermit', () => {
   it('writes a client script that starts the binary through the emulator command, arguments kept', async () => {
@@ -61,5 +62,47 @@ describe('writePythonStandIn with interpreters', () => {
         interpreters: { '3.99': join(dir, 'no-python') },
       }),
     ).rejects.toThrow(`python3@3.99 is needed; ${join(dir, 'no-python')} does not start`);
+  });
+});
+
+describe('tools/scripts/setup-arm64-python.sh', () => {
+  it("gives arm64 CPythons 3.11 and 3.13 under qemu-user, each on its own Debian suite's glibc, that make venvs", async () => {
+    // Idempotent and pinned: unpacks once into packyard's tool home (needs root for qemu-user).
+    const { stdout } = await run('bash', [SETUP_ARM64_PYTHON]);
+    const said = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => /^([\w.-]+)=(.*)$/.exec(line)!.slice(1, 3)),
+    );
+    expect(said['python3.12']).toMatch(/^unavailable: /);
+    const interpreters = { '3.11': said['python3.11']!, '3.13': said['python3.13']! };
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-stand-in-arm64-'));
+    const python = await writePythonStandIn(join(dir, 'python3'), Object.keys(interpreters), {
+      interpreters,
+    });
+    const manifest = await readFile(join(python.source, 'python3.hcl'), 'utf8');
+    // bookworm's 3.11 on glibc 2.36, trixie's 3.13 on glibc 2.41: a 3.13 on the 3.11 sysroot would not start.
+    for (const [minor, glibc] of [
+      ['3.11', '2.36'],
+      ['3.13', '2.41'],
+    ] as const) {
+      const version = new RegExp(`version "(${minor.replace('.', '\\.')}\\.\\d+)"`).exec(manifest)?.[1];
+      expect(version).toBeDefined();
+      const ran = await run(join(dir, 'python3', `python3-${version}`, 'bin', `python${minor}`), [
+        '-c',
+        'import platform, ssl, sys; print(platform.machine(), platform.libc_ver()[1], sys.executable)',
+      ]);
+      expect(ran.stdout.trim()).toBe(`aarch64 ${glibc} ${interpreters[minor]}`);
+      // PEX's venv mode runs `python -I -m venv --without-pip`; the venv's python must start emulated.
+      const venv = join(dir, `venv-${minor}`);
+      await run(interpreters[minor], ['-I', '-m', 'venv', '--without-pip', venv]);
+      const inVenv = await run(join(venv, 'bin', `python${minor}`), [
+        '-c',
+        'import platform, sys; print(platform.machine(), sys.prefix)',
+      ]);
+      expect(inVenv.stdout.trim()).toBe(`aarch64 ${venv}`);
+    }
+    expect(await python.uses()).toBe(2);
   });
 });

@@ -7,7 +7,10 @@ import { fixturePath } from '@packyard/core/testing';
 import { emulatedHermit, hostArch, PINNED_HERMIT_VERSION, writePythonStandIn } from '../src/index.js';
 
 const run = promisify(execFile);
-const SETUP_ARM64_PYTHON = join(import.meta.dirname, '../../../tools/scripts/setup-arm64-python.sh');
+// What tools/scripts/setup-arm64-python.sh printed: the Nx target `hermit-client:arm64-python`, which
+// this project's test depends on, runs it once per run (idempotent and pinned; it needs root for
+// qemu-user), outside jest and its time limit.
+const ARM64_PYTHON = join(import.meta.dirname, '../../../dist/fixtures/hermit-client-arm64/python.env');
 
 describe('emulatedHermit', () => {
   it('writes a client script that starts the binary through the emulator command, arguments kept', async () => {
@@ -67,10 +70,8 @@ describe('writePythonStandIn with interpreters', () => {
 
 describe('tools/scripts/setup-arm64-python.sh', () => {
   it("gives arm64 CPythons 3.11 and 3.13 under qemu-user, each on its own Debian suite's glibc, that make venvs", async () => {
-    // Idempotent and pinned: unpacks once into packyard's tool home (needs root for qemu-user).
-    const { stdout } = await run('bash', [SETUP_ARM64_PYTHON]);
     const said = Object.fromEntries(
-      stdout
+      (await readFile(ARM64_PYTHON, 'utf8'))
         .trim()
         .split('\n')
         .map((line) => /^([\w.-]+)=(.*)$/.exec(line)!.slice(1, 3)),

@@ -236,7 +236,7 @@ describe('pkg-index publish to a directory', () => {
     await yankFile(indexDir, wheel, { reason: 'broken' });
     const before = await snapshot(dest);
     const refused = await runCli(['publish', '--index-dir', indexDir, '--to', dest]);
-    expect(refused.code).toBe(14);
+    expect(refused.code).toBe(7); // CONFLICT: docs/exit-codes.md
     expect(refused.stderr).toContain(`files/six/${wheel}`);
     expect(await snapshot(dest)).toEqual(before);
     const replaced = await runCli(['publish', '--index-dir', indexDir, '--to', dest, '--replace']);

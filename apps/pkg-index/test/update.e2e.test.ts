@@ -270,7 +270,7 @@ describe('pkg-index update failures: each step has its own exit code and the ind
 
   test('clone: the repository does not exist', async () => {
     const run = await update(['--repo', 'No_Such_Repo', '--ref', 'main', '--index-repo', indexRepo]);
-    expect(run.stderr).toMatch(/error: git fetch exited with code 128/);
+    expect(run.stderr).toMatch(/error\[CLONE_FAILED\]: git fetch exited with code 128/);
     expect(run.code).toBe(EXIT.clone);
   });
 

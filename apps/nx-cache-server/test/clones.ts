@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { cp, lstat, mkdir, readdir, realpath } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { execa } from 'execa';
 
 /**
@@ -60,23 +58,4 @@ export async function aClone(workspace: string, dir: string): Promise<string[]> 
     }
   }
   return packages;
-}
-
-/** sha256 of every file under `dir`, keyed by its path relative to `dir` (sorted); {} when absent. */
-export async function digestsUnder(dir: string): Promise<Record<string, string>> {
-  const digests: Record<string, string> = {};
-  const walk = async (at: string): Promise<void> => {
-    const entries = await readdir(at, { withFileTypes: true }).catch(() => []);
-    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-      const path = join(at, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) {
-        const hash = createHash('sha256');
-        for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-        digests[relative(dir, path)] = hash.digest('hex');
-      }
-    }
-  };
-  await walk(dir);
-  return digests;
 }

@@ -5,7 +5,8 @@ import { execa, type ResultPromise } from 'execa';
 import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import type { CacheEvent } from '@packyard/nx-cache';
-import { aClone, digestsUnder } from './clones.js';
+import { fileDigests } from '@packyard/test-helpers';
+import { aClone } from './clones.js';
 import { WORKSPACE_ROOT } from './helpers.js';
 
 // Two fresh clones of this workspace, each with its own empty Nx cache, share one cache server (the
@@ -156,6 +157,9 @@ afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 }, LONG);
 
+/** sha256 of every file under `dir` by relative path, lock files included. */
+const filesUnder = (dir: string) => fileDigests(dir, () => false);
+
 describe('two fresh clones sharing one cache server over versitygw', () => {
   let compileStored: (string | undefined)[] = [];
   let buildStored: (string | undefined)[] = [];
@@ -192,9 +196,9 @@ describe('two fresh clones sharing one cache server over versitygw', () => {
       expect(buildStored).toHaveLength(1);
       expect(hashes(events, 'GET', 'miss')).toEqual(buildStored);
       expect(compileStored).toEqual(expect.arrayContaining(hashes(events, 'GET', 'hit')));
-      const releases = await digestsUnder(join(cloneA(), 'dist/releases'));
+      const releases = await filesUnder(join(cloneA(), 'dist/releases'));
       expect(Object.keys(releases).filter((name) => name.endsWith('.tar.gz')).length).toBeGreaterThan(0);
-      expect(Object.keys(await digestsUnder(join(cloneA(), 'dist/hermit')))).not.toEqual([]);
+      expect(Object.keys(await filesUnder(join(cloneA(), 'dist/hermit')))).not.toEqual([]);
     },
     LONG,
   );
@@ -224,7 +228,7 @@ describe('two fresh clones sharing one cache server over versitygw', () => {
       expect([...compileStored, ...buildStored]).toEqual(expect.arrayContaining(hits));
 
       for (const dir of ['dist/releases', 'dist/hermit']) {
-        expect(await digestsUnder(join(cloneB(), dir))).toEqual(await digestsUnder(join(cloneA(), dir)));
+        expect(await filesUnder(join(cloneB(), dir))).toEqual(await filesUnder(join(cloneA(), dir)));
       }
     },
     LONG,

@@ -4,7 +4,7 @@ import { PackyardError, toPackyardError } from '@packyard/core';
 import { planWheelBuilds, planWheelRunnerMatrix, refuseNativeBuilds } from './build.js';
 import type { BuildHost, WheelBuildStep, WheelRunnerEntry } from './build.js';
 import { resolveGitSha } from './git.js';
-import type { PublishDestination } from './publish.js';
+import { PYPI_UPLOAD_URL, type PublishDestination } from './publish.js';
 import {
   RELEASE_FILE,
   describeDisagreement,
@@ -333,7 +333,7 @@ function planVerifyAndPublish(request: PlanRequest, state: ReleaseState, base: R
 /** Where a publish goes, for people: the directory, or the upload URL (PyPI's by default). Pure. */
 export function describeDestination(destination: PublishDestination): string {
   if ('directory' in destination) return destination.directory;
-  return destination.repositoryUrl ?? 'https://upload.pypi.org/legacy/';
+  return destination.repositoryUrl ?? PYPI_UPLOAD_URL;
 }
 
 function takeGitSha(state: ReleaseState): string {

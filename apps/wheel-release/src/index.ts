@@ -1,16 +1,6 @@
-/** The wheel-release command line: parse, run, report; returns the exit code. */
-export { main, wheelReleaseApp, tagFromEnvironment } from './cli.js';
+/** The wheel-release command line: parse, plan, run, report; returns the exit code. */
+export { main, wheelReleaseApp, planRequest, tagFromEnvironment } from './cli.js';
 /** The CLI's process interface. */
 export type { CliIo } from './cli.js';
-/** The release steps the CLI composes, and their inputs and results. */
-export {
-  defaultSteps,
-  type Steps,
-  type VerifyInput,
-  type VerifyResult,
-  type VerifyProblem,
-  type PublishInput,
-  type PublishResult,
-  type BuildPlan,
-  type WheelBuildStep,
-} from './steps.js';
+/** Each command's result document, text and exit code. */
+export { renderRelease, renderProblems } from './render.js';

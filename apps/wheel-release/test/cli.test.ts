@@ -1,14 +1,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT, PackyardError, exitCodeFor } from '@packyard/core';
-import {
-  tagFromEnvironment,
-  type PublishInput,
-  type Steps,
-  type VerifyInput,
-  type VerifyResult,
-  type WheelBuildStep,
-} from '../src/index.js';
+import type { PublishReleaseInput, ReleaseServices, VerifyInput } from '@packyard/wheel-release';
+import { tagFromEnvironment } from '../src/index.js';
 import { git, gitProject, run } from './helpers.js';
 
 let root: string;
@@ -131,8 +125,8 @@ describe('bump, sync and check on a git repository', () => {
   it('build refuses a disagreeing place with exit 4 (verify), naming it, and builds nothing', async () => {
     const py = join(root, 'app/pyproject.toml');
     await writeFile(py, (await readFile(py, 'utf8')).replace('version = "0.2.30"', 'version = "0.2.29"'));
-    const { steps } = fakeSteps();
-    const result = await run(['build', '--platforms', 'linux-amd64', '--json'], { cwd: root, steps });
+    const { services } = fakeServices();
+    const result = await run(['build', '--platforms', 'linux-amd64', '--json'], { cwd: root, services });
     expect(result.code).toBe(EXIT.verify);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -140,7 +134,7 @@ describe('bump, sync and check on a git repository', () => {
     });
     // With --json the error is the one document on stdout; without, one line and its hint on stderr.
     expect(result.stderr).toBe('');
-    const text = await run(['build', '--platforms', 'linux-amd64'], { cwd: root, steps });
+    const text = await run(['build', '--platforms', 'linux-amd64'], { cwd: root, services });
     expect(text.stderr).toBe(
       'wheel-release: error[VERIFY_FAILED]: the version disagrees with release.yaml; nothing was built:\n' +
         '  app/pyproject.toml: project.version is "0.2.29", release.yaml says "0.2.30"\n' +
@@ -164,49 +158,45 @@ describe('bump, sync and check on a git repository', () => {
   });
 });
 
-function fakeSteps(
-  overrides: Partial<Steps> & { calls?: { verify: VerifyInput[]; publish: PublishInput[] } } = {},
-) {
+type Calls = { verify: VerifyInput[]; publish: PublishReleaseInput[] };
+
+// The services that would run maturin, twine or an index, replaced so the command line's wiring,
+// output and exit codes are tested alone; the plan and the steps around them are the real ones.
+// The toolchain: linux-amd64 with rustup, able to reach every target but aarch64-apple-darwin.
+function fakeServices(overrides: Partial<ReleaseServices> & { calls?: Calls } = {}) {
   const calls = overrides.calls ?? { verify: [], publish: [] };
-  const steps: Partial<Steps> = {
+  const file = (name: string) => ({ name, sha256: '0'.repeat(64), size: 1 });
+  const services: Partial<ReleaseServices> = {
+    probeBuildHost: () =>
+      Promise.resolve({
+        platform: 'linux-amd64',
+        installedTargets: ['x86_64-unknown-linux-gnu'],
+        addableTargets: ['x86_64-unknown-linux-gnu', 'aarch64-unknown-linux-gnu', 'x86_64-apple-darwin'],
+        zig: true,
+      }),
     verifyRelease: (input) => {
       calls.verify.push(input);
       return Promise.resolve({
-        files: ['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl'],
+        files: [file('app-0.2.30.tar.gz'), file('app_core-0.2.30-py3-none-x.whl')],
         problems: [],
         checks: [],
       });
     },
-    assertVerified: (result: VerifyResult) => {
-      if (result.problems.length > 0)
-        throw new PackyardError('VERIFY_FAILED', `${result.problems.length} problem(s)`);
-    },
     publishRelease: (input) => {
       calls.publish.push(input);
+      const names = input.files.map((f) => f.slice(f.lastIndexOf('/') + 1));
       return Promise.resolve({
-        uploaded: input.dryRun ? [] : input.files,
+        destination: 'test',
+        uploaded: input.dryRun ? [] : names,
         skipped: [],
-        checked: input.files,
+        checked: names,
+        dryRun: input.dryRun === true,
+        auth: 'none',
       });
     },
-    planWheelBuilds: (platforms) =>
-      Promise.resolve({
-        host: 'linux-amd64',
-        builds: platforms.map((platform): WheelBuildStep =>
-          platform === 'darwin-arm64'
-            ? {
-                platform,
-                target: `${platform}-target`,
-                how: 'native',
-                runner: 'macos-15',
-                reason: 'test: pretend it cannot be cross-built',
-              }
-            : { platform, target: `${platform}-target`, how: 'cross', runner: 'linux-amd64', zig: true },
-        ),
-      }),
     ...overrides,
   };
-  return { steps, calls };
+  return { services, calls };
 }
 
 describe('verify, publish, plan and runners around the release steps', () => {
@@ -218,8 +208,8 @@ describe('verify, publish, plan and runners around the release steps', () => {
   }
 
   it('verify passes release.yaml as the steps take it, and exits 0 on a clean set', async () => {
-    const { steps, calls } = fakeSteps();
-    const result = await run(['verify', '--git-sha', 'abcdef0123456789'], { cwd: root, steps });
+    const { services, calls } = fakeServices();
+    const result = await run(['verify', '--git-sha', 'abcdef0123456789'], { cwd: root, services });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('verified 2 files:\n  app-0.2.30.tar.gz\n  app_core-0.2.30-py3-none-x.whl\n');
     expect(calls.verify).toEqual([
@@ -240,10 +230,10 @@ describe('verify, publish, plan and runners around the release steps', () => {
   });
 
   it('verify prints every problem and exits 4', async () => {
-    const { steps } = fakeSteps({
+    const { services } = fakeServices({
       verifyRelease: () =>
         Promise.resolve({
-          files: ['a.whl'],
+          files: [{ name: 'a.whl', sha256: '0'.repeat(64), size: 1 }],
           problems: [
             { file: 'a.whl', check: 'binary-arch', message: 'tag says arm64, binary is x86-64' },
             { file: 'dist', check: 'complete', message: 'no wheel for darwin-arm64' },
@@ -251,13 +241,13 @@ describe('verify, publish, plan and runners around the release steps', () => {
           checks: [],
         }),
     });
-    const result = await run(['verify', '--no-install-test'], { cwd: root, steps });
+    const result = await run(['verify', '--no-install-test'], { cwd: root, services });
     expect(result.code).toBe(EXIT.verify);
     expect(result.stdout).toContain(
       'a.whl: binary-arch: tag says arm64, binary is x86-64\n  dist: complete: no wheel for darwin-arm64',
     );
     // With --json: exactly one document, the result with its problems, and still exit 4.
-    const json = await run(['verify', '--no-install-test', '--json'], { cwd: root, steps });
+    const json = await run(['verify', '--no-install-test', '--json'], { cwd: root, services });
     expect(json.code).toBe(EXIT.verify);
     const lines = json.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -265,7 +255,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
   });
 
   it('publish uploads exactly the verified files, passing the URLs, --dry-run and the environment', async () => {
-    const { steps, calls } = fakeSteps();
+    const { services, calls } = fakeServices();
     const out = await writeOut(['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl']);
     const env = { PYPI_TOKEN: 'pypi-secret' };
     const result = await run(
@@ -278,16 +268,14 @@ describe('verify, publish, plan and runners around the release steps', () => {
         '--dry-run',
         '--json',
       ],
-      { cwd: root, steps, env },
+      { cwd: root, services, env },
     );
     expect(result.code).toBe(0);
     expect(calls.verify[0]!.installTest).toBe(false);
     expect(calls.publish).toEqual([
       {
-        dir: out,
-        files: ['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl'],
-        repositoryUrl: 'http://127.0.0.1:1/',
-        indexUrl: 'http://127.0.0.1:1/simple/',
+        files: [join(out, 'app-0.2.30.tar.gz'), join(out, 'app_core-0.2.30-py3-none-x.whl')],
+        destination: { repositoryUrl: 'http://127.0.0.1:1/', indexUrl: 'http://127.0.0.1:1/simple/' },
         dryRun: true,
         log: expect.any(Function),
         env,
@@ -298,7 +286,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
   });
 
   it('publish uploads nothing when verification fails (exit 4)', async () => {
-    const { steps, calls } = fakeSteps({
+    const { services, calls } = fakeServices({
       verifyRelease: () =>
         Promise.resolve({
           files: [],
@@ -306,7 +294,7 @@ describe('verify, publish, plan and runners around the release steps', () => {
           checks: [],
         }),
     });
-    const result = await run(['publish'], { cwd: root, steps });
+    const result = await run(['publish'], { cwd: root, services });
     expect(result.code).toBe(EXIT.verify);
     expect(result.stderr).toContain('no sdist');
     expect(calls.publish).toEqual([]);
@@ -315,18 +303,18 @@ describe('verify, publish, plan and runners around the release steps', () => {
   it('publish maps refused credentials to exit 3 and an index refusal to exit 9', async () => {
     await writeOut(['app-0.2.30.tar.gz', 'app_core-0.2.30-py3-none-x.whl']);
     const refuse = (code: 'AUTH_FAILED' | 'INDEX_BAD_RESPONSE') =>
-      fakeSteps({
+      fakeServices({
         publishRelease: () => Promise.reject(new PackyardError(code, `the index said no (${code})`)),
-      }).steps;
-    expect((await run(['publish'], { cwd: root, steps: refuse('AUTH_FAILED') })).code).toBe(EXIT.auth);
-    const refused = await run(['publish', '--json'], { cwd: root, steps: refuse('INDEX_BAD_RESPONSE') });
+      }).services;
+    expect((await run(['publish'], { cwd: root, services: refuse('AUTH_FAILED') })).code).toBe(EXIT.auth);
+    const refused = await run(['publish', '--json'], { cwd: root, services: refuse('INDEX_BAD_RESPONSE') });
     expect(refused.code).toBe(EXIT.store);
     expect(JSON.parse(refused.stdout)).toMatchObject({ error: { code: 'INDEX_BAD_RESPONSE' } });
   });
 
   it('runners groups the cross builds on one Linux runner, adds a native one where needed', async () => {
-    const { steps } = fakeSteps();
-    const result = await run(['runners', '--json'], { cwd: root, steps });
+    const { services } = fakeServices();
+    const result = await run(['runners', '--json'], { cwd: root, services });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       include: [
@@ -339,21 +327,21 @@ describe('verify, publish, plan and runners around the release steps', () => {
         { runner: 'macos-15', platforms: 'darwin-arm64', how: 'native', sdist: false },
       ],
     });
-    expect((await run(['runners'], { cwd: root, steps })).stdout).toContain(
+    expect((await run(['runners'], { cwd: root, services })).stdout).toContain(
       'macos-15           native darwin-arm64',
     );
   });
 
   it('plan shows the version, disagreements and each platform build', async () => {
-    const { steps } = fakeSteps();
+    const { services } = fakeServices();
     await writeFile(join(root, 'core/Cargo.toml'), '[package]\nname = "app-core"\nversion = "0.2.29"\n');
-    const result = await run(['plan'], { cwd: root, steps });
+    const result = await run(['plan'], { cwd: root, services });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
       'version 0.2.30: 5 places, 1 disagree\n  core/Cargo.toml: package.version is "0.2.29"',
     );
     expect(result.stdout).toContain(
-      'darwin-arm64  native on macos-15 (darwin-arm64-target): test: pretend it cannot be cross-built',
+      'darwin-arm64  native on macos-15 (aarch64-apple-darwin): rustup cannot add Rust target aarch64-apple-darwin to this toolchain',
     );
     expect(result.stdout).toContain('sdist of app (install test: app --version)');
   });

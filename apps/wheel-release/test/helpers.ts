@@ -11,14 +11,14 @@ export type Run = CliRun;
 /** Runs the CLI in-process in `cwd`, with a clean environment unless `env` is given. */
 export function run(
   argv: readonly string[],
-  options: { cwd: string; env?: Record<string, string | undefined>; steps?: CliIo['steps'] },
+  options: { cwd: string; env?: Record<string, string | undefined>; services?: CliIo['services'] },
 ): Promise<Run> {
   return captureCli((streams) =>
     main(argv, {
       cwd: options.cwd,
       env: options.env ?? {},
       ...streams,
-      ...(options.steps ? { steps: options.steps } : {}),
+      ...(options.services ? { services: options.services } : {}),
     }),
   );
 }

@@ -71,17 +71,26 @@ describe('an htty-shaped project released with wheel-release', () => {
     expect(by('check')[1]!.json).toMatchObject({ ok: true, version: '0.2.31', places: 8, disagreements: [] });
     expect((by('build')[0]!.json['wheels'] as string[]).length).toBe(4);
     expect(by('build')[0]!.json['sdist']).toBe('htty-0.2.31.tar.gz');
-    // Progress per target: with --json, core's JSON-lines events on stderr ([n/N] lines without it).
+    // Progress with --json: core's JSON-lines events on stderr ([n/N] lines without it). The steps
+    // (wheels, then the sdist) are one task; the wheels step shows each target as a task of its own.
     const events = by('build')[0]!
       .stderr.split('\n')
       .filter((line) => line.startsWith('{"type":"progress"'))
-      .map((line) => JSON.parse(line) as { event: string; item?: string; done: number; total: number });
-    expect(events.filter((e) => e.event === 'done').map((e) => [e.item, e.done, e.total])).toEqual([
-      ['linux-amd64', 1, 5],
-      ['linux-arm64', 2, 5],
-      ['darwin-amd64', 3, 5],
-      ['darwin-arm64', 4, 5],
-      ['sdist', 5, 5],
+      .map(
+        (line) =>
+          JSON.parse(line) as { event: string; label: string; item?: string; done: number; total: number },
+      );
+    const done = (label: string) =>
+      events.filter((e) => e.event === 'done' && e.label === label).map((e) => [e.item, e.done, e.total]);
+    expect(done('wheels')).toEqual([
+      ['linux-amd64', 1, 4],
+      ['linux-arm64', 2, 4],
+      ['darwin-amd64', 3, 4],
+      ['darwin-arm64', 4, 4],
+    ]);
+    expect(done('wheel-release build')).toEqual([
+      ['wheels', 1, 2],
+      ['sdist', 2, 2],
     ]);
     // The build's own output directory and cargo's target directory are not changes in the project.
     expect(transcript.statusAfterBuild).toBe('');

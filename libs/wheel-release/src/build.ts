@@ -2,25 +2,10 @@ import { availableParallelism } from 'node:os';
 import { createHash } from 'node:crypto';
 import { access, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PackyardError, forEachConcurrent, findHostPlatform, formatPlatform, runTool } from '@packyard/core';
+import { PackyardError, forEachConcurrent, runTool } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
-import { dirtyTreeError, prepareOutputDir, readChangedFiles } from './git.js';
-
-/** A wheel platform packyard builds, and the Rust target maturin builds it for. */
-export const WHEEL_TARGETS: Readonly<Record<string, string>> = Object.freeze({
-  'linux-amd64': 'x86_64-unknown-linux-gnu',
-  'linux-arm64': 'aarch64-unknown-linux-gnu',
-  'darwin-amd64': 'x86_64-apple-darwin',
-  'darwin-arm64': 'aarch64-apple-darwin',
-});
-
-/** The GitHub Actions runner label that builds a platform natively (the labels hermit-pex uses). */
-export const NATIVE_RUNNERS: Readonly<Record<string, string>> = Object.freeze({
-  'linux-amd64': 'ubuntu-24.04',
-  'linux-arm64': 'ubuntu-24.04-arm',
-  'darwin-amd64': 'macos-15-intel',
-  'darwin-arm64': 'macos-15',
-});
+import { prepareOutputDir, resolveGitSha } from './git.js';
+import { NATIVE_RUNNERS, hostWheelPlatform, wheelTarget } from './platforms.js';
 
 /** What this machine's toolchain offers, as `probeBuildHost` finds it; the input of `planWheelBuilds`. */
 export interface BuildHost {
@@ -47,7 +32,7 @@ export type WheelBuildStep =
  */
 export function planWheelBuilds(platforms: readonly string[], host: BuildHost): WheelBuildStep[] {
   return platforms.map((platform) => {
-    const target = targetOf(platform);
+    const target = wheelTarget(platform);
     const native = (reason: string): WheelBuildStep => ({
       platform,
       target,
@@ -118,8 +103,7 @@ export function planWheelRunnerMatrix(
  * addable targets), else rustc's host target; and whether a python3 exists for ziglang.
  */
 export async function probeBuildHost(): Promise<BuildHost> {
-  const host = findHostPlatform();
-  const platform = host === undefined ? `${process.platform}-${process.arch}` : formatPlatform(host);
+  const platform = hostWheelPlatform();
   let installedTargets: string[] = [];
   let addableTargets: string[] = [];
   try {
@@ -143,50 +127,6 @@ export async function probeBuildHost(): Promise<BuildHost> {
     () => false,
   );
   return { platform, installedTargets, addableTargets, zig };
-}
-
-/**
- * The commit a build bakes in: `gitSha` when given (8-40 hex), else `git rev-parse HEAD` of the
- * repository holding `dir`, refusing (CONFIG_INVALID) when `dir` has uncommitted changes, since the
- * sha would then name a commit the artifact was not built from, unless `allowDirty`.
- */
-export async function resolveGitSha(options: {
-  dir: string;
-  gitSha?: string | undefined;
-  allowDirty?: boolean | undefined;
-}): Promise<string> {
-  if (options.gitSha !== undefined) {
-    if (!/^[0-9a-f]{8,40}$/.test(options.gitSha)) {
-      throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(options.gitSha)} is not hex`, {
-        field: 'gitSha',
-        value: options.gitSha,
-        hint: 'give 8 to 40 lowercase hex digits, e.g. the output of `git rev-parse HEAD`',
-      });
-    }
-    return options.gitSha;
-  }
-  let sha: string;
-  try {
-    sha = (await runTool('git', ['rev-parse', 'HEAD'], { cwd: options.dir })).stdout.trim();
-  } catch (error) {
-    throw new PackyardError('CONFIG_INVALID', `${options.dir} is not in a git repository with a commit`, {
-      file: options.dir,
-      field: 'gitSha',
-      hint: 'build from a git checkout, or give the commit as gitSha',
-      cause: error,
-    });
-  }
-  if (!options.allowDirty) {
-    const files = await readChangedFiles(options.dir);
-    if (files.length > 0)
-      throw dirtyTreeError(
-        'CONFIG_INVALID',
-        options.dir,
-        files,
-        `commit them, or allow a dirty tree (the build would carry ${sha.slice(0, 8)}, which lacks them)`,
-      );
-  }
-  return sha;
 }
 
 /** What `buildWheels` builds: one maturin crate for the given platforms. */
@@ -218,6 +158,21 @@ export interface BuildWheelsInput {
   };
 }
 
+/** Throws CONFIG_INVALID naming each planned platform this machine cannot build, and its runner. Pure. */
+export function refuseNativeBuilds(plan: readonly WheelBuildStep[]): void {
+  const elsewhere = plan.filter((step) => step.how === 'native');
+  if (elsewhere.length === 0) return;
+  throw new PackyardError(
+    'CONFIG_INVALID',
+    `cannot build ${elsewhere.map((s) => s.platform).join(', ')} on this machine: ${elsewhere.map((s) => s.reason).join('; ')}`,
+    {
+      field: 'platforms',
+      value: elsewhere[0]!.platform,
+      hint: `build it on ${elsewhere.map((s) => `${s.runner} (${s.platform})`).join(', ')}`,
+    },
+  );
+}
+
 /**
  * Builds one wheel per platform with `maturin build --release` (`--zig` as planned) from this machine:
  * checks first that every platform can be built here (else CONFIG_INVALID naming the platform and the
@@ -230,7 +185,7 @@ export interface BuildWheelsInput {
  */
 export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   const log = input.log ?? (() => {});
-  for (const platform of input.platforms) targetOf(platform);
+  for (const platform of input.platforms) wheelTarget(platform);
   const gitSha = await resolveGitSha({
     dir: input.crateDir,
     gitSha: input.gitSha,
@@ -238,18 +193,7 @@ export async function buildWheels(input: BuildWheelsInput): Promise<string[]> {
   });
   const host = input.host ?? (await probeBuildHost());
   const plan = planWheelBuilds(input.platforms, host);
-  const elsewhere = plan.filter((step) => step.how === 'native');
-  if (elsewhere.length > 0) {
-    throw new PackyardError(
-      'CONFIG_INVALID',
-      `cannot build ${elsewhere.map((s) => s.platform).join(', ')} on this machine: ${elsewhere.map((s) => (s.how === 'native' ? s.reason : '')).join('; ')}`,
-      {
-        field: 'platforms',
-        value: elsewhere[0]!.platform,
-        hint: `build it on ${elsewhere.map((s) => `${s.runner} (${s.platform})`).join(', ')}`,
-      },
-    );
-  }
+  refuseNativeBuilds(plan);
   const missing = plan.map((step) => step.target).filter((target) => !host.installedTargets.includes(target));
   if (missing.length > 0) {
     log(`rustup target add ${missing.join(' ')}`);
@@ -359,16 +303,4 @@ async function buildOne(
 export function defaultCargoTargetDir(crateDir: string, home: string): string {
   const key = createHash('sha256').update(resolve(crateDir)).digest('hex').slice(0, 16);
   return join(home, 'wheel-release', 'cargo-target', `${basename(resolve(crateDir))}-${key}`);
-}
-
-function targetOf(platform: string): string {
-  const target = WHEEL_TARGETS[platform];
-  if (target === undefined) {
-    throw new PackyardError('CONFIG_INVALID', `unknown platform ${JSON.stringify(platform)}`, {
-      field: 'platforms',
-      value: platform,
-      hint: `use ${Object.keys(WHEEL_TARGETS).join(', ')}`,
-    });
-  }
-  return target;
 }

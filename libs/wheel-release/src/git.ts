@@ -64,3 +64,47 @@ export async function prepareOutputDir(dir: string): Promise<void> {
   )
     await writeFileAtomically(ignore, '# Written by wheel-release: build outputs, not sources.\n*\n');
 }
+
+/**
+ * The commit a build bakes in: `gitSha` when given (8-40 hex), else `git rev-parse HEAD` of the
+ * repository holding `dir`, refusing (CONFIG_INVALID) when `dir` has uncommitted changes, since the
+ * sha would then name a commit the artifact was not built from, unless `allowDirty`.
+ */
+export async function resolveGitSha(options: {
+  dir: string;
+  gitSha?: string | undefined;
+  allowDirty?: boolean | undefined;
+}): Promise<string> {
+  if (options.gitSha !== undefined) {
+    if (!/^[0-9a-f]{8,40}$/.test(options.gitSha)) {
+      throw new PackyardError('CONFIG_INVALID', `git sha ${JSON.stringify(options.gitSha)} is not hex`, {
+        field: 'gitSha',
+        value: options.gitSha,
+        hint: 'give 8 to 40 lowercase hex digits, e.g. the output of `git rev-parse HEAD`',
+      });
+    }
+    return options.gitSha;
+  }
+  let sha: string;
+  try {
+    sha = (await runTool('git', ['rev-parse', 'HEAD'], { cwd: options.dir })).stdout.trim();
+  } catch (error) {
+    throw new PackyardError('CONFIG_INVALID', `${options.dir} is not in a git repository with a commit`, {
+      file: options.dir,
+      field: 'gitSha',
+      hint: 'build from a git checkout, or give the commit as gitSha',
+      cause: error,
+    });
+  }
+  if (!options.allowDirty) {
+    const files = await readChangedFiles(options.dir);
+    if (files.length > 0)
+      throw dirtyTreeError(
+        'CONFIG_INVALID',
+        options.dir,
+        files,
+        `commit them, or allow a dirty tree (the build would carry ${sha.slice(0, 8)}, which lacks them)`,
+      );
+  }
+  return sha;
+}

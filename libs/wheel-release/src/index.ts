@@ -1,3 +1,19 @@
+// The pipeline: a pure plan per command, the steps that carry it out, and the services they use.
+export {
+  plan,
+  readReleaseState,
+  planRelease,
+  requireSection,
+  describeDestination,
+  type ReleaseCommand,
+  type PlanRequest,
+  type ReleaseState,
+  type ReleaseAction,
+  type ReleasePlan,
+} from './plan.js';
+export { runRelease, type RunReleaseOptions } from './pipeline.js';
+export { RELEASE_STEPS, actionsOf, type ReleaseContext, type ReleaseOutcome } from './steps/index.js';
+export { defaultReleaseServices, type ReleaseServices } from './services.js';
 export { parseReleaseVersion, bumpVersion, devStamp, type ReleaseVersion, type BumpKind } from './version.js';
 export {
   readPlace,
@@ -17,18 +33,22 @@ export {
   bumpRelease,
   requireCleanTree,
   versionOfTag,
+  readPlaceValues,
+  planDisagreements,
+  describeDisagreement,
+  writeBump,
   type ReleaseConfig,
   type Disagreement,
+  type PlaceValue,
 } from './release.js';
+export { WHEEL_TARGETS, NATIVE_RUNNERS, wheelTarget, hostWheelPlatform } from './platforms.js';
 export {
   buildWheels,
   planWheelBuilds,
   planWheelRunnerMatrix,
   probeBuildHost,
   defaultCargoTargetDir,
-  resolveGitSha,
-  WHEEL_TARGETS,
-  NATIVE_RUNNERS,
+  refuseNativeBuilds,
   type BuildWheelsInput,
   type BuildHost,
   type WheelBuildStep,
@@ -76,7 +96,7 @@ export {
   type InstallTestInput,
   type InstallTestRelease,
 } from './install-test.js';
-export { parsePorcelain, readChangedFiles, prepareOutputDir } from './git.js';
+export { parsePorcelain, readChangedFiles, prepareOutputDir, resolveGitSha } from './git.js';
 export { readElf, maxGlibcVersion, type ElfInfo } from './inspect/elf.js';
 export { readMachO, type MachOSlice } from './inspect/macho.js';
 export { parsePlatformTag, type PlatformClaim } from './inspect/tags.js';

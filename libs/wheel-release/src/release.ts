@@ -4,7 +4,7 @@ import { PackyardError, writeFileAtomically } from '@packyard/core';
 import { dirtyTreeError, readChangedFiles } from './git.js';
 import { isScalar, parseDocument } from 'yaml';
 import { parse as tomlParse } from '@rainbowatcher/toml-edit-js';
-import { WHEEL_TARGETS } from './build.js';
+import { WHEEL_TARGETS } from './platforms.js';
 import { DEFAULT_VERSION_CHECK, versionPattern, type VersionCheck } from './install-test.js';
 import {
   captureGroups,
@@ -348,15 +348,38 @@ export function versionOfTag(tag: string): ReleaseVersion {
   return parseReleaseVersion(tag.replace(/^refs\/tags\//, '').replace(/^v/, ''), { field: 'tag' });
 }
 
-/** Every place (and the tag, if given) that disagrees with release.yaml; empty when all agree. */
-export async function findDisagreements(config: ReleaseConfig, tag?: string): Promise<Disagreement[]> {
+/** One place as found in its file: what release.yaml names, and the value there now. */
+export interface PlaceValue {
+  place: Place;
+  file: string;
+  key: string;
+  found: string;
+}
+
+/** Reads every place's current value (CONFIG_INVALID for a file or place that cannot be read). */
+export async function readPlaceValues(config: ReleaseConfig): Promise<PlaceValue[]> {
   await loadToml();
-  const out: Disagreement[] = [];
+  const out: PlaceValue[] = [];
   for (const place of config.places) {
-    const text = await readPlaceFile(config.root, place);
-    const found = readPlace(place, text);
-    const expected = expectedAt(place, config.version);
-    if (found !== expected) out.push({ file: place.file, key: placeKey(place), found, expected });
+    const found = readPlace(place, await readPlaceFile(config.root, place));
+    out.push({ place, file: place.file, key: placeKey(place), found });
+  }
+  return out;
+}
+
+/**
+ * The places whose value is not `version`'s spelling for them, and the tag when it names another
+ * version: what `check` reports, `sync` writes and a bump to `version` changes. Pure.
+ */
+export function planDisagreements(
+  values: readonly PlaceValue[],
+  version: ReleaseVersion,
+  tag?: string,
+): Disagreement[] {
+  const out: Disagreement[] = [];
+  for (const { place, file, key, found } of values) {
+    const expected = expectedAt(place, version);
+    if (found !== expected) out.push({ file, key, found, expected });
   }
   if (tag !== undefined) {
     let tagged: string;
@@ -365,20 +388,27 @@ export async function findDisagreements(config: ReleaseConfig, tag?: string): Pr
     } catch {
       tagged = tag;
     }
-    if (tagged !== config.version.pep440)
-      out.push({ file: 'tag', key: 'tag', found: tag, expected: `v${config.version.pep440}` });
+    if (tagged !== version.pep440)
+      out.push({ file: 'tag', key: 'tag', found: tag, expected: `v${version.pep440}` });
   }
   return out;
+}
+
+/** Every place (and the tag, if given) that disagrees with release.yaml; empty when all agree. */
+export async function findDisagreements(config: ReleaseConfig, tag?: string): Promise<Disagreement[]> {
+  return planDisagreements(await readPlaceValues(config), config.version, tag);
+}
+
+/** `file: key is "found", release.yaml says "expected"`: one disagreement as check and build name it. Pure. */
+export function describeDisagreement(d: Disagreement): string {
+  return `${d.file}: ${d.key} is ${JSON.stringify(d.found)}, release.yaml says ${JSON.stringify(d.expected)}`;
 }
 
 /** Throws VERIFY_FAILED naming every file, key and value that disagrees with release.yaml (or the tag). */
 export async function checkRelease(config: ReleaseConfig, tag?: string): Promise<void> {
   const bad = await findDisagreements(config, tag);
   if (bad.length === 0) return;
-  const lines = bad.map(
-    (d) =>
-      `${d.file}: ${d.key} is ${JSON.stringify(d.found)}, release.yaml says ${JSON.stringify(d.expected)}`,
-  );
+  const lines = bad.map(describeDisagreement);
   throw new PackyardError(
     'VERIFY_FAILED',
     `version disagrees with ${RELEASE_FILE}:\n  ${lines.join('\n  ')}`,
@@ -433,15 +463,22 @@ export async function bumpRelease(
   now: Date = new Date(),
 ): Promise<{ from: ReleaseVersion; to: ReleaseVersion; changed: string[] }> {
   const config = await readReleaseConfig(root);
-  await loadToml();
-  // Every place must be readable before anything is written.
-  for (const place of config.places) readPlace(place, await readPlaceFile(root, place));
-  await requireCleanTree(root);
   const to = bumpVersion(config.version, kind, now);
-  const path = join(root, RELEASE_FILE);
+  return { from: config.version, to, changed: await writeBump(config, to) };
+}
+
+/**
+ * Writes a decided bump: every place is read and the tree checked clean (CONFLICT) before the first
+ * write, then release.yaml gets `to` (comments kept) and every place is synced. Returns the files
+ * written, release.yaml first.
+ */
+export async function writeBump(config: ReleaseConfig, to: ReleaseVersion): Promise<string[]> {
+  await readPlaceValues(config);
+  await requireCleanTree(config.root);
+  const path = join(config.root, RELEASE_FILE);
   await writeFileAtomically(path, replaceVersionText(await readFile(path, 'utf8'), to.pep440));
   const changed = await syncRelease({ ...config, version: to, written: to.pep440 });
-  return { from: config.version, to, changed: [RELEASE_FILE, ...changed] };
+  return [RELEASE_FILE, ...changed];
 }
 
 // Only the version scalar's own characters change, so every other line (comments, flow lists, the

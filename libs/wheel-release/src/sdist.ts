@@ -4,8 +4,7 @@ import { basename, join } from 'node:path';
 import { readTreeEntries, writeTarGz, defaultMtime } from '@packyard/archive';
 import { PackyardError, runTool, writeFileAtomically } from '@packyard/core';
 import { provisionPythonTools } from '@packyard/python-tools';
-import { resolveGitSha } from './build.js';
-import { prepareOutputDir } from './git.js';
+import { prepareOutputDir, resolveGitSha } from './git.js';
 
 /** What `buildSdist` builds: a pure-Python project, with the commit baked into a generated module. */
 export interface BuildSdistInput {

@@ -8,7 +8,7 @@ import {
   parseCoreMetadata,
   type DistributionFilename,
 } from '@packyard/wheel-index';
-import { WHEEL_TARGETS } from './build.js';
+import { WHEEL_TARGETS } from './platforms.js';
 import { readTarGzArchive, type ArchiveContents } from './inspect/archive.js';
 import { type PlatformClaim } from './inspect/tags.js';
 import { checkWheelFile, headerFields, type VerifyProblem } from './verify-wheel.js';

@@ -15,6 +15,7 @@ import {
   type TarGzOptions,
 } from '@packyard/archive';
 import { extract, type Header } from 'tar-stream';
+import { rejectionOf } from '@packyard/test-helpers';
 
 let root: string;
 
@@ -48,15 +49,6 @@ async function sha256Of(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))
     .digest('hex');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Every header in a .tar.gz, read back with tar-stream's parser. */

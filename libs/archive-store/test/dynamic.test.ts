@@ -10,8 +10,8 @@ import {
   renderManifest,
   writeManifest,
   type StoredArchive,
-} from '@packyard/archive';
-import { ensureSystemTools } from './system-tools.js';
+} from '@packyard/archive-store';
+import { ensureSystemTools, rejectionOf } from '@packyard/test-helpers';
 
 let root: string;
 
@@ -26,15 +26,6 @@ afterAll(async () => {
 
 async function aStoreDir(): Promise<string> {
   return mkdtemp(join(root, 'store-'));
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** The seed's example: find, else create, fill top_path, store with the key. */

@@ -10,7 +10,8 @@ import {
   findArchive,
   verifyStore,
   type StoredArchive,
-} from '@packyard/archive';
+} from '@packyard/archive-store';
+import { rejectionOf } from '@packyard/test-helpers';
 
 let root: string;
 
@@ -32,15 +33,6 @@ async function stored(
   await builder.initialize('top');
   await writeFile(join(builder.topPath, 'file'), content);
   return builder.store({ key });
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('verifyStore', () => {

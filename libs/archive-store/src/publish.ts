@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import {
+  PackyardError,
+  mapConcurrent,
+  publishObject,
+  runSteps,
+  verifyObject,
+  type ObjectStore,
+  type Step,
+} from '@packyard/core';
+import { digestFile } from '@packyard/archive';
+import { checkFinalName, checkPrefix } from './names.js';
+import { fanOutPath, type ArchiveStore } from './store.js';
+import { itemTask, type StoreRunOptions } from './types.js';
+
+/**
+ * The `layout.conf` Portage's mirror code reads (GLEP 75), listing both layouts every archive is
+ * published under: `content-hash SHA512 8:8:8` (`<s[0:2]>/<s[2:4]>/<s[4:6]>/<sha512>`, as metatools'
+ * CDN serves it) first, and `filename-hash BLAKE2B 8` (`<b[0:2]>/<final name>`, b = BLAKE2B of the
+ * name, as distfiles.gentoo.org serves it).
+ */
+export const LAYOUT_CONF = '[structure]\n0=content-hash SHA512 8:8:8\n1=filename-hash BLAKE2B 8\n';
+
+/** Where GLEP 75's `filename-hash BLAKE2B 8` layout puts `finalName`: `<b[0:2]>/<finalName>`. Pure. */
+export function filenameHashPath(finalName: string): string {
+  const hash = createHash('blake2b512').update(finalName, 'utf8').digest('hex');
+  return `${hash.slice(0, 2)}/${finalName}`;
+}
+
+/** Options of `publishBlobs`. */
+export interface PublishBlobsOptions {
+  /** Key prefix in the object store, such as `distfiles/`; default none. */
+  prefix?: string;
+  /** Publish only these blobs (sha512s); default every blob in the store. */
+  only?: readonly string[];
+  /** Uploads at once; default 4. */
+  concurrency?: number;
+}
+
+/** What `publishBlobs` did. */
+export interface PublishReport {
+  /** Where: the object store's location. */
+  location: string;
+  /** Blobs (sha512s) put under the content-hash layout. */
+  uploaded: string[];
+  skipped: string[];
+  /** Final names put under the filename-hash layout. */
+  names: { uploaded: string[]; skipped: string[] };
+  /** Blobs or names that could not be published, with why; the others were still published. */
+  failed: Array<{ sha512: string; finalName?: string; error: string }>;
+  layoutConf: 'uploaded' | 'skipped';
+}
+
+/** One object to publish: a blob under its content hash, or under one of its final names. */
+export type PlannedObject =
+  | { key: string; sha512: string; sha256: string; size: number; finalName?: string }
+  | { sha512: string; finalName?: string; error: string };
+
+/**
+ * Plans the objects of a publish from the store's records (pure once they are read): every blob
+ * under its content-hash key, and every final name a dynamic record gives it under its
+ * filename-hash key. A name two records give different blobs cannot be served by name (one name,
+ * one file), so it is planned as a failure; so is a name that is not a plain file name.
+ */
+export function planPublish(
+  prefix: string,
+  blobs: ReadonlyArray<{ sha512: string; sha256: string; size: number } | { sha512: string; error: string }>,
+  names: ReadonlyArray<{ finalName: string; sha512: string }>,
+): PlannedObject[] {
+  const planned: PlannedObject[] = blobs.map((blob) =>
+    'error' in blob ? blob : { ...blob, key: `${prefix}${fanOutPath(blob.sha512)}` },
+  );
+  const byBlob = new Map(blobs.map((blob) => [blob.sha512, blob]));
+  const byName = new Map<string, Set<string>>();
+  for (const { finalName, sha512 } of names) {
+    if (!byBlob.has(sha512)) continue;
+    byName.set(finalName, (byName.get(finalName) ?? new Set()).add(sha512));
+  }
+  for (const [finalName, shas] of [...byName].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const sha512 = [...shas].sort()[0]!;
+    const blob = byBlob.get(sha512)!;
+    let error: string | undefined;
+    try {
+      checkFinalName(finalName);
+    } catch (caught) {
+      error = (caught as Error).message;
+    }
+    if (shas.size > 1)
+      error = `${shas.size} different archives are stored under the name ${finalName}; a mirror serves one file per name`;
+    else if ('error' in blob) error = blob.error;
+    if ('error' in blob) planned.push({ sha512, finalName, error: error ?? blob.error });
+    else if (error !== undefined) planned.push({ sha512, finalName, error });
+    else planned.push({ ...blob, finalName, key: `${prefix}${filenameHashPath(finalName)}` });
+  }
+  return planned;
+}
+
+/** `publish`'s plan: where, and every object under both layouts (failures planned as such). */
+export interface PublishPlan {
+  prefix: string;
+  objects: PlannedObject[];
+}
+
+/**
+ * Reads every blob record (all of them before the first upload, so a bad one stops nothing but
+ * itself) and every final name, and plans the publish with `planPublish`.
+ */
+export async function readPublishPlan(
+  store: ArchiveStore,
+  options: Pick<PublishBlobsOptions, 'prefix' | 'only'> = {},
+): Promise<PublishPlan> {
+  const prefix = checkPrefix(options.prefix ?? '');
+  const all = options.only === undefined ? await store.listBlobs() : [...new Set(options.only)].sort();
+  const blobs: Array<{ sha512: string; sha256: string; size: number } | { sha512: string; error: string }> =
+    [];
+  for (const sha512 of all) {
+    try {
+      const record = await store.readBlobRecord(sha512);
+      if (record === undefined) blobs.push({ sha512, error: 'no blob record in the store' });
+      else blobs.push({ sha512, sha256: record.sha256, size: record.size });
+    } catch (error) {
+      blobs.push({ sha512, error: (error as Error).message });
+    }
+  }
+  return { prefix, objects: planPublish(prefix, blobs, await store.finalNames()) };
+}
+
+/** What `publish`'s steps share: the plan, both stores, and the report they fill in. */
+export interface PublishContext {
+  store: ArchiveStore;
+  target: ObjectStore;
+  plan: PublishPlan;
+  concurrency: number;
+  report: PublishReport;
+  progress?: StoreRunOptions['progress'];
+}
+
+// Uploads one planned blob object (create-only, read back), unless the destination holds it already;
+// a local blob whose bytes do not match its record is never sent.
+async function publishPlanned(ctx: PublishContext, item: PlannedObject): Promise<'uploaded' | 'skipped'> {
+  if ('error' in item) throw new Error(item.error);
+  const path = ctx.store.blobPath(item.sha512);
+  if ((await ctx.target.head(item.key)) === undefined) {
+    const { digests, size } = await digestFile(path);
+    if (digests.sha512 !== item.sha512 || digests.sha256 !== item.sha256 || size !== item.size) {
+      throw new PackyardError(
+        'VERIFY_FAILED',
+        `blob ${path} does not hold the bytes its name says; not published`,
+        {
+          file: path,
+          hint: 'run `dynamic-archives verify`, then store the archive again',
+        },
+      );
+    }
+  }
+  const result = await publishObject(ctx.target, {
+    key: item.key,
+    body: { file: path },
+    sha256: item.sha256,
+    contentType: 'application/octet-stream',
+  });
+  if (result.action !== 'skipped') await verifyObject(ctx.target, item.key, item.sha256);
+  return result.action === 'skipped' ? 'skipped' : 'uploaded';
+}
+
+// One layout's objects, `[n/N]` over them; a failing object is reported and the others go on.
+function layoutStep(name: string, label: string, byName: boolean): Step<PublishContext> {
+  const objects = (ctx: PublishContext) =>
+    ctx.plan.objects.filter((item) => (item.finalName !== undefined) === byName);
+  return {
+    name,
+    skip: (ctx) => (objects(ctx).length === 0 ? `no ${label}` : undefined),
+    run: async (ctx) => {
+      const items = objects(ctx);
+      const task = itemTask(ctx.progress, label, items.length);
+      const into = byName ? ctx.report.names : ctx.report;
+      await mapConcurrent(items, ctx.concurrency, async (item) => {
+        const shown = item.finalName ?? `${item.sha512.slice(0, 16)}…`;
+        task.begin(shown);
+        try {
+          const action = await publishPlanned(ctx, item);
+          (action === 'skipped' ? into.skipped : into.uploaded).push(item.finalName ?? item.sha512);
+          task.done(shown, action);
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          ctx.report.failed.push({
+            sha512: item.sha512,
+            ...(item.finalName === undefined ? {} : { finalName: item.finalName }),
+            error: message,
+          });
+          task.fail(shown, message);
+        }
+      });
+      task.finish();
+      for (const list of [into.uploaded, into.skipped]) list.sort();
+    },
+  };
+}
+
+/**
+ * `publish`'s steps, in order: every blob under its content hash, then under each final name (so
+ * a name never points at a blob the mirror lacks), then `layout.conf`, which tells Portage how to
+ * read both.
+ */
+export const PUBLISH_STEPS: readonly Step<PublishContext>[] = [
+  layoutStep('content-hash', 'blobs by content hash', false),
+  layoutStep('filename-hash', 'blobs by final name', true),
+  {
+    name: 'layout-conf',
+    run: async (ctx) => {
+      const key = `${ctx.plan.prefix}layout.conf`;
+      const layout = await publishObject(ctx.target, {
+        key,
+        body: { bytes: LAYOUT_CONF },
+        contentType: 'text/plain; charset=utf-8',
+      });
+      if (layout.action !== 'skipped') await verifyObject(ctx.target, key, layout.sha256);
+      ctx.report.layoutConf = layout.action === 'skipped' ? 'skipped' : 'uploaded';
+    },
+  },
+];
+
+/** Carries out a publish plan; blobs that could not be published are in `failed`, the rest went. */
+export async function runPublish(
+  store: ArchiveStore,
+  target: ObjectStore,
+  plan: PublishPlan,
+  options: StoreRunOptions & Pick<PublishBlobsOptions, 'concurrency'> = {},
+): Promise<PublishReport> {
+  const report: PublishReport = {
+    location: target.location,
+    uploaded: [],
+    skipped: [],
+    names: { uploaded: [], skipped: [] },
+    failed: [],
+    layoutConf: 'skipped',
+  };
+  const ctx: PublishContext = {
+    store,
+    target,
+    plan,
+    concurrency: options.concurrency ?? 4,
+    report,
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+  };
+  await runSteps(PUBLISH_STEPS, ctx, {
+    label: 'publish',
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  });
+  // In the plan's order (blobs by sha512, then names), whatever order the uploads finished in.
+  const place = new Map(plan.objects.map((item, index) => [`${item.sha512}/${item.finalName ?? ''}`, index]));
+  const at = (failure: { sha512: string; finalName?: string }) =>
+    place.get(`${failure.sha512}/${failure.finalName ?? ''}`) ?? 0;
+  report.failed.sort((a, b) => at(a) - at(b));
+  return report;
+}
+
+/**
+ * Pushes blobs to an object store under both GLEP 75 layouts, with a `layout.conf` naming them:
+ * `<prefix><s[0:2]>/<s[2:4]>/<s[4:6]>/<sha512>` (content-hash) and `<prefix><b[0:2]>/<final name>`
+ * for every final name a dynamic record gives the blob (filename-hash). Idempotent by digest as the
+ * destination reports it: an object already there with the same sha256 is skipped, a missing one is
+ * uploaded (create-only) and then read back and compared; other bytes under an object's name are a
+ * STORE_CONFLICT. A local blob is re-hashed before it is uploaded and never sent when its bytes do
+ * not match its record. `readPublishPlan`, then `runPublish`.
+ */
+export async function publishBlobs(
+  store: ArchiveStore,
+  target: ObjectStore,
+  options: PublishBlobsOptions & StoreRunOptions = {},
+): Promise<PublishReport> {
+  return runPublish(store, target, await readPublishPlan(store, options), options);
+}

@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isPackyardError, type StepEvent } from '@packyard/core';
-import { errorOf } from '@packyard/test-helpers';
+import { errorOf, useTempRoot } from '@packyard/test-helpers';
 import { Double, planCreate, planGarbage, runCreate, type CreateRequest } from '@packyard/archive-store';
 
 const NOW = new Date('2026-01-02T03:04:05Z');
@@ -95,18 +94,12 @@ describe('planGarbage', () => {
 });
 
 describe('runCreate', () => {
-  let root: string;
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'packyard-plan-'));
-  });
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
-  });
+  const root = useTempRoot('packyard-plan-');
 
   it('runs the five steps, then on a second run finds the archive and skips the rest with the reason', async () => {
-    const from = await mkdtemp(join(root, 'from-'));
+    const from = await mkdtemp(join(root.path, 'from-'));
     await writeFile(join(from, 'README'), 'HELLO');
-    const request = aRequest({ from, storeDir: join(root, 'store'), distfilesDir: false });
+    const request = aRequest({ from, storeDir: join(root.path, 'store'), distfilesDir: false });
     const run = async () => {
       const events: StepEvent[] = [];
       const report = await runCreate(planCreate(request), { onEvent: (event) => events.push(event) });

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
@@ -15,23 +14,15 @@ import {
   type TarGzOptions,
 } from '@packyard/archive';
 import { extract, type Header } from 'tar-stream';
-import { rejectionOf } from '@packyard/test-helpers';
+import { rejectionOf, useTempRoot } from '@packyard/test-helpers';
 
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'packyard-archive-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTempRoot('packyard-archive-');
 
 /** A fresh directory holding `files` (name → content; a `mode` makes it that mode). */
 async function aDir(
   files: Record<string, string | Buffer | { content: string | Buffer; mode: number }>,
 ): Promise<string> {
-  const dir = await mkdtemp(join(root, 'case-'));
+  const dir = await mkdtemp(join(root.path, 'case-'));
   for (const [name, spec] of Object.entries(files)) {
     const path = join(dir, name);
     await mkdir(dirname(path), { recursive: true });

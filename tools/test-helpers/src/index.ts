@@ -3,3 +3,4 @@ export { goldenFiles, GoldenMismatchError } from './golden.js';
 export { treeSnapshot, fileDigests, sha256Of } from './tree.js';
 export { rejectionOf, errorOf } from './errors.js';
 export { ensureSystemTools } from './system-tools.js';
+export { useTempRoot, type TempRoot } from './temp-root.js';

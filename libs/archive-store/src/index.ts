@@ -74,32 +74,24 @@ export {
   type CreateReport,
 } from './steps/create.js';
 export {
-  GC_STEPS,
-  VERIFY_STEPS,
-  collectGarbage,
   listBlobNames,
   readGcPlan,
-  runGc,
-  verifyStore,
   type BlobProblem,
-  type GcContext,
   type GcReport,
-  type VerifyContext,
   type VerifyReport,
 } from './maintenance.js';
+export { GC_STEPS, collectGarbage, runGc, type GcContext } from './steps/gc.js';
+export { VERIFY_STEPS, verifyStore, type VerifyContext } from './steps/verify.js';
 export {
-  PUBLISH_STEPS,
   filenameHashPath,
   LAYOUT_CONF,
   planPublish,
-  publishBlobs,
   readPublishPlan,
-  runPublish,
   type PlannedObject,
   type PublishBlobsOptions,
-  type PublishContext,
   type PublishPlan,
   type PublishReport,
 } from './publish.js';
+export { PUBLISH_STEPS, publishBlobs, runPublish, type PublishContext } from './steps/publish.js';
 export { openPublishTarget, resolvePublishLocation, type PublishTargetOptions } from './target.js';
 export type { StoreRunOptions } from './types.js';

@@ -4,7 +4,7 @@
 // measures it at 1,000 records and again at --records, and reports the ratio (about 1 = constant).
 //
 // It runs against the COMPILED library, so compile it first:
-//   npx nx run archive:compile && node bench/archive/find.bench.mjs [--records 100000] [--lookups 2000]
+//   npx nx run archive-store:compile && node bench/archive/find.bench.mjs [--records 100000] [--lookups 2000]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 import { loadCompiled } from '../lib/load.mjs';
 
-const [archive] = await loadCompiled(['@packyard/archive'], 'npx nx run archive:compile');
-const { ArchiveStore, createArchive, findArchive } = archive;
+const [archiveStore] = await loadCompiled(['@packyard/archive-store'], 'npx nx run archive-store:compile');
+const { ArchiveStore, createArchive, findArchive } = archiveStore;
 
 const USAGE = 'node bench/archive/find.bench.mjs [--records 100000] [--lookups 2000]';
 const { values } = parseArgs({

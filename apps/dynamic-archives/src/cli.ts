@@ -1,10 +1,7 @@
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
 import {
   COMMON_OPTIONS,
   EXIT,
   runCli,
-  usageError,
   type CliApp,
   type CliIo as CoreCliIo,
   type CommandContext,
@@ -13,29 +10,17 @@ import {
   type OptionDefs,
 } from '@packyard/core';
 import {
-  ArchiveStore,
-  archiveDirectory,
-  checkFinalName,
-  checkTopDirectory,
-  collectGarbage,
-  findArchive,
-  parseCanonicalJson,
-  publishBlobs,
-  renderManifestLine,
-  resolveStoreDir,
-  storeExistingArchive,
-  verifyStore,
-  writeManifest,
-  type CreateArchiveOptions,
-  type KeyObject,
-  type StoredArchive,
-} from '@packyard/archive';
-import { openObjectStore, type ObjectStore } from '@packyard/r2-store';
+  runCreateCommand,
+  runFind,
+  runGcCommand,
+  runPublishCommand,
+  runStore,
+  runVerifyCommand,
+  type Home,
+} from './commands.js';
 
-/** The process around `main`: output and environment, which tests replace. */
-export interface CliIo extends CoreCliIo {
-  home?: string;
-}
+/** The process around `main`: output, environment and home directory, which tests replace. */
+export interface CliIo extends CoreCliIo, Home {}
 
 const STORE: OptionDefs = {
   'store-dir': {
@@ -76,7 +61,7 @@ function command(
   summary: string,
   args: string | undefined,
   options: OptionDefs,
-  run: (c: CommandContext, io: CliIo) => Promise<CommandOutcome>,
+  run: (c: CommandContext, io: Home) => Promise<CommandOutcome>,
   io: CliIo,
 ): CommandDef {
   return {
@@ -119,7 +104,7 @@ export function dynamicArchivesApp(io: CliIo): CliApp {
           },
           force: { type: 'boolean', description: 'rebuild even if stored (doit --force_dynamic)' },
         },
-        runStore,
+        runCreateCommand,
         io,
       ),
       store: command(
@@ -163,21 +148,21 @@ export function dynamicArchivesApp(io: CliIo): CliApp {
             description: 'key prefix in the CDN store (such as distfiles/)',
           },
         },
-        runPublish,
+        runPublishCommand,
         io,
       ),
       verify: command(
         're-hash every blob and report those that do not match their record',
         undefined,
         STORE,
-        runVerify,
+        runVerifyCommand,
         io,
       ),
       gc: command(
         'remove blobs no record points at (--dry-run to only list them)',
         undefined,
         { ...STORE, 'dry-run': COMMON_OPTIONS.dryRun },
-        runGc,
+        runGcCommand,
         io,
       ),
     },
@@ -206,201 +191,4 @@ export function dynamicArchivesApp(io: CliIo): CliApp {
 /** The whole command line: parse, wire, run, report; returns the exit code. */
 export function main(argv: readonly string[], io: CliIo): Promise<number> {
   return runCli(dynamicArchivesApp(io), argv, io);
-}
-
-/**
- * A JSON object from the command line, read as extended JSON (so {"$date": …} is a date and
- * {"$numberDouble": "2.0"} a float); plain JSON numbers are integers when integral, else floats.
- */
-function jsonObject(c: CommandContext, name: string): KeyObject | undefined {
-  const text = c.string(name);
-  if (text === undefined) return undefined;
-  let plain: unknown;
-  try {
-    plain = JSON.parse(text);
-  } catch (error) {
-    throw usageError(`--${name} is not valid JSON: ${(error as Error).message}`);
-  }
-  if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
-    throw usageError(`--${name} must be a JSON object, not ${JSON.stringify(plain)}`);
-  }
-  try {
-    return parseCanonicalJson(text);
-  } catch (error) {
-    throw usageError(`--${name} is not valid extended JSON: ${(error as Error).message}`);
-  }
-}
-
-function describeArchive(archive: StoredArchive): Record<string, unknown> {
-  return {
-    finalName: archive.finalName,
-    size: archive.size,
-    digests: archive.digests,
-    blobPath: archive.blobPath,
-    url: archive.url,
-    srcUri: archive.srcUri,
-    recordPath: archive.recordPath,
-    ...(archive.distfile === undefined ? {} : { distfile: archive.distfile }),
-  };
-}
-
-function archiveText(archive: StoredArchive, status: string): string {
-  return [
-    `${status} ${archive.finalName}`,
-    `  size    ${archive.size}`,
-    `  sha512  ${archive.digests.sha512}`,
-    `  blake2b ${archive.digests.blake2b}`,
-    `  sha256  ${archive.digests.sha256}`,
-    `  blob    ${archive.blobPath}`,
-    `  url     ${archive.url}`,
-    `  SRC_URI ${archive.srcUri}`,
-    ...(archive.distfile === undefined
-      ? []
-      : [`  distfiles ${archive.distfile.status} ${archive.distfile.path}`]),
-  ].join('\n');
-}
-
-function common(c: CommandContext, io: CliIo) {
-  const storeDirOption = c.string('store-dir');
-  const storeDir = resolveStoreDir(
-    storeDirOption === undefined ? undefined : resolve(c.cwd, storeDirOption),
-    c.env,
-    io.home,
-  );
-  const scope = c.string('scope');
-  const cdnUrl = c.string('cdn-url');
-  return {
-    storeDir,
-    scope,
-    options: {
-      storeDir,
-      env: c.env,
-      ...(scope === undefined ? {} : { scope }),
-      ...(cdnUrl === undefined ? {} : { cdnUrl }),
-    },
-  };
-}
-
-async function runFind(c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const { options } = common(c, io);
-  const name = c.positionals[0]!;
-  const key = jsonObject(c, 'key-json');
-  const manifest = c.command === 'manifest' ? c.required('manifest') : undefined;
-  const found = await findArchive(name, {
-    ...options,
-    ...(key === undefined ? {} : { key }),
-    force: c.values['force'] === true,
-  });
-  if (found === undefined) {
-    return { exitCode: EXIT.failed, result: { found: false, finalName: name }, text: `not found: ${name}` };
-  }
-  if (manifest === undefined) {
-    return { result: { found: true, ...describeArchive(found) }, text: archiveText(found, 'found') };
-  }
-  const manifestPath = resolve(c.cwd, manifest);
-  await writeManifest(manifestPath, [found]);
-  const line = renderManifestLine(found);
-  return {
-    result: { manifest: manifestPath, line, srcUri: found.srcUri },
-    text: `${line}\nSRC_URI: ${found.srcUri}`,
-  };
-}
-
-async function runStore(c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const { options: shared } = common(c, io);
-  const key = jsonObject(c, 'key-json');
-  const metadata = jsonObject(c, 'metadata-json');
-  const distfiles = c.string('distfiles');
-  if (distfiles !== undefined && c.values['no-distfiles'] === true) {
-    throw usageError('--distfiles and --no-distfiles exclude each other');
-  }
-  const options: CreateArchiveOptions = {
-    ...shared,
-    log: c.log.warn,
-    production: c.values['production'] === true,
-    ...(c.values['no-distfiles'] === true ? { distfilesDir: false } : {}),
-    ...(distfiles === undefined ? {} : { distfilesDir: resolve(c.cwd, distfiles) }),
-  };
-  const keyed = { ...(key === undefined ? {} : { key }), ...(metadata === undefined ? {} : { metadata }) };
-  const done = (status: string, archive: StoredArchive): CommandOutcome => ({
-    result: { status, ...describeArchive(archive) },
-    text: archiveText(archive, status),
-  });
-  if (c.command === 'store') {
-    const file = resolve(c.cwd, c.positionals[0]!);
-    return done(
-      'stored',
-      await storeExistingArchive(c.string('name') ?? basename(file), file, { ...options, ...keyed }),
-    );
-  }
-  const name = c.positionals[0]!;
-  const from = c.required('from');
-  const top = c.string('top-directory');
-  if (top !== undefined) checkTopDirectory(top);
-  checkFinalName(name);
-  const existing = await findArchive(name, {
-    ...shared,
-    ...(key === undefined ? {} : { key }),
-    force: c.values['force'] === true,
-  });
-  if (existing !== undefined) return done('found', existing);
-  // Read in place, no copy; the tree is checked whole (a symlink or special file anywhere under
-  // --from is refused) before anything is written.
-  const stored = await archiveDirectory(name, resolve(c.cwd, from), {
-    ...options,
-    ...keyed,
-    ...(top === undefined ? {} : { topDirectory: top }),
-  });
-  return done('created', stored);
-}
-
-async function runPublish(c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const { storeDir, scope } = common(c, io);
-  const store = new ArchiveStore(storeDir, scope);
-  const to = c.string('to') ?? c.env['DYNAMIC_ARCHIVES_CDN'] ?? join(dirname(storeDir), 'cdn');
-  const location = /^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : resolve(c.cwd, to);
-  if (!location.includes('://')) await mkdir(location, { recursive: true });
-  const target: ObjectStore = openObjectStore(location, { env: c.env });
-  const prefix = c.string('prefix');
-  const report = await publishBlobs(store, target, {
-    ...(prefix === undefined ? {} : { prefix }),
-    log: c.log.warn,
-  });
-  return {
-    exitCode: report.failed.length === 0 ? EXIT.ok : EXIT.failed,
-    result: report,
-    text: [
-      `published to ${report.location}: ${report.uploaded.length} blob(s) uploaded, ${report.skipped.length} already there; ${report.names.uploaded.length} name(s) uploaded, ${report.names.skipped.length} already there; ${report.failed.length} failed; layout.conf ${report.layoutConf}`,
-      ...report.failed.map((f) => `  failed ${f.finalName ?? f.sha512}: ${f.error}`),
-    ].join('\n'),
-  };
-}
-
-async function runVerify(c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const { storeDir, scope } = common(c, io);
-  const report = await verifyStore(new ArchiveStore(storeDir, scope));
-  return {
-    exitCode: report.problems.length === 0 ? EXIT.ok : EXIT.verify,
-    result: report,
-    text: [
-      `checked ${report.checked} blob(s): ${report.problems.length === 0 ? 'all match their records' : `${report.problems.length} problem(s)`}`,
-      ...report.problems.map((p) => `  ${p.problem}: ${p.path}: ${p.detail}`),
-    ].join('\n'),
-  };
-}
-
-async function runGc(c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const { storeDir, scope } = common(c, io);
-  const report = await collectGarbage(new ArchiveStore(storeDir, scope), {
-    dryRun: c.values['dry-run'] === true,
-  });
-  const verb = report.dryRun ? 'would remove' : 'removed';
-  return {
-    result: report,
-    text: [
-      `${verb} ${report.removed.length} blob(s) (${report.bytes} bytes), kept ${report.kept}; ${verb} ${report.staleTemp.length} stale work file(s)`,
-      ...report.removed.map((sha) => `  ${sha}`),
-      ...report.unreadable.map((path) => `  unreadable record (its blobs kept): ${path}`),
-    ].join('\n'),
-  };
 }

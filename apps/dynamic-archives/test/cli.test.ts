@@ -41,8 +41,22 @@ describe('dynamic-archives find / create', () => {
       '--no-distfiles',
       '--json',
     ]);
-    expect(created.stderr).toBe('');
     expect(created.code).toBe(EXIT.ok);
+    // --json: stderr holds only JSON lines, the [n/N] events of the five steps, then the summary.
+    const events = created.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const steps = events.filter((e) => e['type'] === 'progress' && e['event'] === 'done');
+    expect(steps.map((e) => [e['item'], e['done'], e['total']])).toEqual([
+      ['find', 1, 5],
+      ['walk', 2, 5],
+      ['write', 3, 5],
+      ['record', 4, 5],
+      ['distfiles', 5, 5],
+    ]);
+    expect(steps.at(-1)!['detail']).toBe('skipped: distfiles copy turned off');
+    expect(events.at(-1)).toMatchObject({ type: 'summary', command: 'create' });
     const archive = JSON.parse(created.stdout);
     expect(archive.status).toBe('created');
     expect(archive.recordPath).toBe(
@@ -178,7 +192,12 @@ describe('dynamic-archives publish, verify, gc', () => {
     expect(second.uploaded).toEqual([]);
     expect(second.skipped).toEqual(first.uploaded);
 
-    expect((await runCli(['verify', '--store-dir', store])).code).toBe(EXIT.ok);
+    const verified = await runCli(['verify', '--store-dir', store]);
+    expect(verified.code).toBe(EXIT.ok);
+    // Plain progress (no terminal): one [n/N] line per blob re-hashed, then the step's own line.
+    expect(verified.stderr).toMatch(/^\[1\/2\] [^\n]*: [0-9a-f]{16}… done$/m);
+    expect(verified.stderr).toMatch(/^\[2\/2\] [^\n]*: blobs re-hashed finished$/m);
+    expect(verified.stderr).toMatch(/^\[1\/1\] [^\n]*: rehash done/m);
     const found = JSON.parse((await runCli(['find', 'p-1.tar.zst', '--store-dir', store, '--json'])).stdout);
     await writeFile(found.blobPath, 'garbage');
     const verify = await runCli(['verify', '--store-dir', store, '--json']);

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { filenameHashPath, fanOutPath, LAYOUT_CONF } from '@packyard/archive';
+import { filenameHashPath, fanOutPath, LAYOUT_CONF } from '@packyard/archive-store';
 import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { fixturePath } from '@packyard/core/testing';

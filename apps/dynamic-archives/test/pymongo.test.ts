@@ -21,7 +21,7 @@ import {
   Timestamp,
   verifyStore,
   type KeyObject,
-} from '@packyard/archive';
+} from '@packyard/archive-store';
 import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { aDir, aRoot } from './helpers.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPackyardError, runTool } from '@packyard/core';
 import { archiveFormatOf, digestFile, writeArchive, type ArchiveEntry } from '@packyard/archive';
-import { ensureSystemTools } from './system-tools.js';
+import { ensureSystemTools } from '@packyard/test-helpers';
 
 let root: string;
 let entries: ArchiveEntry[];

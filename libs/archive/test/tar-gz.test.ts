@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
@@ -15,22 +14,15 @@ import {
   type TarGzOptions,
 } from '@packyard/archive';
 import { extract, type Header } from 'tar-stream';
+import { rejectionOf, useTempRoot } from '@packyard/test-helpers';
 
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'packyard-archive-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTempRoot('packyard-archive-');
 
 /** A fresh directory holding `files` (name → content; a `mode` makes it that mode). */
 async function aDir(
   files: Record<string, string | Buffer | { content: string | Buffer; mode: number }>,
 ): Promise<string> {
-  const dir = await mkdtemp(join(root, 'case-'));
+  const dir = await mkdtemp(join(root.path, 'case-'));
   for (const [name, spec] of Object.entries(files)) {
     const path = join(dir, name);
     await mkdir(dirname(path), { recursive: true });
@@ -48,15 +40,6 @@ async function sha256Of(path: string): Promise<string> {
   return createHash('sha256')
     .update(await readFile(path))
     .digest('hex');
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Every header in a .tar.gz, read back with tar-stream's parser. */

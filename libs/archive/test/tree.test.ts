@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isPackyardError } from '@packyard/core';
 import { readTreeEntries, writeArchive } from '@packyard/archive';
-import { ensureSystemTools } from './system-tools.js';
+import { ensureSystemTools } from '@packyard/test-helpers';
 
 const run = promisify(execFile);
 const SETUP_BSDTAR = join(import.meta.dirname, '../../../tools/scripts/setup-bsdtar.sh');

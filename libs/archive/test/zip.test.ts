@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { isPackyardError, runTool } from '@packyard/core';
 import { writeZip, type ArchiveEntry } from '@packyard/archive';
 import { checkZipFile } from '@packyard/wheel-index';
-import { ensureSystemTools } from './system-tools.js';
+import { ensureSystemTools, rejectionOf } from '@packyard/test-helpers';
 
 let root: string;
 
@@ -33,15 +33,6 @@ async function aDir(
     }
   }
   return dir;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function hex(algorithm: string, bytes: Buffer): string {

@@ -22,6 +22,7 @@ export {
   writeFileAtomically,
   produceAtomically,
   removeStaleTemporaries,
+  isProcessAlive,
   sha256File,
   isAccessible,
 } from './fs.js';

@@ -48,21 +48,6 @@ export type KeyValue =
 /** A JSON-like object: the shape of a key and of a record. */
 export type KeyObject = { [key: string]: KeyValue };
 
-export {
-  Binary,
-  BSONRegExp,
-  Code,
-  DBRef,
-  Decimal128,
-  Double,
-  Int32,
-  Long,
-  MaxKey,
-  MinKey,
-  ObjectId,
-  Timestamp,
-};
-
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 

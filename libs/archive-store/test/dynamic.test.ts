@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPackyardError, runTool } from '@packyard/core';
 import {
@@ -10,31 +9,17 @@ import {
   renderManifest,
   writeManifest,
   type StoredArchive,
-} from '@packyard/archive';
-import { ensureSystemTools } from './system-tools.js';
-
-let root: string;
+} from '@packyard/archive-store';
+import { ensureSystemTools, rejectionOf, useTempRoot } from '@packyard/test-helpers';
 
 beforeAll(async () => {
   await ensureSystemTools(['xz', 'zstd', 'tar', 'unzip', 'b2sum', 'sha512sum']);
-  root = await mkdtemp(join(tmpdir(), 'packyard-dynamic-'));
 });
 
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTempRoot('packyard-dynamic-');
 
 async function aStoreDir(): Promise<string> {
-  return mkdtemp(join(root, 'store-'));
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
+  return mkdtemp(join(root.path, 'store-'));
 }
 
 /** The seed's example: find, else create, fill top_path, store with the key. */
@@ -145,7 +130,7 @@ describe('Portage integration', () => {
     const storeDir = await aStoreDir();
     const a = (await goModulesBundle('zeta-1.tar.zst', storeDir)).archive;
     const b = (await goModulesBundle('alpha-1.tar.gz', storeDir)).archive;
-    const dir = await mkdtemp(join(root, 'ebuild-'));
+    const dir = await mkdtemp(join(root.path, 'ebuild-'));
     const manifest = join(dir, 'Manifest');
     await writeFile(manifest, 'DIST old-1.tar.gz 3 BLAKE2B aa SHA512 bb\nEBUILD x.ebuild 1 SHA512 cc\n');
     const text = await writeManifest(manifest, [a, b]);
@@ -175,7 +160,7 @@ describe('Portage integration', () => {
 
   it('copies into a writable distfiles directory, skips a missing one with a warning, and never copies in production', async () => {
     const storeDir = await aStoreDir();
-    const distfiles = await mkdtemp(join(root, 'distfiles-'));
+    const distfiles = await mkdtemp(join(root.path, 'distfiles-'));
     const builder = createArchive('copy-1.tar.gz', { storeDir, distfilesDir: distfiles });
     await builder.initialize('copy-1');
     await writeFile(join(builder.topPath, 'f'), 'f');
@@ -185,7 +170,7 @@ describe('Portage integration', () => {
       true,
     );
 
-    const readOnly = join(root, 'no-such-distfiles-dir');
+    const readOnly = join(root.path, 'no-such-distfiles-dir');
     const warnings: string[] = [];
     const second = createArchive('copy-2.tar.gz', {
       storeDir,

@@ -1,11 +1,9 @@
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { access, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PackyardError, writeFileAtomically } from '@packyard/core';
-import { compareNames } from './entries.js';
-import { digestFile, Digests, type ArchiveDigests } from './hash.js';
+import { compareNames, DigestCounter, digestFile, type ArchiveDigests } from '@packyard/archive';
 
 /** Portage's default distfiles directory. */
 export const DEFAULT_DISTFILES_DIR = '/var/cache/portage/distfiles';
@@ -104,17 +102,11 @@ export async function copyToDistfiles(
     }
   }
   const tmp = `${target}.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const digests = new Digests();
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-      digests.update(chunk);
-      callback(null, chunk);
-    },
-  });
+  const hashing = new DigestCounter();
   try {
     await pipeline(createReadStream(blobPath), hashing, createWriteStream(tmp, { flags: 'wx', flush: true }));
-    const got = digests.digest();
-    if (got.sha512 !== archive.digests.sha512 || digests.size !== archive.size) {
+    const got = hashing.digests();
+    if (got.sha512 !== archive.digests.sha512 || hashing.size !== archive.size) {
       throw new PackyardError('VERIFY_FAILED', `blob ${blobPath} does not hold the bytes its name says`, {
         file: blobPath,
         value: got.sha512,

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PackyardError, mapConcurrent, publishObject, verifyObject, type ObjectStore } from '@packyard/core';
-import { checkFinalName } from './dynamic.js';
-import { digestFile } from './hash.js';
+import { checkFinalName, checkPrefix } from './names.js';
 import { fanOutPath, type ArchiveStore } from './store.js';
 
 /**
@@ -26,8 +24,6 @@ export interface PublishBlobsOptions {
   only?: readonly string[];
   /** Uploads at once; default 4. */
   concurrency?: number;
-  /** Receives one line per object: `[n/N] uploaded|skipped <sha512 or name>`. */
-  log?: (line: string) => void;
 }
 
 /** What `publishBlobs` did. */
@@ -44,27 +40,8 @@ export interface PublishReport {
   layoutConf: 'uploaded' | 'skipped';
 }
 
-function checkPrefix(prefix: string): string {
-  if (prefix === '') return '';
-  if (
-    prefix.startsWith('/') ||
-    prefix.split('/').some((part, i, all) => part === '..' || (part === '' && i < all.length - 1))
-  ) {
-    throw new PackyardError(
-      'CONFIG_INVALID',
-      `prefix ${JSON.stringify(prefix)} is not a relative key prefix`,
-      {
-        field: 'prefix',
-        value: prefix,
-        hint: 'give a prefix such as distfiles/',
-      },
-    );
-  }
-  return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
 /** One object to publish: a blob under its content hash, or under one of its final names. */
-type PlannedObject =
+export type PlannedObject =
   | { key: string; sha512: string; sha256: string; size: number; finalName?: string }
   | { sha512: string; finalName?: string; error: string };
 
@@ -107,23 +84,22 @@ export function planPublish(
   return planned;
 }
 
+/** `publish`'s plan: where, and every object under both layouts (failures planned as such). */
+export interface PublishPlan {
+  prefix: string;
+  objects: PlannedObject[];
+}
+
 /**
- * Pushes blobs to an object store under both GLEP 75 layouts, with a `layout.conf` naming them:
- * `<prefix><s[0:2]>/<s[2:4]>/<s[4:6]>/<sha512>` (content-hash) and `<prefix><b[0:2]>/<final name>`
- * for every final name a dynamic record gives the blob (filename-hash). Idempotent by digest as the
- * destination reports it: an object already there with the same sha256 is skipped, a missing one is
- * uploaded (create-only) and then read back and compared; other bytes under an object's name are a
- * STORE_CONFLICT. A local blob is re-hashed before it is uploaded and never sent when its bytes do
- * not match its record.
+ * Reads every blob record (all of them before the first upload, so a bad one stops nothing but
+ * itself) and every final name, and plans the publish with `planPublish`.
  */
-export async function publishBlobs(
+export async function readPublishPlan(
   store: ArchiveStore,
-  target: ObjectStore,
-  options: PublishBlobsOptions = {},
-): Promise<PublishReport> {
+  options: Pick<PublishBlobsOptions, 'prefix' | 'only'> = {},
+): Promise<PublishPlan> {
   const prefix = checkPrefix(options.prefix ?? '');
   const all = options.only === undefined ? await store.listBlobs() : [...new Set(options.only)].sort();
-  // Every record is read before the first upload, so a bad one stops nothing but itself.
   const blobs: Array<{ sha512: string; sha256: string; size: number } | { sha512: string; error: string }> =
     [];
   for (const sha512 of all) {
@@ -135,65 +111,5 @@ export async function publishBlobs(
       blobs.push({ sha512, error: (error as Error).message });
     }
   }
-  const planned = planPublish(prefix, blobs, await store.finalNames());
-  const report: PublishReport = {
-    location: target.location,
-    uploaded: [],
-    skipped: [],
-    names: { uploaded: [], skipped: [] },
-    failed: [],
-    layoutConf: 'skipped',
-  };
-  let done = 0;
-  const results = await mapConcurrent(planned, options.concurrency ?? 4, async (item) => {
-    if ('error' in item) throw new Error(item.error);
-    const path = store.blobPath(item.sha512);
-    const present = await target.head(item.key);
-    if (present === undefined) {
-      const { digests, size } = await digestFile(path);
-      if (digests.sha512 !== item.sha512 || digests.sha256 !== item.sha256 || size !== item.size) {
-        throw new PackyardError(
-          'VERIFY_FAILED',
-          `blob ${path} does not hold the bytes its name says; not published`,
-          {
-            file: path,
-            hint: 'run `dynamic-archives verify`, then store the archive again',
-          },
-        );
-      }
-    }
-    const result = await publishObject(target, {
-      key: item.key,
-      body: { file: path },
-      sha256: item.sha256,
-      contentType: 'application/octet-stream',
-    });
-    if (result.action !== 'skipped') await verifyObject(target, item.key, item.sha256);
-    done++;
-    options.log?.(
-      `[${done}/${planned.length}] ${result.action === 'skipped' ? 'skipped' : 'uploaded'} ${item.finalName ?? item.sha512}`,
-    );
-    return result.action;
-  });
-  results.forEach((result, index) => {
-    const { sha512, finalName } = planned[index]!;
-    if (result.status === 'fulfilled') {
-      const into = finalName === undefined ? report : report.names;
-      (result.value === 'skipped' ? into.skipped : into.uploaded).push(finalName ?? sha512);
-    } else {
-      report.failed.push({
-        sha512,
-        ...(finalName === undefined ? {} : { finalName }),
-        error: result.reason instanceof Error ? result.reason.message : String(result.reason),
-      });
-    }
-  });
-  const layout = await publishObject(target, {
-    key: `${prefix}layout.conf`,
-    body: { bytes: LAYOUT_CONF },
-    contentType: 'text/plain; charset=utf-8',
-  });
-  if (layout.action !== 'skipped') await verifyObject(target, `${prefix}layout.conf`, layout.sha256);
-  report.layoutConf = layout.action === 'skipped' ? 'skipped' : 'uploaded';
-  return report;
+  return { prefix, objects: planPublish(prefix, blobs, await store.finalNames()) };
 }

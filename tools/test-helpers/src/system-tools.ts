@@ -1,4 +1,7 @@
-import { runTool } from '@packyard/core';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 // The Debian package that provides each command the tests check archives with.
 const PACKAGES: Record<string, string> = {
@@ -13,7 +16,7 @@ const PACKAGES: Record<string, string> = {
 
 async function has(command: string): Promise<boolean> {
   try {
-    await runTool('sh', ['-c', `command -v ${command}`]);
+    await run('sh', ['-c', `command -v ${command}`]);
     return true;
   } catch {
     return false;
@@ -30,11 +33,10 @@ export async function ensureSystemTools(commands: string[]): Promise<void> {
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((command) => PACKAGES[command] ?? command))];
   if (process.getuid?.() !== 0) {
-    throw new Error(`the archive tests need ${missing.join(', ')}: install ${packages.join(' ')}`);
+    throw new Error(`these tests need ${missing.join(', ')}: install ${packages.join(' ')}`);
   }
   const apt = ['-o', 'DPkg::Lock::Timeout=900'];
-  await runTool('apt-get', [...apt, 'update'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
-  await runTool('apt-get', [...apt, 'install', '-y', '--no-install-recommends', ...packages], {
-    env: { DEBIAN_FRONTEND: 'noninteractive' },
-  });
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', [...apt, 'update'], { env });
+  await run('apt-get', [...apt, 'install', '-y', '--no-install-recommends', ...packages], { env });
 }

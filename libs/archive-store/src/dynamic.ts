@@ -1,13 +1,18 @@
 import { copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackyardError } from '@packyard/core';
+import {
+  archiveFormatOf,
+  writeArchiveAs,
+  digestFile,
+  type ArchiveDigests,
+  readTreeEntries,
+  type ArchiveItem,
+} from '@packyard/archive';
 import { canonicalJson, type KeyObject } from './canonical.js';
-import { archiveFormatOf, writeArchiveAs } from './formats.js';
-import { digestFile, type ArchiveDigests } from './hash.js';
+import { checkFinalName, checkTopDirectory } from './names.js';
 import { copyToDistfiles, DEFAULT_DISTFILES_DIR, renderSrcUri, type DistfileCopy } from './portage.js';
 import { ArchiveStore, DEFAULT_SCOPE, fanOutPath, resolveStoreDir, type BlobHashes } from './store.js';
-import { readTreeEntries } from './tree.js';
-import type { ArchiveItem } from './entries.js';
 
 /** Where Funtoo's CDN serves blobs by hash when `METATOOLS_DISTFILES_HOST` does not say otherwise. */
 export const DEFAULT_CDN_URL = 'https://direct.funtoo.org';
@@ -74,54 +79,6 @@ export interface StoredArchive {
   distfile?: DistfileCopy;
 }
 
-/** A final name is one path segment in a supported format. Pure. */
-export function checkFinalName(finalName: string): string {
-  if (
-    typeof finalName !== 'string' ||
-    finalName === '' ||
-    finalName.includes('/') ||
-    finalName.includes('\0') ||
-    finalName.split('/').includes('..') ||
-    finalName.startsWith('.')
-  ) {
-    throw new PackyardError(
-      'ARCHIVE_INVALID',
-      `final name ${JSON.stringify(finalName)} is not a plain file name`,
-      {
-        field: 'finalName',
-        value: finalName,
-        hint: "give a file name without '/' or a leading '.', such as foobar-go-modules-1.2.3.tar.xz",
-      },
-    );
-  }
-  archiveFormatOf(finalName);
-  return finalName;
-}
-
-/** A top directory is one path segment. Pure. */
-export function checkTopDirectory(top: string): string {
-  if (
-    typeof top !== 'string' ||
-    top === '' ||
-    top === '.' ||
-    top === '..' ||
-    top.includes('/') ||
-    top.includes('\\') ||
-    top.includes('\0')
-  ) {
-    throw new PackyardError(
-      'ARCHIVE_INVALID',
-      `top directory ${JSON.stringify(top)} is not a single directory name`,
-      {
-        field: 'topDirectory',
-        value: top,
-        hint: "give one directory name without '/' or '..', such as dynamic-archive-1.0",
-      },
-    );
-  }
-  return top;
-}
-
 /** The caller's key plus `final_name`, as a new object; a different `final_name` in the key is refused. Pure. */
 export function fullKey(finalName: string, key: KeyObject = {}): KeyObject {
   if (key === null || typeof key !== 'object' || Array.isArray(key) || key instanceof Date) {
@@ -146,7 +103,8 @@ export function fullKey(finalName: string, key: KeyObject = {}): KeyObject {
   return { ...key, final_name: finalName };
 }
 
-function storeOf(options: DynamicArchiveOptions): ArchiveStore {
+/** The store the options select (directory and scope). */
+export function storeOf(options: DynamicArchiveOptions): ArchiveStore {
   return new ArchiveStore(
     resolveStoreDir(options.storeDir, options.env ?? process.env),
     options.scope ?? DEFAULT_SCOPE,
@@ -183,8 +141,24 @@ function storedArchive(
   };
 }
 
-// Moves a finished archive (a temporary file with its digests) into blos/, writes its record, and
-// copies it for Portage: the last steps of both creating and storing an archive.
+/**
+ * Moves a finished archive (a temporary file in the store with its digests) into blos/ and writes
+ * its dynamic record: what creating and storing an archive end with, before the Portage copy.
+ */
+export async function recordBlob(
+  store: ArchiveStore,
+  finalName: string,
+  file: string,
+  digests: BlobHashes,
+  record: { key: KeyObject; metadata: KeyObject },
+  cdnUrl: string,
+): Promise<StoredArchive> {
+  const hashes = await store.insertBlob(file, digests);
+  const recordPath = await store.writeDynamic({ ...record, hashes });
+  return storedArchive(store, finalName, hashes, record.key, record.metadata, recordPath, cdnUrl);
+}
+
+// recordBlob, then the copy for Portage: the last steps of both creating and storing an archive.
 async function recordArchive(
   store: ArchiveStore,
   finalName: string,
@@ -194,9 +168,14 @@ async function recordArchive(
   metadata: KeyObject,
   options: CreateArchiveOptions,
 ): Promise<StoredArchive> {
-  const hashes = await store.insertBlob(file, digests);
-  const recordPath = await store.writeDynamic({ key, hashes, metadata });
-  const archive = storedArchive(store, finalName, hashes, key, metadata, recordPath, resolveCdnUrl(options));
+  const archive = await recordBlob(
+    store,
+    finalName,
+    file,
+    digests,
+    { key, metadata },
+    resolveCdnUrl(options),
+  );
   await copyForPortage(archive, options);
   return archive;
 }
@@ -300,20 +279,50 @@ export class ArchiveBuilder {
   }
 }
 
-/** The full key and the metadata (with `created_on`), both checked before anything is written. */
-function checkedRecord(
+/** The full key and the metadata (with `created_on`, default now), both checked before anything is written. Pure given `now`. */
+export function checkedRecord(
   finalName: string,
   options: StoreArchiveOptions,
+  now: Date = new Date(),
 ): { key: KeyObject; metadata: KeyObject } {
   const key = fullKey(finalName, options.key);
-  const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: new Date() };
+  const metadata: KeyObject = { ...(options.metadata ?? {}), created_on: now };
   canonicalJson(key, 'key');
   canonicalJson(metadata, 'metadata');
   return { key, metadata };
 }
 
-// Writes the archive straight into the store's tmp/ (a `.tmp-<pid>-` name the next writer sweeps if
-// this process dies), then moves it into blos/, writes the record and copies it for Portage.
+/** A finished archive in the store's tmp/, with its digests, waiting to be recorded. */
+export interface WrittenArchive {
+  path: string;
+  hashes: BlobHashes;
+}
+
+/**
+ * Writes the archive straight into the store's tmp/ (a `.tmp-<pid>-` name the next writer sweeps if
+ * this process dies). The caller removes `path` once it is recorded (or given up).
+ */
+export async function writeEntries(
+  store: ArchiveStore,
+  finalName: string,
+  entries: ArchiveItem[],
+  options: Pick<CreateArchiveOptions, 'mtime' | 'level'>,
+): Promise<WrittenArchive> {
+  const temp = await store.tempPath(`archive-${finalName}`);
+  try {
+    const written = await writeArchiveAs(temp, archiveFormatOf(finalName), entries, {
+      ...(options.mtime === undefined ? {} : { mtime: options.mtime }),
+      ...(options.level === undefined ? {} : { level: options.level }),
+    });
+    return { path: written.path, hashes: { ...written.digests, size: written.size } };
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+// Writes the archive into the store's tmp/, then moves it into blos/, writes the record and copies
+// it for Portage.
 async function archiveEntries(
   store: ArchiveStore,
   finalName: string,
@@ -322,69 +331,12 @@ async function archiveEntries(
   metadata: KeyObject,
   options: CreateArchiveOptions,
 ): Promise<StoredArchive> {
-  const temp = await store.tempPath(`archive-${finalName}`);
+  const written = await writeEntries(store, finalName, entries, options);
   try {
-    const written = await writeArchiveAs(temp, archiveFormatOf(finalName), entries, {
-      ...(options.mtime === undefined ? {} : { mtime: options.mtime }),
-      ...(options.level === undefined ? {} : { level: options.level }),
-    });
-    return await recordArchive(
-      store,
-      finalName,
-      written.path,
-      { ...written.digests, size: written.size },
-      key,
-      metadata,
-      options,
-    );
+    return await recordArchive(store, finalName, written.path, written.hashes, key, metadata, options);
   } finally {
-    await rm(temp, { force: true });
+    await rm(written.path, { force: true });
   }
-}
-
-/** Options of `archiveDirectory`. */
-export interface ArchiveDirectoryOptions extends CreateArchiveOptions, StoreArchiveOptions {
-  /** Put every entry under this one directory name in the archive. */
-  topDirectory?: string;
-}
-
-/**
- * Archives the tree under `dir` as it is, read in place (no copy): every regular file and every
- * empty directory, names as their bytes. Then stores it as `createArchive(...).store` does. The key,
- * metadata and the whole tree (a symlink or special file anywhere is refused) are checked before
- * anything is written; stale work files of dead processes are removed first.
- */
-export async function archiveDirectory(
-  finalName: string,
-  dir: string,
-  options: ArchiveDirectoryOptions = {},
-): Promise<StoredArchive> {
-  checkFinalName(finalName);
-  const top = options.topDirectory === undefined ? undefined : checkTopDirectory(options.topDirectory);
-  const { key, metadata } = checkedRecord(finalName, options);
-  const info = await stat(dir).catch(() => undefined);
-  if (info === undefined || !info.isDirectory()) {
-    throw new PackyardError('ARCHIVE_INVALID', `${dir} is not a directory`, {
-      file: dir,
-      hint: 'give the directory whose contents go into the archive',
-    });
-  }
-  const found = await readTreeEntries(dir, { emptyDirectories: true });
-  const entries = top === undefined ? found : underTop(top, found);
-  const store = storeOf(options);
-  await store.sweep();
-  return archiveEntries(store, finalName, entries, key, metadata, options);
-}
-
-// Puts every entry under `top` (and keeps an empty top directory as one).
-function underTop(top: string, entries: ArchiveItem[]): ArchiveItem[] {
-  if (entries.length === 0) return [{ name: top, directory: true }];
-  const prefix = Buffer.from(`${top}/`, 'utf8');
-  return entries.map((entry) => ({
-    ...entry,
-    name: `${top}/${entry.name}`,
-    ...(entry.rawName === undefined ? {} : { rawName: Buffer.concat([prefix, entry.rawName]) }),
-  }));
 }
 
 /** Starts a new archive named `finalName` (its format follows the name); see `ArchiveBuilder`. */
@@ -425,7 +377,10 @@ export async function storeExistingArchive(
 
 // metatools copies a new archive into distfiles outside production, so a local emerge finds it
 // before the CDN serves it; a directory this user cannot write is a warning, not a failure.
-async function copyForPortage(archive: StoredArchive, options: CreateArchiveOptions): Promise<void> {
+export async function copyForPortage(
+  archive: StoredArchive,
+  options: Pick<CreateArchiveOptions, 'distfilesDir' | 'production' | 'log'>,
+): Promise<void> {
   const distfilesDir = options.distfilesDir ?? DEFAULT_DISTFILES_DIR;
   if (options.production === true || distfilesDir === false) return;
   archive.distfile = await copyToDistfiles(archive.blobPath, archive, distfilesDir);

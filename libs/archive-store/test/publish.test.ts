@@ -14,7 +14,7 @@ import {
   planPublish,
   publishBlobs,
   type StoredArchive,
-} from '@packyard/archive';
+} from '@packyard/archive-store';
 
 let root: string;
 let server: S3Server;

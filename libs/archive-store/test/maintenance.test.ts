@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isPackyardError } from '@packyard/core';
 import {
@@ -10,17 +9,10 @@ import {
   findArchive,
   verifyStore,
   type StoredArchive,
-} from '@packyard/archive';
+} from '@packyard/archive-store';
+import { rejectionOf, useTempRoot } from '@packyard/test-helpers';
 
-let root: string;
-
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'packyard-maintenance-'));
-});
-
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const root = useTempRoot('packyard-maintenance-');
 
 async function stored(
   storeDir: string,
@@ -34,18 +26,9 @@ async function stored(
   return builder.store({ key });
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('verifyStore', () => {
   it('passes a sound store and reports a blob whose bytes do not match its name, which a distfiles copy refuses', async () => {
-    const storeDir = await mkdtemp(join(root, 'store-'));
+    const storeDir = await mkdtemp(join(root.path, 'store-'));
     const good = await stored(storeDir, 'good-1.tar.gz', 'good', { v: 'good' });
     const bad = await stored(storeDir, 'bad-1.tar.gz', 'bad', { v: 'bad' });
     const store = new ArchiveStore(storeDir);
@@ -62,14 +45,14 @@ describe('verifyStore', () => {
     ]);
     expect(report.problems.map((p) => p.sha512)).not.toContain(good.digests.sha512);
 
-    const distfiles = await mkdtemp(join(root, 'distfiles-'));
+    const distfiles = await mkdtemp(join(root.path, 'distfiles-'));
     const error = await rejectionOf(copyToDistfiles(bad.blobPath, bad, distfiles));
     expect(isPackyardError(error, 'VERIFY_FAILED')).toBe(true);
     expect(await readdir(distfiles)).toEqual([]);
   });
 
   it('reports a record whose blob is missing and a blob without a record', async () => {
-    const storeDir = await mkdtemp(join(root, 'store-'));
+    const storeDir = await mkdtemp(join(root.path, 'store-'));
     const a = await stored(storeDir, 'a-1.tar.gz', 'a', { v: 'a' });
     const b = await stored(storeDir, 'b-1.tar.gz', 'b', { v: 'b' });
     const store = new ArchiveStore(storeDir);
@@ -88,7 +71,7 @@ describe('verifyStore', () => {
 
 describe('collectGarbage', () => {
   it('removes only blobs no record points at, after a dry run that removes nothing', async () => {
-    const storeDir = await mkdtemp(join(root, 'store-'));
+    const storeDir = await mkdtemp(join(root.path, 'store-'));
     const kept = await stored(storeDir, 'kept-1.tar.gz', 'v1', { v: '1' });
     const orphan = await stored(storeDir, 'orphan-1.tar.gz', 'v2', { v: '2' });
     await rm(orphan.recordPath);
@@ -128,7 +111,7 @@ describe('collectGarbage', () => {
   });
 
   it('reports a record it cannot read and still keeps every blob such a record may name', async () => {
-    const storeDir = await mkdtemp(join(root, 'store-'));
+    const storeDir = await mkdtemp(join(root.path, 'store-'));
     const a = await stored(storeDir, 'a-1.tar.gz', 'a', { v: 'a' });
     const b = await stored(storeDir, 'b-1.tar.gz', 'b', { v: 'b' });
     const c = await stored(storeDir, 'c-1.tar.gz', 'c', { v: 'c' });

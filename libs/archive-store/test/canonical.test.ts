@@ -1,5 +1,5 @@
 import { isPackyardError } from '@packyard/core';
-import type { Decimal128 } from '@packyard/archive';
+import type { Decimal128 } from '@packyard/archive-store';
 import {
   Binary,
   BSONRegExp,
@@ -17,16 +17,8 @@ import {
   parseCanonicalJson,
   pythonFloatRepr,
   type KeyObject,
-} from '@packyard/archive';
-
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
-}
+} from '@packyard/archive-store';
+import { errorOf } from '@packyard/test-helpers';
 
 describe('keyHash', () => {
   it('matches the metatools test vector', () => {

@@ -2,17 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PackyardError, writeFileAtomically } from '@packyard/core';
+import { PackyardError, isProcessAlive, writeFileAtomically } from '@packyard/core';
+import { digestFile, type ArchiveDigests } from '@packyard/archive';
+import { Long } from 'bson';
 import {
   canonicalJson,
   fromExtendedJson,
   keyHash,
-  Long,
   parseCanonicalJson,
   type KeyObject,
   type KeyValue,
 } from './canonical.js';
-import { digestFile, type ArchiveDigests } from './hash.js';
+import { checkScope } from './names.js';
 
 /** The scope metatools files dynamic records under when none is configured (`fastpull_scope="local"`). */
 export const DEFAULT_SCOPE = 'local';
@@ -53,32 +54,6 @@ export function fanOutPath(hash: string): string {
 const SHA512_HEX = /^[0-9a-f]{128}$/;
 // The pid in a work file's name (the last one, for a produceAtomically temporary inside a work path).
 const STALE_WORK = /\.(?:tmp-)?(\d+)-[0-9a-z]+$/;
-
-/** A scope is one path segment, as metatools uses it (`local`, a kit name, …). Pure. */
-export function checkScope(scope: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(scope) || scope === '.' || scope === '..') {
-    throw new PackyardError(
-      'ARCHIVE_INVALID',
-      `scope ${JSON.stringify(scope)} is not a single path segment`,
-      {
-        field: 'scope',
-        value: scope,
-        hint: 'use letters, digits, ".", "_" or "-", such as "local"',
-      },
-    );
-  }
-  return scope;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function corrupt(file: string, problem: string, cause?: unknown): PackyardError {
   return new PackyardError('STORE_FAILED', `store record ${file} ${problem}`, {
@@ -176,7 +151,7 @@ export class ArchiveStore {
     return names
       .filter((name) => {
         const pid = STALE_WORK.exec(name)?.[1];
-        return pid !== undefined && !isAlive(Number(pid));
+        return pid !== undefined && !isProcessAlive(Number(pid));
       })
       .sort();
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { checkZipFile } from '@packyard/wheel-index';
-import { listFiles } from '../src/prepare.js';
+import { fileDigests } from '@packyard/test-helpers';
 import { aWorkspace, runCli, SETUP_OCTAVE } from './helpers.js';
 
 const HOSTILE = 'He said "hi" <script>alert(1)</script>\nsecond line, {braces} [and] commas';
@@ -81,11 +81,9 @@ source:
     const dir = join(root, 'build', 'prepared', `${mhl}.dir`);
     const out = await mkdtemp(join(tmpdir(), 'packyard-unzip-'));
     await execa('unzip', ['-q', join(root, 'build', 'bundled', `${mhl}.mhl`), '-d', out]);
-    const files = await listFiles(out);
-    expect(files).toEqual(await listFiles(dir));
-    expect(files).toContain('timestwo.mex');
-    for (const file of files)
-      expect(await readFile(join(out, file))).toEqual(await readFile(join(dir, file)));
+    const files = await fileDigests(out, () => false);
+    expect(files).toEqual(await fileDigests(dir, () => false));
+    expect(Object.keys(files)).toContain('timestwo.mex');
     const meta = JSON.parse(await readFile(join(root, 'build', 'bundled', `${mhl}.mhl.mip.json`), 'utf8'));
     expect(meta.compile_duration).toBeGreaterThan(0);
     const inside = JSON.parse(await readFile(join(out, 'mip.json'), 'utf8'));

@@ -44,23 +44,25 @@ function mPath(path: string): string {
 
 /** load_package.m: adds the package's folders to the MATLAB path. Pure. */
 export function renderLoadPackage(paths: string[]): string {
-  return [
-    'function load_package()',
-    '    % Add package directories to MATLAB path',
-    "    pkg_dir = fileparts(mfilename('fullpath'));",
-    ...paths.map((p) => `    addpath(${mPath(p)});`),
-    'end',
-    '',
-  ].join('\n');
+  return renderPathFunction('load_package', 'Add package directories to MATLAB path', 'addpath', paths);
 }
 
 /** unload_package.m: removes them again. Pure. */
 export function renderUnloadPackage(paths: string[]): string {
+  return renderPathFunction('unload_package', 'Remove package directories from MATLAB path', 'rmpath', paths);
+}
+
+function renderPathFunction(
+  name: string,
+  comment: string,
+  call: 'addpath' | 'rmpath',
+  paths: string[],
+): string {
   return [
-    'function unload_package()',
-    '    % Remove package directories from MATLAB path',
+    `function ${name}()`,
+    `    % ${comment}`,
     "    pkg_dir = fileparts(mfilename('fullpath'));",
-    ...paths.map((p) => `    rmpath(${mPath(p)});`),
+    ...paths.map((p) => `    ${call}(${mPath(p)});`),
     'end',
     '',
   ].join('\n');

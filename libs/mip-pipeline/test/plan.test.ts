@@ -1,6 +1,7 @@
 import { PackyardError } from '@packyard/core';
 import {
   STAGES,
+  parseMipYaml,
   planBundle,
   planMetadataUpload,
   planPrepare,
@@ -10,21 +11,12 @@ import {
   type PublishedMetadata,
 } from '@packyard/mip-pipeline';
 
-const wanted: Omit<MipJson, 'timestamp' | 'exposed_symbols'> = {
-  name: 'pkg',
-  description: 'd',
-  version: '1.0',
-  build_number: 0,
-  dependencies: [],
-  homepage: '',
-  repository: '',
-  license: '',
-  matlab_tag: 'any',
-  abi_tag: 'none',
-  platform_tag: 'any',
-  usage_examples: [],
-  source_hash: 'a'.repeat(64),
-};
+const { metadata } = parseMipYaml(
+  'name: pkg\ndescription: d\nversion: "1.0"\nsource:\n  folder: src\n',
+  '/p/mip.yaml',
+  '/p',
+);
+const wanted: Omit<MipJson, 'timestamp' | 'exposed_symbols'> = { ...metadata, source_hash: 'a'.repeat(64) };
 
 describe('planRun', () => {
   it('runs the asked steps in pipeline order, whatever order they were asked in', () => {

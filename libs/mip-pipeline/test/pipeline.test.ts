@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileDigests } from '@packyard/test-helpers';
+import { checkZipFile } from '@packyard/wheel-index';
 import {
   STAGES,
   createMipContext,
@@ -71,7 +72,7 @@ describe('the mip pipeline as a library, against a local directory store', () =>
     ]);
   });
 
-  it('writes byte-identical bundles in two workspaces', async () => {
+  it('writes byte-identical bundles in two workspaces, by the zip rules PyPI checks', async () => {
     const [one, two] = [await aWorkspace(), await aWorkspace()];
     for (const root of [one, two]) {
       await runMipPipeline((await aContext(root)).context, { stages: ['prepare', 'bundle'] });
@@ -81,6 +82,10 @@ describe('the mip pipeline as a library, against a local directory store', () =>
       'alpha-1.0-any-none-any.mhl',
       'beta-2.1-any-none-any.mhl',
     ]);
+    // PyPI's zip rules: no data descriptors, the central directory equal to the local headers.
+    for (const mhl of Object.keys(bundles).filter((f) => f.endsWith('.mhl'))) {
+      expect([mhl, await checkZipFile(join(one, 'build', 'bundled', mhl))]).toEqual([mhl, []]);
+    }
     const mhls = (digests: Record<string, string>) =>
       Object.entries(digests).filter(([f]) => f.endsWith('.mhl'));
     expect(mhls(await fileDigests(join(two, 'build', 'bundled')))).toEqual(mhls(bundles));

@@ -1,6 +1,6 @@
 // mip-publish benchmarks against a real S3 server (versitygw):
 //  1. upload of a set of bundles: packyard's publishObject (bounded concurrency) vs `aws s3 cp --recursive`;
-//  2. index assembly from N metadata objects: mip-publish's assembleIndex vs a boto3 list + get-one-at-a-time script.
+//  2. index assembly from N metadata objects: mip-pipeline's assembleIndex vs a boto3 list + get-one-at-a-time script.
 // usage: node bench/mip/mip.bench.mjs [--objects 200] [--total-mb 200] [--metadata 5000] [--rounds 3]
 import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createS3Store, mapConcurrent, publishObject } from '../../libs/r2-store/dist/index.js';
 import { startS3Server } from '../../tools/s3-server/dist/index.js';
-import { assembleIndex } from '../../apps/mip-publish/dist/index.js';
+import { assembleIndex } from '../../libs/mip-pipeline/dist/index.js';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
 
 const USAGE = 'usage: node bench/mip/mip.bench.mjs [--objects N] [--total-mb N] [--metadata N] [--rounds N]';

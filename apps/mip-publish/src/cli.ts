@@ -1,29 +1,28 @@
-import { resolve, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { execa } from 'execa';
-import { FALLBACK_MTIME } from '@packyard/archive';
+import { resolve } from 'node:path';
 import {
   COMMON_OPTIONS,
   EXIT,
-  PackyardError,
-  exitCodeForAll,
+  createStepEventRenderer,
   runCli,
   usageError,
   type CliApp,
   type CliIo,
   type CommandContext,
-  type CommandOutcome,
   type CommandDef,
+  type CommandOutcome,
   type OptionDefs,
 } from '@packyard/core';
-import { DEFAULT_TIME_LIMITS, parseSeconds, type TimeLimits } from '@packyard/mip';
-import { openObjectStore } from '@packyard/r2-store';
-import { bundlePackages } from './bundle.js';
-import { compilePackages } from './compile.js';
-import type { Context, Logger, PackageResult } from './context.js';
-import { assembleIndex } from './index-page.js';
-import { preparePackages } from './prepare.js';
-import { uploadBundles } from './upload.js';
+import {
+  DEFAULT_TIME_LIMITS,
+  STAGES,
+  createMipContext,
+  exitCodeForResults,
+  parseSeconds,
+  runMipPipeline,
+  type MipRunReport,
+  type StageName,
+  type StageReport,
+} from '@packyard/mip-pipeline';
 
 const OPTIONS: OptionDefs = {
   dir: COMMON_OPTIONS.dir,
@@ -117,8 +116,8 @@ const OPTIONS: OptionDefs = {
   },
 };
 
-const COMMANDS = ['run', 'prepare', 'compile', 'bundle', 'upload', 'index'] as const;
-type Command = (typeof COMMANDS)[number];
+const COMMANDS = ['run', ...STAGES] as const;
+type Command = 'run' | StageName;
 
 const SUMMARIES: Readonly<Record<Command, string>> = {
   run: 'prepare, compile, bundle, upload, index, in that order',
@@ -132,15 +131,6 @@ const SUMMARIES: Readonly<Record<Command, string>> = {
 /** How the CLI talks to the world; the entry point passes the process's. */
 export interface Io extends CliIo {
   env: Record<string, string | undefined>;
-}
-
-/** Maps one run's results to an exit code (core's rule: config or time limit when every failure is one). Pure. */
-export function exitCodeFor(results: PackageResult[]): number {
-  return exitCodeForAll(
-    results
-      .filter((r) => r.status === 'failed')
-      .map((r) => (r.timedOut === true ? 'TIME_LIMIT' : (r.code ?? 'INTERNAL'))),
-  );
 }
 
 /** The mip-publish command line. */
@@ -180,144 +170,64 @@ async function runCommand(command: Command, c: CommandContext): Promise<CommandO
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw usageError(`--jobs must be a whole number from 1 to 256, not "${jobsText}"`);
   }
-  const timeLimits: TimeLimits = {
-    buildMs: limit('--time-limit-build', c.string('time-limit-build'), DEFAULT_TIME_LIMITS.buildMs),
-    compileMs: limit('--time-limit-compile', c.string('time-limit-compile'), DEFAULT_TIME_LIMITS.compileMs),
-    gitMs: limit('--time-limit-git', c.string('time-limit-git'), DEFAULT_TIME_LIMITS.gitMs),
+  const limit = (option: string, fallback: number): number => {
+    const value = c.string(option);
+    return value === undefined ? fallback : parseSeconds(`--${option}`, value);
   };
-  let prefix = c.values['prefix'] === '' ? '' : (c.string('prefix') ?? 'core/packages/');
-  if (prefix !== '' && !prefix.endsWith('/')) prefix = `${prefix}/`;
-  const log: Logger = { info: c.log.info, error: c.log.error };
-  const root = resolve(c.cwd, c.string('dir') ?? '.');
-  const location = c.string('store') ?? c.env['MIP_STORE'] ?? join(root, 'build', 'mip-store');
-  const storeLocation = /^[a-z0-9]+:\/\//.test(location) ? location : resolve(root, location);
+  const timeLimits = {
+    buildMs: limit('time-limit-build', DEFAULT_TIME_LIMITS.buildMs),
+    compileMs: limit('time-limit-compile', DEFAULT_TIME_LIMITS.compileMs),
+    gitMs: limit('time-limit-git', DEFAULT_TIME_LIMITS.gitMs),
+  };
   // Credentials are checked here, before any work.
-  const store = openObjectStore(storeLocation, { env: c.env });
-  let baseUrl = c.string('base-url') ?? c.env['MIP_BASE_URL'];
-  if (baseUrl === undefined) {
-    if (store.kind === 's3') {
-      throw usageError(
-        'a remote store needs --base-url (or MIP_BASE_URL)',
-        'give the public URL the store prefix is served from',
-      );
-    }
-    baseUrl = pathToFileURL(join(store.location, prefix)).href;
-  }
-  const packagesDir = resolve(root, c.string('packages-dir') ?? 'mip-packages');
-  const ctx: Context = {
-    packagesDir,
-    preparedDir: resolve(root, c.string('output-dir') ?? join('build', 'prepared')),
-    bundledDir: resolve(root, c.string('bundle-dir') ?? join('build', 'bundled')),
-    pagesDir: resolve(root, c.string('pages-dir') ?? join('build', 'gh-pages')),
-    store,
-    prefix,
-    baseUrl,
-    python: {
-      python: c.string('python') ?? 'python3',
-      buildType: c.string('build-type') ?? 'standard',
-      timeoutMs: timeLimits.buildMs,
-      env: c.env,
-    },
+  const context = await createMipContext({
+    root: resolve(c.cwd, c.string('dir') ?? '.'),
+    packagesDir: c.string('packages-dir'),
+    preparedDir: c.string('output-dir'),
+    bundledDir: c.string('bundle-dir'),
+    pagesDir: c.string('pages-dir'),
+    store: c.string('store'),
+    prefix: c.values['prefix'] === '' ? '' : c.string('prefix'),
+    baseUrl: c.string('base-url'),
+    python: c.string('python'),
+    buildType: c.string('build-type'),
     timeLimits,
-    sourceDateEpoch: await sourceDateEpoch(c.env, packagesDir),
-    env: c.env,
-    log,
     concurrency,
-  };
-  const steps: Command[] =
-    command === 'run' ? ['prepare', 'compile', 'bundle', 'upload', 'index'] : [command];
-  const all: PackageResult[] = [];
-  const flags = {
-    'dry-run': c.values['dry-run'] === true,
-    force: c.values['force'] === true,
-    replace: c.values['replace'] === true,
-    'skip-invalid': c.values['skip-invalid'] === true,
-    'min-mip-version': c.string('min-mip-version'),
-  };
-  const lines: string[] = [];
-  for (const step of steps) {
-    log.info(`== ${step}`);
-    const results = await runStep(ctx, step, flags);
-    all.push(...results);
-    lines.push(summarize(step, results));
-  }
-  const failed = all.filter((r) => r.status === 'failed').length;
-  return {
-    exitCode: exitCodeFor(all),
-    result: { results: all },
-    text: lines.join('\n'),
-    summary: `${all.length - failed} of ${all.length} done or skipped; outputs in ${ctx.bundledDir}, ${ctx.pagesDir} and ${store.location}`,
-  };
-}
-
-async function runStep(
-  ctx: Context,
-  step: Command,
-  values: {
-    'dry-run': boolean;
-    force: boolean;
-    replace: boolean;
-    'skip-invalid': boolean;
-    'min-mip-version'?: string | undefined;
-  },
-): Promise<PackageResult[]> {
-  switch (step) {
-    case 'prepare':
-      return preparePackages(ctx, { dryRun: values['dry-run'], force: values.force });
-    case 'compile':
-      return values['dry-run'] ? [] : compilePackages(ctx);
-    case 'bundle':
-      return bundlePackages(ctx, { dryRun: values['dry-run'] });
-    case 'upload':
-      return uploadBundles(ctx, { dryRun: values['dry-run'], replace: values.replace });
-    case 'index':
-      return values['dry-run']
-        ? []
-        : assembleIndex(ctx, {
-            skipInvalid: values['skip-invalid'],
-            minMipVersion: values['min-mip-version'],
-          });
-    default:
-      throw new PackyardError('INTERNAL', `unknown step ${step}`);
-  }
-}
-
-function summarize(step: string, results: PackageResult[]): string {
-  const count = (status: PackageResult['status']) => results.filter((r) => r.status === status).length;
-  const line = `${step}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed`;
-  return `${count('failed') > 0 ? '✗' : '✓'} ${line}`;
-}
-
-function limit(option: string, value: string | undefined, fallback: number): number {
-  return value === undefined ? fallback : parseSeconds(option, value);
-}
-
-/** SOURCE_DATE_EPOCH, else the last commit date of the packages directory, else 1980-01-01. */
-async function sourceDateEpoch(
-  env: Record<string, string | undefined>,
-  packagesDir: string,
-): Promise<number> {
-  const raw = env['SOURCE_DATE_EPOCH']?.trim();
-  if (raw !== undefined && raw !== '') {
-    if (!/^[0-9]+$/.test(raw)) {
-      throw new PackyardError(
-        'CONFIG_INVALID',
-        `SOURCE_DATE_EPOCH must be whole seconds since the epoch, not ${JSON.stringify(raw)}`,
-        {
-          field: 'SOURCE_DATE_EPOCH',
-          value: raw,
-        },
-      );
-    }
-    return Math.max(Number(raw), FALLBACK_MTIME);
-  }
-  const git = await execa('git', ['log', '-1', '--format=%ct', '--', '.'], {
-    cwd: packagesDir,
-    reject: false,
-    stdin: 'ignore',
+    env: c.env,
+    log: { info: c.log.info, error: c.log.error },
+    progress: c.progress,
   });
-  const seconds = Number(String(git.stdout).trim());
-  return git.exitCode === 0 && Number.isInteger(seconds) && seconds > 0
-    ? Math.max(seconds, FALLBACK_MTIME)
-    : FALLBACK_MTIME;
+  const report = await runMipPipeline(
+    context,
+    {
+      stages: command === 'run' ? STAGES : [command],
+      dryRun: c.values['dry-run'] === true,
+      force: c.values['force'] === true,
+      replace: c.values['replace'] === true,
+      skipInvalid: c.values['skip-invalid'] === true,
+      minMipVersion: c.string('min-mip-version'),
+    },
+    // One step's packages show their own [n/N]; `run` shows its steps' too.
+    command === 'run' ? { label: command, onEvent: createStepEventRenderer(c.progress) } : {},
+  );
+  const { results } = report;
+  const failed = results.filter((r) => r.status === 'failed').length;
+  return {
+    exitCode: exitCodeForResults(results),
+    result: { results },
+    text: renderSummary(report),
+    summary: `${results.length - failed} of ${results.length} done or skipped; outputs in ${context.bundledDir}, ${context.pagesDir} and ${context.store.location}`,
+  };
+}
+
+/** One line per step: its counts, or why it was skipped. Pure. */
+export function renderSummary(report: MipRunReport): string {
+  return report.stages.map(renderStageLine).join('\n');
+}
+
+function renderStageLine({ stage, results, skipped }: StageReport): string {
+  if (skipped !== undefined) return `- ${stage}: skipped (${skipped})`;
+  const count = (status: 'done' | 'skipped' | 'failed') => results.filter((r) => r.status === status).length;
+  const line = `${stage}: ${count('done')} done, ${count('skipped')} skipped, ${count('failed')} failed`;
+  return `${count('failed') > 0 ? '✗' : '✓'} ${line}`;
 }

@@ -2,8 +2,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { checkZipFile } from '@packyard/wheel-index';
-import { listFiles } from '../src/prepare.js';
+import { fileDigests } from '@packyard/test-helpers';
 import { aWorkspace, runCli, SETUP_OCTAVE } from './helpers.js';
 
 const HOSTILE = 'He said "hi" <script>alert(1)</script>\nsecond line, {braces} [and] commas';
@@ -69,23 +68,14 @@ source:
     expect(html).toContain('He said &quot;hi&quot; &lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
-  it("writes every .mhl by PyPI's zip rules (no data descriptors, central directory equal to the local headers)", async () => {
-    const bundled = join(root, 'build', 'bundled');
-    const mhls = (await readdir(bundled)).filter((name) => name.endsWith('.mhl'));
-    expect(mhls.length).toBeGreaterThan(0);
-    for (const mhl of mhls) expect([mhl, await checkZipFile(join(bundled, mhl))]).toEqual([mhl, []]);
-  });
-
   it('compiles compile.m with Octave and puts the MEX file in the bundle; the .mhl unzips to the .dir exactly', async () => {
     const mhl = 'timestwo-1.2.0-any-none-linux_x86_64';
     const dir = join(root, 'build', 'prepared', `${mhl}.dir`);
     const out = await mkdtemp(join(tmpdir(), 'packyard-unzip-'));
     await execa('unzip', ['-q', join(root, 'build', 'bundled', `${mhl}.mhl`), '-d', out]);
-    const files = await listFiles(out);
-    expect(files).toEqual(await listFiles(dir));
-    expect(files).toContain('timestwo.mex');
-    for (const file of files)
-      expect(await readFile(join(out, file))).toEqual(await readFile(join(dir, file)));
+    const files = await fileDigests(out, () => false);
+    expect(files).toEqual(await fileDigests(dir, () => false));
+    expect(Object.keys(files)).toContain('timestwo.mex');
     const meta = JSON.parse(await readFile(join(root, 'build', 'bundled', `${mhl}.mhl.mip.json`), 'utf8'));
     expect(meta.compile_duration).toBeGreaterThan(0);
     const inside = JSON.parse(await readFile(join(out, 'mip.json'), 'utf8'));

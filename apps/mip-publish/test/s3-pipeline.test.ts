@@ -9,7 +9,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { createS3Store } from '@packyard/r2-store';
+import { createS3Store } from '@packyard/mip-pipeline';
 import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import { aWorkspace, runCli, SETUP_OCTAVE, SHIPPED } from './helpers.js';

@@ -1,12 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PackyardError, isAccessible, tailLines, toPackyardError, writeFileAtomically } from '@packyard/core';
-import { TimeLimitError, describeExit, isTimeLimit, octaveMexShim, runBounded } from '@packyard/mip';
-import type { Context, PackageResult } from './context.js';
-import type { BuildRecord, MipJson } from './metadata.js';
-import { buildRecordPath, collectExposedSymbols, pathsOfLoadPackage } from './prepare.js';
-import { renderMipJson } from './metadata.js';
+import { PackyardError, isAccessible, tailLines, writeFileAtomically } from '@packyard/core';
+import { TimeLimitError, describeExit, octaveMexShim, runBounded } from '@packyard/mip';
+import { buildRecordPath, listPreparedDirs, readBuildRecord } from '../layout.js';
+import { collectExposedSymbols, pathsOfLoadPackage } from '../matlab.js';
+import { renderMipJson, type BuildRecord, type MipJson } from '../metadata.js';
+import type { Context, PackageResult } from '../types.js';
+import { forEachPackage } from './each.js';
 
 /** The program that runs compile.m: MATLAB when it is on the PATH, else GNU Octave. */
 export interface Compiler {
@@ -29,54 +30,37 @@ export async function findCompiler(
   return undefined;
 }
 
-/** The prepared `<mhl>.dir` folders, sorted. */
-export async function listPreparedDirs(preparedDir: string): Promise<string[]> {
-  const entries = await readdir(preparedDir, { withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((e) => e.isDirectory() && e.name.endsWith('.dir') && !e.name.startsWith('.'))
-    .map((e) => e.name.slice(0, -'.dir'.length))
-    .sort();
-}
-
 /**
  * compile: runs each prepared package's compile.m (cwd = its `.dir`) with `matlab -batch`, or
  * `octave-cli` when MATLAB is not installed. The output goes to `<mhl>.compile.log`; the duration
  * and status to `<mhl>.build.json`; MEX files it made are added to mip.json's exposed_symbols.
  */
 export async function compilePackages(ctx: Context, compiler?: Compiler): Promise<PackageResult[]> {
-  const results: PackageResult[] = [];
   const names = [];
   for (const mhl of await listPreparedDirs(ctx.preparedDir)) {
     if (await isAccessible(join(ctx.preparedDir, `${mhl}.dir`, 'compile.m'))) names.push(mhl);
   }
   ctx.log.info(`Found ${names.length} package(s) with compile.m`);
-  if (names.length === 0) return results;
+  if (names.length === 0) return [];
   const found = compiler ?? (await findCompiler(ctx.env));
-  let n = 0;
-  for (const mhl of names) {
-    n++;
-    ctx.log.info(`[${n}/${names.length}] compiling ${mhl}${found ? ` with ${found.kind}` : ''}`);
-    try {
+  return forEachPackage(
+    ctx,
+    names,
+    {
+      label: 'compile',
+      describe: (mhl) => ({ name: mhl, line: `compiling ${mhl}${found ? ` with ${found.kind}` : ''}` }),
+      failureCode: 'BUILD_FAILED',
+      onFailure: (mhl) => markFailed(ctx, mhl),
+    },
+    (mhl) => {
       if (found === undefined) {
         throw new PackyardError('TOOL_FAILED', 'neither matlab nor octave-cli is on the PATH', {
           hint: 'install MATLAB, or GNU Octave with tools/scripts/setup-octave.sh',
         });
       }
-      results.push(await compileOne(ctx, found, mhl));
-    } catch (error) {
-      const failure = toPackyardError(error, 'BUILD_FAILED');
-      await markFailed(ctx, mhl);
-      ctx.log.error(`  ${mhl}: ${failure.format()}`);
-      results.push({
-        name: mhl,
-        status: 'failed',
-        detail: failure.format(),
-        code: failure.code,
-        timedOut: isTimeLimit(error),
-      });
-    }
-  }
-  return results;
+      return compileOne(ctx, found, mhl);
+    },
+  );
 }
 
 async function compileOne(ctx: Context, compiler: Compiler, mhl: string): Promise<PackageResult> {
@@ -127,13 +111,6 @@ async function compileOne(ctx: Context, compiler: Compiler, mhl: string): Promis
   await writeFileAtomically(mipPath, renderMipJson({ ...mip, exposed_symbols: symbols }));
   ctx.log.info(`  compiled in ${seconds} s (log: ${logFile})`);
   return { name: mhl, status: 'done', detail: `compiled in ${seconds} s` };
-}
-
-/** Reads `<mhl>.build.json`; a package prepared by another tool gets an empty record. */
-export async function readBuildRecord(preparedDir: string, mhl: string): Promise<BuildRecord> {
-  const text = await readFile(buildRecordPath(preparedDir, mhl), 'utf8').catch(() => undefined);
-  if (text === undefined) return { prepare_duration: 0, compile_duration: 0, compile_status: 'none' };
-  return JSON.parse(text) as BuildRecord;
 }
 
 async function markFailed(ctx: Context, mhl: string): Promise<void> {

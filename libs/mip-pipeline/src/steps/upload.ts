@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PackyardError, toPackyardError } from '@packyard/core';
+import { PackyardError } from '@packyard/core';
 import { publishObject, verifyObject, type ObjectStore, type S3ObjectStore } from '@packyard/r2-store';
-import { listBundles } from './bundle.js';
-import type { Context, PackageResult } from './context.js';
-import { sameButDurations, type PublishedMetadata } from './metadata.js';
-import { metadataKey } from './prepare.js';
+import { listBundles, metadataKey } from '../layout.js';
+import type { PublishedMetadata } from '../metadata.js';
+import { planMetadataUpload, type MetadataAction } from '../plan.js';
+import type { Context, PackageResult } from '../types.js';
+import { forEachPackage } from './each.js';
 
 /** Options of `uploadBundles`. */
 export interface UploadOptions {
@@ -25,21 +26,13 @@ export async function uploadBundles(ctx: Context, options: UploadOptions = {}): 
   ctx.log.info(
     `Found ${names.length} bundle(s) in ${ctx.bundledDir}; store ${ctx.store.kind} ${ctx.store.location}, prefix ${ctx.prefix || '(none)'}`,
   );
-  const results: PackageResult[] = [];
   if (!options.dryRun) await abortStaleUploads(ctx);
-  let n = 0;
-  for (const mhl of names) {
-    n++;
-    ctx.log.info(`[${n}/${names.length}] ${mhl}.mhl`);
-    try {
-      results.push(await uploadOne(ctx, mhl, options));
-    } catch (error) {
-      const failure = toPackyardError(error, 'STORE_FAILED');
-      ctx.log.error(`  ${mhl}: ${failure.format()}`);
-      results.push({ name: mhl, status: 'failed', detail: failure.format(), code: failure.code });
-    }
-  }
-  return results;
+  return forEachPackage(
+    ctx,
+    names,
+    { label: 'upload', describe: (mhl) => ({ name: mhl, line: `${mhl}.mhl` }), failureCode: 'STORE_FAILED' },
+    (mhl) => uploadOne(ctx, mhl, options),
+  );
 }
 
 /**
@@ -53,6 +46,14 @@ async function abortStaleUploads(ctx: Context): Promise<void> {
   const aborted = await store.abortIncompleteUploadsUnder(ctx.prefix);
   for (const upload of aborted) ctx.log.info(`  aborted an unfinished multipart upload of ${upload.key}`);
 }
+
+/** How a dry run names each metadata action. */
+const DRY_RUN_WORDS: Readonly<Record<MetadataAction, string>> = {
+  write: 'write',
+  skip: 'skip (identical)',
+  replace: 'replace',
+  refuse: 'refuse (other content)',
+};
 
 async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Promise<PackageResult> {
   const file = join(ctx.bundledDir, `${mhl}.mhl`);
@@ -74,13 +75,7 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
     const existing = await ctx.store.head(mhlKey);
     const published = await ctx.store.get(metaKey);
     const metaPlan =
-      published === undefined
-        ? 'write'
-        : sameButDurations(published.toString('utf8'), metaText)
-          ? 'skip (identical)'
-          : options.replace
-            ? 'replace'
-            : 'refuse (other content)';
+      DRY_RUN_WORDS[planMetadataUpload(published?.toString('utf8'), metaText, options.replace === true)];
     ctx.log.info(
       `  ${existing === undefined ? 'upload' : 'skip (present)'}: ${ctx.store.location}/${mhlKey}; ${metaPlan}: ${metaKey}`,
     );
@@ -97,7 +92,7 @@ async function uploadOne(ctx: Context, mhl: string, options: UploadOptions): Pro
 
   const published = await ctx.store.get(metaKey);
   let metaAction: string;
-  if (published !== undefined && sameButDurations(published.toString('utf8'), metaText)) {
+  if (planMetadataUpload(published?.toString('utf8'), metaText, options.replace === true) === 'skip') {
     // Same bundle, same metadata; only a rebuild's measured durations differ.
     metaAction = 'skipped';
     // The digest comes from the store a moment before: a mismatch means another run replaced it.

@@ -1,11 +1,11 @@
 import type { TimeLimits } from '@packyard/mip';
-import type { Logger as CoreLogger, ObjectStore } from '@packyard/core';
+import type { Logger as CoreLogger, ObjectStore, ProgressReporter } from '@packyard/core';
 import type { PythonBridge } from './python.js';
 
 /** Lines for the user (progress and per-package results): core's Logger, without warnings. */
 export type Logger = Pick<CoreLogger, 'info' | 'error'>;
 
-/** Everything a step needs, built once by the CLI. */
+/** Everything a step needs, built once (see createMipContext). */
 export interface Context {
   /** Directory holding one folder per package (mip.yaml, package.py or packages.py). */
   packagesDir: string;
@@ -25,6 +25,8 @@ export interface Context {
   sourceDateEpoch: number;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** Shows `[n/N]` progress over the packages of each step; none: no progress lines. */
+  progress?: ProgressReporter | undefined;
   concurrency: number;
   /** Time limits of package builds, compile.m runs and git commands. */
   timeLimits: TimeLimits;
@@ -41,3 +43,9 @@ export interface PackageResult {
   /** The failure was a step that hit its time limit. */
   timedOut?: boolean;
 }
+
+/** The pipeline's steps, in the order `run` carries them out: each reads what the one before wrote. */
+export const STAGES = ['prepare', 'compile', 'bundle', 'upload', 'index'] as const;
+
+/** One step of the pipeline. */
+export type StageName = (typeof STAGES)[number];

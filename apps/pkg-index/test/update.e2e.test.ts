@@ -5,7 +5,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { addFilesToIndex } from '@packyard/wheel-index';
-import { renderUvEnv } from '../src/build.js';
+import { renderUvEnv } from '@packyard/pkg-index-pipeline';
 import { EXIT } from '@packyard/core';
 import { startIndexServer } from '../src/serve.js';
 import { aBareRepo, aTempDir, commitAll, git, runCli, theTools, writeFiles, type CliRun } from './helpers.js';

@@ -85,6 +85,24 @@ const SIMPLE = 'simple';
 // Reading archives is I/O-bound with a little CPU (sha256, inflate): a few at a time keeps both busy.
 const INSPECT_CONCURRENCY = 4;
 
+/** `addFilesToIndex`'s shape, for callers that take it injected (a server, a pipeline, a test double). */
+export type AddFilesToIndex = (
+  indexDir: string,
+  files: readonly string[],
+  options?: AddFilesOptions,
+) => Promise<AddFilesResult>;
+
+/**
+ * Which refusal an index error code is, if any: the name is taken by other bytes (`STORE_CONFLICT`),
+ * or the file is not a valid distribution (`ARCHIVE_INVALID`: bad name, not an archive, metadata that
+ * disagrees with the name). Pure.
+ */
+export function classifyRefusal(code: string): 'STORE_CONFLICT' | 'ARCHIVE_INVALID' | undefined {
+  if (code.includes('CONFLICT')) return 'STORE_CONFLICT';
+  if (code.includes('INVALID') || code === 'VERIFY_FAILED') return 'ARCHIVE_INVALID';
+  return undefined;
+}
+
 /**
  * Validates each file (name, zip/tar, METADATA name+version match the file name), copies it into
  * `<indexDir>/files/<project>/` and rewrites only the touched projects' pages, plus the root pages

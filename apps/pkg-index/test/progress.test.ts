@@ -1,6 +1,6 @@
 // Long commands report `[n/N]` progress through core's reporter on stderr: plain lines, or JSON
 // `progress` events with --json, while stdout carries the result (one JSON document with --json).
-// `publish` to a directory store is the long command here: one item per object.
+// `publish` to a directory store (one item per object) and `build` (one per file read back).
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT } from '@packyard/core';
@@ -69,6 +69,29 @@ describe('progress of a long command (publish)', () => {
     expect(counted).toHaveLength(objects + 1);
     expect(counted[0]).toMatch(new RegExp(`^\\[\\s*1/${objects}\\] .*: \\S+ done \\(skipped\\)$`));
     expect(counted.at(-1)).toMatch(new RegExp(`^\\[${objects}/${objects}\\] .*: publish finished$`));
+  });
+});
+
+describe('progress of build', () => {
+  test('--index-dir --json: one progress event per file read back, then the result document', async () => {
+    const run = await runCli(['build', '--index-dir', indexDir, '--json']);
+    expect(run.code).toBe(EXIT.ok);
+    expect(JSON.parse(run.stdout)).toEqual({ projects: ['alpha-pkg', 'beta'], files: 3 });
+    const done = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((event) => event['type'] === 'progress' && event['event'] === 'done');
+    expect(done.map((event) => [event['label'], event['done'], event['total']])).toEqual([
+      ['files read back', 1, 3],
+      ['files read back', 2, 3],
+      ['files read back', 3, 3],
+    ]);
+    expect(done.map((event) => event['item']).sort()).toEqual([
+      'files/alpha-pkg/alpha_pkg-1.0-py3-none-any.whl',
+      'files/alpha-pkg/alpha_pkg-1.1-py3-none-any.whl',
+      'files/beta/beta-0.1-py3-none-any.whl',
+    ]);
   });
 });
 

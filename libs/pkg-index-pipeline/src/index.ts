@@ -60,7 +60,7 @@ export {
 export { addToIndex } from './index-files.js';
 export {
   publishIndexDir,
-  reportObjectProgress,
+  reportItemProgress,
   type PublishIndexDirOptions,
   type PublishIndexDirResult,
 } from './publish.js';

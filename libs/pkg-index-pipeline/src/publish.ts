@@ -13,7 +13,7 @@ export interface PublishIndexDirOptions {
   /** Key prefix ending in `/`; default the store's root. */
   prefix?: string | undefined;
   replace?: boolean | undefined;
-  /** Called after each object: `[n/N]` progress (see `reportObjectProgress`). */
+  /** Called after each object: `[n/N]` progress (see `reportItemProgress`). */
   onObject?: ((result: PublishResult, done: number, total: number) => void) | undefined;
 }
 
@@ -43,18 +43,19 @@ export async function publishIndexDir(
 }
 
 /**
- * An `onObject` that shows a publish as one `[n/N]` task of `reporter` (started at the first object,
- * when the total is known; finished after the last): each object's key with what happened to it.
+ * A sink for `(item, done, total)` callbacks (publishIndexDir's `onObject`, wheel-index's
+ * `onProgress`) that shows the work as one `[n/N]` task of core's reporter: started at the first
+ * item, when the total is known, and finished after the last; `detail` is shown with each item.
  */
-export function reportObjectProgress(
+export function reportItemProgress(
   reporter: ProgressReporter,
   label: string,
-): (result: PublishResult, done: number, total: number) => void {
+): (item: string, done: number, total: number, detail?: string) => void {
   let task: ProgressTask | undefined;
-  return (result, done, total) => {
+  return (item, done, total, detail) => {
     task ??= reporter.start(label, total);
-    task.begin(result.key);
-    task.done(result.key, result.action);
+    task.begin(item);
+    task.done(item, detail);
     if (done === total) task.finish();
   };
 }

@@ -71,6 +71,8 @@ export interface AddFilesResult {
 export interface WriteIndexOptions {
   /** upload-time for files the pages did not list before (default: the file's mtime). */
   uploadTime?: Date;
+  /** Called after each file is read back (`done` of `total`), for progress. */
+  onProgress?: (path: string, done: number, total: number) => void;
 }
 
 /** What writeIndex wrote. */
@@ -472,6 +474,7 @@ export async function writeIndex(
     const inspected: InspectedFile[] = [];
     await forEachConcurrent(paths, INSPECT_CONCURRENCY, async ({ path }) => {
       inspected.push(await inspectDistribution(path));
+      options.onProgress?.(path, inspected.length, paths.length);
     });
 
     const byProject = new Map<string, IndexEntry[]>();

@@ -1,4 +1,4 @@
-import { basename, resolve } from 'node:path';
+import { basename, relative, resolve } from 'node:path';
 import { EXIT, usageError, type CommandContext, type CommandOutcome } from '@packyard/core';
 import { pipeline, type CliIo } from './shared.js';
 
@@ -46,7 +46,10 @@ export async function runYankCommand(command: 'yank' | 'unyank', c: CommandConte
   };
 }
 
-/** `pkg-index build`: the pages from a dumb-pypi package list, or again from an index directory. */
+/**
+ * `pkg-index build`: the pages from a dumb-pypi package list, or again from an index directory; each
+ * project written (or file read back) is an `[n/N]` item on stderr.
+ */
 export async function runBuildCommand(c: CommandContext): Promise<CommandOutcome> {
   const { values } = c;
   const indexDirOption = c.string('index-dir');
@@ -57,17 +60,22 @@ export async function runBuildCommand(c: CommandContext): Promise<CommandOutcome
         throw usageError(`--${name} builds from a package list; it cannot go with --index-dir`);
       }
     }
-    const { writeIndex } = await pipeline();
-    const result = await writeIndex(resolve(c.cwd, indexDirOption));
+    const { writeIndex, reportItemProgress } = await pipeline();
+    const indexDir = resolve(c.cwd, indexDirOption);
+    const report = reportItemProgress(c.progress, 'files read back');
+    const result = await writeIndex(indexDir, {
+      onProgress: (path, done, total) => report(relative(indexDir, path), done, total),
+    });
     return { result, text: `built ${result.projects.length} projects, ${result.files} files` };
   }
   if (list === undefined) throw usageError('--package-list (or --index-dir) was not specified');
   const packagesUrl = c.required('packages-url');
   const out = resolve(c.cwd, c.required('out'));
-  const { writeIndexFromPackageList } = await pipeline();
+  const { writeIndexFromPackageList, reportItemProgress } = await pipeline();
   const result = await writeIndexFromPackageList(resolve(c.cwd, list), out, {
     packagesUrl,
     full: values['full'] === true,
+    onProgress: reportItemProgress(c.progress, 'project pages'),
   });
   return {
     result,
@@ -80,14 +88,15 @@ export async function runBuildCommand(c: CommandContext): Promise<CommandOutcome
 /** `pkg-index publish`: the index directory to an object store, by digest, with `[n/N]` progress. */
 export async function runPublishCommand(c: CommandContext): Promise<CommandOutcome> {
   const indexDir = resolve(c.cwd, c.required('index-dir'));
-  const { publishIndexDir, reportObjectProgress } = await pipeline();
+  const { publishIndexDir, reportItemProgress } = await pipeline();
+  const report = reportItemProgress(c.progress, 'publish');
   const result = await publishIndexDir(indexDir, {
     to: c.required('to'),
     cwd: c.cwd,
     env: c.env,
     prefix: c.string('prefix'),
     replace: c.values['replace'] === true,
-    onObject: reportObjectProgress(c.progress, 'publish'),
+    onObject: (object, done, total) => report(object.key, done, total, object.action),
   });
   return {
     result,

@@ -18,6 +18,15 @@ async function countFiles(dir: string): Promise<number> {
   return count;
 }
 
+/** The `progress` events of a --json run's stderr (every line must be JSON). */
+function progressEvents(stderr: string): Record<string, unknown>[] {
+  return stderr
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((event) => event['type'] === 'progress');
+}
+
 beforeAll(async () => {
   const base = await aTempDir();
   indexDir = join(base, 'index');
@@ -41,11 +50,7 @@ describe('progress of a long command (publish)', () => {
     expect(result.skipped).toEqual([]);
     expect(await countFiles(store)).toBe(objects);
 
-    const events = run.stderr
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((event) => event['type'] === 'progress');
+    const events = progressEvents(run.stderr);
     const done = events.filter((event) => event['event'] === 'done');
     expect(events[0]).toMatchObject({ event: 'start', label: 'publish', total: objects, done: 0 });
     expect(done.map((event) => event['done'])).toEqual(Array.from({ length: objects }, (_, i) => i + 1));
@@ -77,11 +82,7 @@ describe('progress of build', () => {
     const run = await runCli(['build', '--index-dir', indexDir, '--json']);
     expect(run.code).toBe(EXIT.ok);
     expect(JSON.parse(run.stdout)).toEqual({ projects: ['alpha-pkg', 'beta'], files: 3 });
-    const done = run.stderr
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((event) => event['type'] === 'progress' && event['event'] === 'done');
+    const done = progressEvents(run.stderr).filter((event) => event['event'] === 'done');
     expect(done.map((event) => [event['label'], event['done'], event['total']])).toEqual([
       ['files read back', 1, 3],
       ['files read back', 2, 3],

@@ -22,6 +22,9 @@ beforeEach(() => {
 });
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
+/** The usual request: update GridTools/dace at SHA in GridTools/python-pkg-index. */
+const DACE = ['--owner', 'GridTools', '--repo', 'dace', '--ref', SHA];
+const TO_INDEX = ['--index-repo', 'GridTools/python-pkg-index'];
 
 function dispatch(args: string[], env: Record<string, string | undefined> = { PKG_UPDATE_TOKEN: TOKEN }) {
   return runCli(['dispatch', '--api-url', github.apiUrl, ...args], { env });
@@ -29,16 +32,7 @@ function dispatch(args: string[], env: Record<string, string | undefined> = { PK
 
 describe('pkg-index dispatch', () => {
   test('sends update_package_index with the seed payload', async () => {
-    const run = await dispatch([
-      '--index-repo',
-      'GridTools/python-pkg-index',
-      '--owner',
-      'GridTools',
-      '--repo',
-      'dace',
-      '--ref',
-      SHA,
-    ]);
+    const run = await dispatch([...TO_INDEX, ...DACE]);
     expect(run.stderr).not.toContain('error');
     expect(run.code).toBe(EXIT.ok);
     expect(github.dispatches('GridTools', 'python-pkg-index')).toEqual([
@@ -90,10 +84,11 @@ describe('pkg-index dispatch', () => {
   });
 
   test('no token: a clear error, exit 1, and no request at all', async () => {
-    const run = await dispatch(
-      ['--index-repo', 'GridTools/python-pkg-index', '--owner', 'GridTools', '--repo', 'dace', '--ref', SHA],
-      { PKG_UPDATE_TOKEN: '', GITHUB_TOKEN: undefined, GH_TOKEN: undefined },
-    );
+    const run = await dispatch([...TO_INDEX, ...DACE], {
+      PKG_UPDATE_TOKEN: '',
+      GITHUB_TOKEN: undefined,
+      GH_TOKEN: undefined,
+    });
     expect(run.stderr).toContain('no GitHub token: nothing was sent');
     expect(run.stderr).toContain('set PKG_UPDATE_TOKEN');
     expect(run.code).toBe(EXIT.auth);
@@ -103,10 +98,7 @@ describe('pkg-index dispatch', () => {
   test('a token GitHub refuses: exit 16, the status named, the token never printed', async () => {
     const bad = 'ghp_notARealToken0123456789abcdefABCD';
     const sent = github.dispatches('GridTools', 'python-pkg-index').length;
-    const run = await dispatch(
-      ['--index-repo', 'GridTools/python-pkg-index', '--owner', 'GridTools', '--repo', 'dace', '--ref', SHA],
-      { PKG_UPDATE_TOKEN: bad },
-    );
+    const run = await dispatch([...TO_INDEX, ...DACE], { PKG_UPDATE_TOKEN: bad });
     expect(run.stderr).toMatch(
       /dispatching update_package_index to GridTools\/python-pkg-index failed \(HTTP 401\)/,
     );
@@ -116,16 +108,7 @@ describe('pkg-index dispatch', () => {
   });
 
   test('a missing index repository is a 404 named with a hint', async () => {
-    const run = await dispatch([
-      '--index-repo',
-      'GridTools/no-such-index',
-      '--owner',
-      'GridTools',
-      '--repo',
-      'dace',
-      '--ref',
-      SHA,
-    ]);
+    const run = await dispatch(['--index-repo', 'GridTools/no-such-index', ...DACE]);
     expect(run.stderr).toContain('(HTTP 404)');
     expect(run.stderr).toContain('hint: the token cannot write to GridTools/no-such-index');
     expect(run.code).toBe(EXIT.dispatch);
@@ -139,16 +122,7 @@ describe('pkg-index dispatch', () => {
       path: '/repos/GridTools/python-pkg-index/dispatches',
       times: 1,
     });
-    const run = await dispatch([
-      '--index-repo',
-      'GridTools/python-pkg-index',
-      '--owner',
-      'GridTools',
-      '--repo',
-      'dace',
-      '--ref',
-      SHA,
-    ]);
+    const run = await dispatch([...TO_INDEX, ...DACE]);
     expect(run.code).toBe(EXIT.ok);
     expect(github.requests().map((r) => r.status)).toEqual([502, 204]);
     expect(github.dispatches('GridTools', 'python-pkg-index')).toHaveLength(sent + 1);
@@ -177,7 +151,7 @@ describe('pkg-index dispatch', () => {
     [['--owner', 'bad owner!', '--repo', 'r', '--ref', 'x'], EXIT.config, 'is not a GitHub owner name'],
     [['--owner', 'a', '--repo', 'r', '--ref', 'x..y'], EXIT.config, 'is not a git ref'],
   ])('command line %j → exit %i, nothing sent', async (args, code, message) => {
-    const run = await dispatch(['--index-repo', 'GridTools/python-pkg-index', ...args]);
+    const run = await dispatch([...TO_INDEX, ...args]);
     expect(run.stderr).toContain(message);
     expect(run.code).toBe(code);
     expect(github.requests()).toEqual([]);

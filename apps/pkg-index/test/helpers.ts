@@ -1,9 +1,17 @@
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { defaultPackyardHome, provisionTools, type Tools } from '@packyard/python-tools';
-import { captureCli, fileDigests, sha256Of, treeSnapshot, type CliRun } from '@packyard/test-helpers';
+import {
+  captureCli,
+  downloadDistribution,
+  fileDigests,
+  sha256Of,
+  treeSnapshot,
+  type CliRun,
+} from '@packyard/test-helpers';
 import { main, type CliIo } from '../src/cli.js';
 
 export type { CliRun };
@@ -115,37 +123,40 @@ export async function aWheel(
 /** Runs the built CLI (dist/main.js) as a child process, as a user would. */
 export const MAIN_JS = join(import.meta.dirname, '..', 'dist', 'main.js');
 
-/**
- * A real distribution from the index pip is configured with (`pip download --no-deps
- * --only-binary :all: <requirement>`, pinned), downloaded once into packyard's home and reused.
- */
-export async function realDistribution(requirement: string): Promise<string> {
-  const cache = join(defaultPackyardHome(), 'test-downloads', requirement.replace(/[^A-Za-z0-9.=_-]/g, '_'));
-  const hit = (await readdir(cache).catch(() => [] as string[])).find((name) => name.endsWith('.whl'));
-  if (hit !== undefined) return join(cache, hit);
-  await mkdir(dirname(cache), { recursive: true });
-  const staging = await mkdtemp(`${cache}.tmp-`);
-  try {
-    await execa('python3', [
-      '-m',
-      'pip',
-      'download',
-      '--quiet',
-      '--no-deps',
-      '--only-binary',
-      ':all:',
-      '--dest',
-      staging,
-      requirement,
-    ]);
-    await rename(staging, cache).catch((error: NodeJS.ErrnoException) => {
-      // Another test file downloaded it first.
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+/** A `pkg-index serve` child process, its base URL and port, and what it wrote to stderr so far. */
+export interface ServeProcess {
+  child: ChildProcessWithoutNullStreams;
+  url: string;
+  port: number;
+  log: () => string;
+}
+
+/** Spawns the built `pkg-index serve --port 0 ...args` and resolves with its base URL once it prints it. */
+export async function spawnServe(
+  args: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', ...args], { env });
+  let log = '';
+  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /at (http:\/\/127\.0\.0\.1:\d+)\/simple\//.exec(out);
+      if (match?.[1]) resolve(match[1]);
     });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return realDistribution(requirement);
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
+  });
+  return { child, url, port: Number(new URL(url).port), log: () => log };
+}
+
+/** A real wheel from the index pip is configured with, pinned, downloaded once into packyard's home. */
+export function realDistribution(requirement: string): Promise<string> {
+  return downloadDistribution(requirement, {
+    python: 'python3',
+    cacheRoot: join(defaultPackyardHome(), 'test-downloads'),
+  });
 }
 
 /**

@@ -82,7 +82,10 @@ afterAll(async () => {
 
 describe('pkg-index publish to versitygw', () => {
   it('uploads every file, metadata file and page', async () => {
-    expect(firstRun.stderr).toBe('');
+    // stderr holds only the progress: one [n/13] line per object and the closing one.
+    expect(firstRun.stderr.trim().split('\n')).toEqual(
+      Array.from({ length: 14 }, () => expect.stringMatching(/^\[\s*\d+\/13\] /)),
+    );
     expect(firstRun.code).toBe(0);
     // 3 wheels + 3 metadata files; simple/six/index.{json,html}, project/six/index.html;
     // simple/index.{json,html}, project/projects.json, index.html.

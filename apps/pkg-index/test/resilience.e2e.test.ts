@@ -2,53 +2,37 @@
 // (the built CLI, a child process) takes 1,000+ malformed and truncated multipart bodies over
 // loopback without exiting or leaving anything behind, and after kill -9 at each step of an upload
 // a restart recovers the index so that `pkg-index verify` passes and only listed files are served.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { EXIT } from '@packyard/core';
-import { hashPassword } from '../src/config.js';
-import { MAIN_JS, aTempDir, aWheel, runCli } from './helpers.js';
+import { hashPassword } from '@packyard/pkg-index-pipeline';
+import { aTempDir, aWheel, runCli, spawnServe, type ServeProcess } from './helpers.js';
 
 const USER = 'alice';
 const PASSWORD = 'wonderland';
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 
-interface Serve {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  port: number;
-  log: () => string;
-}
-
 let base: string;
 let config: string;
 const children = new Set<ChildProcessWithoutNullStreams>();
 
-async function startServe(indexDir: string, tmp: string, env: Record<string, string> = {}): Promise<Serve> {
-  const child = spawn(
-    process.execPath,
-    [MAIN_JS, 'serve', '--port', '0', '--index-dir', indexDir, '--config', config],
-    {
-      env: { ...process.env, TMPDIR: tmp, ...env },
-    },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let log = '';
-  child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)\/simple\//.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${log}`)));
+async function startServe(
+  indexDir: string,
+  tmp: string,
+  env: Record<string, string> = {},
+): Promise<ServeProcess> {
+  const serve = await spawnServe(['--index-dir', indexDir, '--config', config], {
+    ...process.env,
+    TMPDIR: tmp,
+    ...env,
   });
-  return { child, url, port: Number(new URL(url).port), log: () => log };
+  children.add(serve.child);
+  serve.child.once('exit', () => children.delete(serve.child));
+  return serve;
 }
 
 function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {

@@ -1,22 +1,23 @@
 // Push mode end to end: `pkg-index serve` (the built CLI, as a child process) takes uploads from a
 // pinned twine, serves PEP 691 pages and PEP 658 metadata, refuses bad and unauthenticated uploads
 // without touching the index, and keeps the index consistent with several writers at once.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
-import { renderUvEnv } from '../src/build.js';
+import { renderUvEnv } from '@packyard/pkg-index-pipeline';
 import { EXIT } from '@packyard/core';
-import { hashPassword, verifyBasicAuth } from '../src/config.js';
+import { verifyBasicAuth } from '@packyard/index-server';
+import { hashPassword } from '@packyard/pkg-index-pipeline';
 import {
-  MAIN_JS,
   aTempDir,
   aWheel,
   damageMember,
   realDistribution,
   runCli,
   sha256Of,
+  spawnServe,
   snapshot,
   theTools,
   treeSnapshot,
@@ -47,7 +48,7 @@ let base: string;
 let indexDir: string;
 let serverUrl: string;
 let server: ChildProcessWithoutNullStreams;
-let serverLog = '';
+let serverLog: () => string = () => '';
 const dists: Record<string, string> = {};
 
 async function buildProject(name: string, version: string, code: string, outDir: string): Promise<string[]> {
@@ -74,22 +75,6 @@ async function buildProject(name: string, version: string, code: string, outDir:
   return (await readdir(outDir))
     .filter((f) => f.endsWith('.whl') || f.endsWith('.tar.gz'))
     .map((f) => join(outDir, f));
-}
-
-/** Spawns `pkg-index serve` and resolves with its base URL once it prints it. */
-async function startServe(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = spawn(process.execPath, [MAIN_JS, 'serve', '--port', '0', ...args]);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /at (http:\/\/127\.0\.0\.1:\d+)\/simple\//.exec(out);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (serverLog += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${serverLog}`)));
-  });
-  return { child, url };
 }
 
 async function stop(child: ChildProcessWithoutNullStreams): Promise<number | null> {
@@ -180,7 +165,11 @@ beforeAll(async () => {
   const config = join(base, 'serve.yaml');
   await writeFile(config, `# who may upload\nusers:\n  ${USER}: "${await hashPassword(PASSWORD, 4)}"\n`);
   await mkdir(indexDir);
-  ({ child: server, url: serverUrl } = await startServe(['--index-dir', indexDir, '--config', config]));
+  ({
+    child: server,
+    url: serverUrl,
+    log: serverLog,
+  } = await spawnServe(['--index-dir', indexDir, '--config', config]));
 });
 
 afterAll(async () => {
@@ -417,7 +406,7 @@ describe('pkg-index serve (push mode)', () => {
     expect(run.all).toContain('400');
     expect(run.all).toContain('is damaged: member six.py');
     // twine retries 5xx answers; a 400 is final, so the server saw the file once.
-    expect(serverLog.split(`${basename(six)}: refused (400)`).length - 1).toBe(1);
+    expect(serverLog().split(`${basename(six)}: refused (400)`).length - 1).toBe(1);
     expect(await treeSnapshot(indexDir)).toEqual(before);
     expect((await fetch(`${serverUrl}/simple/six/`)).status).toBe(404);
   });
@@ -491,7 +480,7 @@ describe('pkg-index serve (push mode)', () => {
     expect((await runCli(['add', large, '--index-dir', indexDir])).code).toBe(EXIT.ok);
     const path = `/files/large-pkg/${basename(large)}`;
     const size = (await readFile(large)).length;
-    const logBefore = serverLog.length;
+    const logBefore = serverLog().length;
     const { connect } = await import('node:net');
     const port = Number(new URL(serverUrl).port);
     const hangUp = (after: number) =>
@@ -514,7 +503,7 @@ describe('pkg-index serve (push mode)', () => {
     for (let i = 0; i < 3; i += 1) await hangUp(64 * 1024);
     // The server still answers, and a request after the hang-ups is served whole.
     expect(Buffer.from(await (await fetch(`${serverUrl}${path}`)).arrayBuffer()).length).toBe(size);
-    expect(serverLog.slice(logBefore)).not.toMatch(/error|Premature close/i);
+    expect(serverLog().slice(logBefore)).not.toMatch(/error|Premature close/i);
   });
 
   test('a missing index directory is refused (exit 6) and not created', async () => {
@@ -526,7 +515,7 @@ describe('pkg-index serve (push mode)', () => {
   });
 
   test('SIGTERM stops the server with exit 0', async () => {
-    const other = await startServe(['--index-dir', indexDir]);
+    const other = await spawnServe(['--index-dir', indexDir]);
     // Without a config, uploads are refused outright.
     const response = await fetch(`${other.url}/`, { method: 'POST', headers: { authorization: AUTH } });
     expect(response.status).toBe(403);

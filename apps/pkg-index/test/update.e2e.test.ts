@@ -5,7 +5,7 @@ import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { addFilesToIndex } from '@packyard/wheel-index';
-import { renderUvEnv } from '../src/build.js';
+import { renderUvEnv } from '@packyard/pkg-index-pipeline';
 import { EXIT } from '@packyard/core';
 import { startIndexServer } from '../src/serve.js';
 import { aBareRepo, aTempDir, commitAll, git, runCli, theTools, writeFiles, type CliRun } from './helpers.js';
@@ -129,6 +129,11 @@ describe('pkg-index update (pull mode)', () => {
     const run = await update(['--repo', 'My_Dep.Lib', '--ref', refs['1.0.0']!, '--index-repo', indexRepo]);
     expect(run.stderr).toContain('install test passed: imported my_dep_lib');
     expect(run.code).toBe(EXIT.ok);
+    // Each step is an [n/N] item of core's reporter (plain lines: stderr is not a terminal).
+    for (const [n, step] of ['index', 'clone', 'build', 'install-test', 'publish'].entries()) {
+      expect(run.stderr).toMatch(new RegExp(`^\\[${n + 1}/5\\] .*: ${step} done \\(`, 'm'));
+    }
+    expect(run.stderr).toMatch(/^\[5\/5\] .*: update Acme-Org\/My_Dep\.Lib@\S+ finished$/m);
     expect(run.stdout).toMatch(
       /^pushed [0-9a-f]{40}: my_dep_lib-1\.0\.0-py3-none-any\.whl from Acme-Org\/My_Dep\.Lib@/,
     );

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PackyardError, toPackyardError, normalizeProjectName } from '@packyard/core';
-import { BROWSE_DIR, pausePoint, type AddFilesOptions, type AddFilesResult } from '@packyard/wheel-index';
+import { BROWSE_DIR, classifyRefusal, pausePoint, type AddFilesToIndex } from '@packyard/wheel-index';
+
+// The refusal classes and the injected writer's type are wheel-index's; re-exported for this API.
+export { classifyRefusal, type AddFilesToIndex };
 import { isNotModified, planRange, type Validators } from './http-cache.js';
 import { checkInflateLimit } from './inflate-limit.js';
 import { negotiateSimpleFormat } from './negotiate.js';
@@ -15,13 +18,6 @@ import { createRateLimiter } from './rate-limit.js';
 import { recoverIndexDir } from './recovery.js';
 import { STAGING_PREFIX, readListing, type ListedFile } from './tree.js';
 import { UploadError, checkUploadForm, quote, readUploadForm } from './upload-form.js';
-
-/** wheel-index's `addFilesToIndex`, as the server calls it (passed in, so tests can replace it). */
-export type AddFilesToIndex = (
-  indexDir: string,
-  files: readonly string[],
-  options?: AddFilesOptions,
-) => Promise<AddFilesResult>;
 
 /** Password attempts allowed per client address and per user name. */
 export interface LoginRate {
@@ -59,13 +55,6 @@ export interface RunningIndexServer {
   url: string;
   server: Server;
   close(): Promise<void>;
-}
-
-/** Which refusal an index error code is, if any. Pure. */
-export function classifyRefusal(code: string): 'STORE_CONFLICT' | 'ARCHIVE_INVALID' | undefined {
-  if (code.includes('CONFLICT')) return 'STORE_CONFLICT';
-  if (code.includes('INVALID') || code === 'VERIFY_FAILED') return 'ARCHIVE_INVALID';
-  return undefined;
 }
 
 /**

@@ -71,6 +71,8 @@ export interface AddFilesResult {
 export interface WriteIndexOptions {
   /** upload-time for files the pages did not list before (default: the file's mtime). */
   uploadTime?: Date;
+  /** Called after each file is read back (`done` of `total`), for progress. */
+  onProgress?: (path: string, done: number, total: number) => void;
 }
 
 /** What writeIndex wrote. */
@@ -84,6 +86,24 @@ const FILES = 'files';
 const SIMPLE = 'simple';
 // Reading archives is I/O-bound with a little CPU (sha256, inflate): a few at a time keeps both busy.
 const INSPECT_CONCURRENCY = 4;
+
+/** `addFilesToIndex`'s shape, for callers that take it injected (a server, a pipeline, a test double). */
+export type AddFilesToIndex = (
+  indexDir: string,
+  files: readonly string[],
+  options?: AddFilesOptions,
+) => Promise<AddFilesResult>;
+
+/**
+ * Which refusal an index error code is, if any: the name is taken by other bytes (`STORE_CONFLICT`),
+ * or the file is not a valid distribution (`ARCHIVE_INVALID`: bad name, not an archive, metadata that
+ * disagrees with the name). Pure.
+ */
+export function classifyRefusal(code: string): 'STORE_CONFLICT' | 'ARCHIVE_INVALID' | undefined {
+  if (code.includes('CONFLICT')) return 'STORE_CONFLICT';
+  if (code.includes('INVALID') || code === 'VERIFY_FAILED') return 'ARCHIVE_INVALID';
+  return undefined;
+}
 
 /**
  * Validates each file (name, zip/tar, METADATA name+version match the file name), copies it into
@@ -454,6 +474,7 @@ export async function writeIndex(
     const inspected: InspectedFile[] = [];
     await forEachConcurrent(paths, INSPECT_CONCURRENCY, async ({ path }) => {
       inspected.push(await inspectDistribution(path));
+      options.onProgress?.(path, inspected.length, paths.length);
     });
 
     const byProject = new Map<string, IndexEntry[]>();

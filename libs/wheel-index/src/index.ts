@@ -1,5 +1,6 @@
 export {
   addFilesToIndex,
+  classifyRefusal,
   writeIndex,
   yankFile,
   unyankFile,
@@ -9,6 +10,7 @@ export {
   type YankResult,
   type AddFilesOptions,
   type AddFilesResult,
+  type AddFilesToIndex,
   type WriteIndexOptions,
   type WriteIndexResult,
 } from './index-dir.js';

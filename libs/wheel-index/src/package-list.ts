@@ -49,6 +49,8 @@ export interface PackageListIndexOptions {
   packagesUrl: string;
   /** Rebuild every page even when the previous build's state says it is current. */
   full?: boolean;
+  /** Called after each project's pages are written (`done` of `total` being written), for progress. */
+  onProgress?: (project: string, done: number, total: number) => void;
 }
 
 /** What writeIndexFromPackageList wrote. */
@@ -332,6 +334,8 @@ export async function writeIndexFromPackageList(
       });
     }
     const pageOf = (project: string): ProjectPage => pages.get(project) as ProjectPage;
+    let done = 0;
+    const progress = (project: string) => options.onProgress?.(project, (done += 1), written.length);
 
     if (full) {
       const all = new Map<string, ProjectSummary>();
@@ -353,6 +357,7 @@ export async function writeIndexFromPackageList(
           await mkdir(join(dir, project));
           await writeTreeFile(dir, `${project}/index.json`, renderProjectJson(page));
           await writeTreeFile(dir, `${project}/index.html`, renderProjectHtml(page));
+          progress(project);
         });
       });
       assertHeld();
@@ -367,6 +372,7 @@ export async function writeIndexFromPackageList(
       const page = pageOf(project);
       await writeFileAtomically(join(simple, project, 'index.json'), renderProjectJson(page));
       await writeFileAtomically(join(simple, project, 'index.html'), renderProjectHtml(page));
+      progress(project);
     }
     for (const project of removed) await rm(join(simple, project), { recursive: true, force: true });
     const kept = summaries as Map<string, ProjectSummary>;

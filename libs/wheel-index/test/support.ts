@@ -1,22 +1,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import {
-  copyFile,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '@packyard/core';
+import { downloadDistribution } from '@packyard/test-helpers';
 import { defaultPackyardHome, toolCacheEnv, type Tools } from '@packyard/python-tools';
 import yauzl from 'yauzl';
 
@@ -238,38 +228,12 @@ export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/**
- * A real distribution from the index pip is configured with (`pip download --no-deps
- * --only-binary :all: <requirement>`, pinned), downloaded once into packyard's home and reused.
- */
+/** A real wheel from the index pip is configured with, pinned, downloaded once into packyard's home. */
 export async function realDistribution(requirement: string): Promise<string> {
-  const cache = join(defaultPackyardHome(), 'test-downloads', requirement.replace(/[^A-Za-z0-9.=_-]/g, '_'));
-  const found = await readdir(cache).catch(() => [] as string[]);
-  const hit = found.find((name) => name.endsWith('.whl'));
-  if (hit !== undefined) return join(cache, hit);
-  await mkdir(dirname(cache), { recursive: true });
-  const staging = await mkdtemp(`${cache}.tmp-`);
-  try {
-    await runTool(await realPython(), [
-      '-m',
-      'pip',
-      'download',
-      '--quiet',
-      '--no-deps',
-      '--only-binary',
-      ':all:',
-      '--dest',
-      staging,
-      requirement,
-    ]);
-    await rename(staging, cache).catch(async (error: NodeJS.ErrnoException) => {
-      // Another test file downloaded it first.
-      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return realDistribution(requirement);
+  return downloadDistribution(requirement, {
+    python: await realPython(),
+    cacheRoot: join(defaultPackyardHome(), 'test-downloads'),
+  });
 }
 
 /** Where a zip member's compressed bytes start and how many there are (from its local header). */

@@ -4,3 +4,4 @@ export { treeSnapshot, fileDigests, sha256Of } from './tree.js';
 export { rejectionOf, errorOf } from './errors.js';
 export { ensureSystemTools } from './system-tools.js';
 export { useTempRoot, type TempRoot } from './temp-root.js';
+export { downloadDistribution, type DownloadDistributionOptions } from './distributions.js';

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { Octokit } from '@octokit/rest';
 import {
   PackyardError,
   RetryableError,
@@ -106,6 +105,8 @@ export async function sendDispatch(
   event: ReturnType<typeof planDispatch>,
   options: SendDispatchOptions,
 ): Promise<void> {
+  // Loaded here, so the other commands of an app built on this library do not pay for Octokit.
+  const { Octokit } = await import('@octokit/rest');
   const octokit = new Octokit({
     auth: options.token,
     ...(options.apiUrl ? { baseUrl: options.apiUrl.replace(/\/+$/, '') } : {}),

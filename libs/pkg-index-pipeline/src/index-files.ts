@@ -1,13 +1,10 @@
 import { PackyardError, toPackyardError } from '@packyard/core';
-import { classifyRefusal } from '@packyard/index-server';
-import type { AddFilesOptions, AddFilesResult } from '@packyard/wheel-index';
-
-/** wheel-index's `addFilesToIndex`, as the app calls it (passed in, so the wiring stays in the CLI). */
-export type AddFilesToIndex = (
-  indexDir: string,
-  files: readonly string[],
-  options?: AddFilesOptions,
-) => Promise<AddFilesResult>;
+import {
+  classifyRefusal,
+  type AddFilesOptions,
+  type AddFilesResult,
+  type AddFilesToIndex,
+} from '@packyard/wheel-index';
 
 /**
  * Adds files to the index and sorts a refusal into the two kinds the app reports apart:
@@ -39,5 +36,3 @@ export async function addToIndex(
     });
   }
 }
-
-export { classifyRefusal };

@@ -135,6 +135,3 @@ export async function readServeConfig(file: string): Promise<ServeConfig> {
 export async function hashPassword(password: string, cost = 12): Promise<string> {
   return bcrypt.hash(password, cost);
 }
-
-/** Checks HTTP basic credentials against the configured bcrypt hashes (unknown users cost the same). */
-export { verifyBasicAuth, type AuthResult } from '@packyard/index-server';

@@ -76,7 +76,7 @@ export function planNamedEntries<T extends ArchiveItem>(entries: readonly T[]): 
       );
     }
   }
-  return keyed.map(({ entry, name }) => ({ entry, name }));
+  return keyed;
 }
 
 /** Orders names by their UTF-8 bytes (what `LC_ALL=C sort` does), not by UTF-16 code units. */

@@ -334,7 +334,8 @@ async function* tarChunks(
       // Header, bytes and padding in one place: one more byte than the size, to see a file that grew.
       // The header is encoded straight into the chunk when it is one ustar block (nearly always).
       const room = file.size + 1 + padding;
-      yield* reserve(HEADER_BYTES + room);
+      // The checks before `reserve` and `flushIfFull` spare a generator per file when nothing is due.
+      if (at + HEADER_BYTES + room > chunk.length) yield* reserve(HEADER_BYTES + room);
       let written = writeFileHeader(chunk, at, fields);
       if (written === 0) {
         const header = encodeTarHeader(fields);
@@ -343,9 +344,10 @@ async function* tarChunks(
       }
       at += written;
       at += reader.readInto(entry, file, chunk, at);
-      chunk.fill(0, at, at + padding);
+      // TypedArray's own fill: Buffer's checks its arguments in JavaScript first.
+      Uint8Array.prototype.fill.call(chunk, 0, at, at + padding);
       at += padding;
-      yield* flushIfFull();
+      if (at >= CHUNK_BYTES) yield* flushIfFull();
     } else {
       // A large file: streamed in pieces, never held whole.
       yield* put(encodeTarHeader(fields));

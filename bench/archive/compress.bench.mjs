@@ -8,9 +8,6 @@
 //
 // The input is bench/archive/input.mjs's (fixed seed, half incompressible, half text). Prints one
 // JSON line, then one line per format for people. Lower ratio (packyard / peer) is better.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
 import { listEntries, writeInput } from './input.mjs';
 import { loadCompiled } from '../lib/load.mjs';
+import { hashFile, lzmaNativeBinding, run, runGnuTar } from '../lib/archive-peer.mjs';
 
 const [archive] = await loadCompiled(['@packyard/archive'], 'npx nx run archive:compile');
 const { writeTarXz, writeTarZst } = archive;
@@ -75,23 +73,7 @@ try {
           sha256 = (await format.write(out, entries)).sha256;
         } else {
           // tar writes the archive, then sha256sum reads it: the peer's "archive plus its digest".
-          await run(
-            'tar',
-            [
-              '--sort=name',
-              `--mtime=@${MTIME}`,
-              '--owner=0',
-              '--group=0',
-              '--numeric-owner',
-              format.flag,
-              '-cf',
-              out,
-              '-C',
-              inputDir,
-              '.',
-            ],
-            format.env,
-          );
+          await runGnuTar({ mtime: MTIME, flag: format.flag, out, dir: inputDir, env: format.env });
           sha256 = (await run('sha256sum', [out])).split(/\s/)[0];
         }
         sides[side].times.push((performance.now() - started) / 1000);
@@ -127,6 +109,7 @@ try {
   }
   const versions = {
     ...archive.COMPRESSOR_VERSIONS,
+    lzmaNativeBinding: lzmaNativeBinding(),
     gnuTar: (await run('tar', ['--version'])).split('\n')[0],
   };
   const report = {
@@ -151,29 +134,4 @@ try {
   }
 } finally {
   await rm(work, { recursive: true, force: true });
-}
-
-async function hashFile(path) {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-function run(command, args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}`)),
-    );
-  });
 }

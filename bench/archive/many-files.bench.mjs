@@ -10,7 +10,6 @@
 // The tree is generated from a fixed seed (bench/archive/tree-input.mjs): every run on every machine
 // archives the same bytes; its sha256 is printed as `inputSha256`. Rounds alternate which side goes
 // first. Prints one JSON line, then one line per format for people. Lower ratio (packyard / peer) is better.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -19,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3 } from '../lib/stats.mjs';
 import { loadCompiled } from '../lib/load.mjs';
+import { lzmaNativeBinding, run, runGnuTar } from '../lib/archive-peer.mjs';
 import { writeTreeInput } from './tree-input.mjs';
 
 const [archive] = await loadCompiled(['@packyard/archive'], 'npx nx run archive:compile');
@@ -55,19 +55,6 @@ const FORMATS = [
     flag: '-J',
   },
 ].filter((format) => values.formats.split(',').includes(format.name));
-
-function run(command, args, env = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}`))));
-  });
-}
 
 // CPU seconds (user + system) of this process, all its threads included.
 function ownCpu() {
@@ -110,23 +97,7 @@ try {
           const out = join(work, `peer.${format.name}`);
           const started = performance.now();
           const cpu = childrenCpu();
-          await run(
-            'tar',
-            [
-              '--sort=name',
-              `--mtime=@${MTIME}`,
-              '--owner=0',
-              '--group=0',
-              '--numeric-owner',
-              format.flag,
-              '-cf',
-              out,
-              '-C',
-              tree,
-              '.',
-            ],
-            format.env,
-          );
+          await runGnuTar({ mtime: MTIME, flag: format.flag, out, dir: tree, env: format.env });
           await run('sha512sum', [out]);
           await run('b2sum', [out]);
           peerTimes.push((performance.now() - started) / 1000);
@@ -161,6 +132,8 @@ try {
       rounds,
       cpus: cpus().length,
       loadavg: loadavg().map(round3),
+      ...archive.COMPRESSOR_VERSIONS,
+      lzmaNativeBinding: lzmaNativeBinding(),
       results,
     }),
   );

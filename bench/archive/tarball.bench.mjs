@@ -8,9 +8,6 @@
 // The input (~size-mb of files, half incompressible, half text) is generated from a fixed seed, so
 // every run and every machine archives the same bytes; its sha256 is printed as `inputSha256`.
 // Prints one JSON line, then one line for people. Lower ratio (packyard / peer) is better.
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { median, positiveInteger, round3, usage } from '../lib/stats.mjs';
 import { listEntries, writeInput } from './input.mjs';
 import { loadCompiled } from '../lib/load.mjs';
+import { DETERMINISTIC_TAR_OPTIONS, hashFile, run } from '../lib/archive-peer.mjs';
 
 const [archive] = await loadCompiled(['@packyard/archive'], 'npx nx run archive:compile');
 const { writeTarGz } = archive;
@@ -81,7 +79,7 @@ try {
     const out = join(work, `peer-${round}.tar.gz`);
     const script =
       'set -euo pipefail; ' +
-      `tar --sort=name --mtime=@${MTIME} --owner=0 --group=0 --numeric-owner -cf - -C "$1" . ` +
+      `tar ${DETERMINISTIC_TAR_OPTIONS(MTIME).join(' ')} -cf - -C "$1" . ` +
       `| gzip -n -${level} | tee "$2" | sha256sum`;
     const started = performance.now();
     const stdout = await run('bash', ['-c', script, 'bench', inputDir, out]);
@@ -89,7 +87,7 @@ try {
     const sha256 = stdout.split(/\s/)[0];
     await expectDigest('peer', out, sha256);
     peerDigests.add(sha256);
-    peerBytes = (await hashStream(out)).size;
+    peerBytes = (await hashFile(out)).size;
     await rm(out);
   }
 
@@ -122,31 +120,9 @@ try {
 }
 
 async function expectDigest(who, path, sha256) {
-  const actual = await hashStream(path);
+  const actual = await hashFile(path);
   if (actual.sha256 !== sha256)
     throw new Error(`${who}: reported sha256 ${sha256} but the file hashes to ${actual.sha256}`);
-}
-
-async function hashStream(path) {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-function run(command, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}`)),
-    );
-  });
 }
 
 function summary(times, inputBytes, outputBytes, digests) {

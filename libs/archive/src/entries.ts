@@ -38,24 +38,45 @@ export function nameBytes(entry: ArchiveItem): Buffer {
     : Buffer.from(entry.rawName.buffer, entry.rawName.byteOffset, entry.rawName.byteLength);
 }
 
+/** An entry with the bytes its name is stored as, computed once (see `nameBytes`). */
+export interface NamedItem<T extends ArchiveItem = ArchiveItem> {
+  entry: T;
+  name: Buffer;
+}
+
 /**
  * Validates every entry name and returns the entries sorted by the bytes of their names, so the
  * archive does not depend on the order the caller listed them in. Pure.
  */
 export function planArchiveEntries<T extends ArchiveItem>(entries: readonly T[]): T[] {
-  const seen = new Set<string>();
+  return planNamedEntries(entries).map(({ entry }) => entry);
+}
+
+// Printable ASCII and the control characters: a name of these has the same UTF-16 code units as bytes.
+const ASCII = /^[\0-\x7f]*$/;
+
+/** `planArchiveEntries`, keeping each name's bytes for the writer. Pure. */
+export function planNamedEntries<T extends ArchiveItem>(entries: readonly T[]): NamedItem<T>[] {
   const keyed = entries.map((entry) => {
-    const bytes = nameBytes(entry);
-    checkEntryName(entry.name, bytes);
-    const key = bytes.toString('latin1');
-    if (seen.has(key)) {
-      throw invalidName(entry.name, 'appears more than once', 'give every entry a distinct name');
-    }
-    seen.add(key);
-    return { entry, key };
+    // An ASCII name is its own byte-order key (one code unit per byte), with no second copy.
+    const ascii = entry.rawName === undefined && typeof entry.name === 'string' && ASCII.test(entry.name);
+    const name = ascii ? Buffer.from(entry.name, 'latin1') : nameBytes(entry);
+    checkEntryName(entry.name, name);
+    return { entry, name, key: ascii ? entry.name : name.toString('latin1') };
   });
   // Each byte is one code unit of the latin1 key, so comparing keys compares the bytes.
-  return keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ entry }) => entry);
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Sorted, equal names are neighbours.
+  for (let index = 1; index < keyed.length; index++) {
+    if (keyed[index]!.key === keyed[index - 1]!.key) {
+      throw invalidName(
+        keyed[index]!.entry.name,
+        'appears more than once',
+        'give every entry a distinct name',
+      );
+    }
+  }
+  return keyed;
 }
 
 /** Orders names by their UTF-8 bytes (what `LC_ALL=C sort` does), not by UTF-16 code units. */
@@ -70,15 +91,30 @@ export function compareNames(a: string, b: string): number {
 function checkEntryName(name: string, bytes: Buffer): void {
   const hint = "use a relative path with '/' separators, e.g. 'bin/tool'";
   if (typeof name !== 'string' || bytes.length === 0) throw invalidName(String(name), 'is empty', hint);
-  if (bytes.includes(0)) throw invalidName(name, 'contains a NUL character', hint);
-  if (bytes.includes(0x5c)) throw invalidName(name, "contains '\\'; separate path parts with '/'", hint);
-  if (bytes[0] === 0x2f || /^[A-Za-z]:\//.test(name)) throw invalidName(name, 'is absolute', hint);
-  for (const segment of bytes.toString('latin1').split('/')) {
-    if (segment === '..') throw invalidName(name, "has a '..' segment", hint);
-    if (segment === '.') throw invalidName(name, "has a '.' segment", hint);
-    if (segment === '')
-      throw invalidName(name, 'has an empty path segment (a double or trailing slash)', hint);
+  // One pass over the bytes: NUL and '\\' anywhere, and the first '/'-separated segment that is '', '.'
+  // or '..'; reported in that order of precedence.
+  let nul = false;
+  let backslash = false;
+  let segment: string | undefined;
+  let start = 0;
+  for (let index = 0; index <= bytes.length; index++) {
+    const byte = index < bytes.length ? bytes[index]! : 0x2f;
+    if (byte === 0) nul = true;
+    else if (byte === 0x5c) backslash = true;
+    else if (byte === 0x2f) {
+      const length = index - start;
+      if (segment === undefined && length < 3) {
+        if (length === 0) segment = 'has an empty path segment (a double or trailing slash)';
+        else if (bytes[start] === 0x2e && (length === 1 || bytes[start + 1] === 0x2e))
+          segment = length === 1 ? "has a '.' segment" : "has a '..' segment";
+      }
+      start = index + 1;
+    }
   }
+  if (nul) throw invalidName(name, 'contains a NUL character', hint);
+  if (backslash) throw invalidName(name, "contains '\\'; separate path parts with '/'", hint);
+  if (bytes[0] === 0x2f || /^[A-Za-z]:\//.test(name)) throw invalidName(name, 'is absolute', hint);
+  if (segment !== undefined) throw invalidName(name, segment, hint);
 }
 
 function invalidName(name: string, problem: string, hint: string): PackyardError {

@@ -27,16 +27,38 @@ function octal(value: number, width: number): string {
   return `${'0'.repeat(width - digits.length)}${digits} `;
 }
 
-function writeSize(block: Buffer, size: number): void {
-  if (size.toString(8).length > 11) {
+// Writes `octal(value, width)` as bytes at `at` and returns the sum of those bytes.
+function putOctal(block: Uint8Array, at: number, value: number, width: number): number {
+  let sum = 0x20;
+  block[at + width] = 0x20;
+  if (value >= 8 ** width) {
+    for (let index = 0; index < width; index++) block[at + index] = 0x37;
+    return sum + 0x37 * width;
+  }
+  for (let index = width - 1; index >= 0; index--) {
+    const digit = 0x30 + (value % 8);
+    block[at + index] = digit;
+    sum += digit;
+    value = Math.floor(value / 8);
+  }
+  return sum;
+}
+
+// Writes the size field and returns the sum of its bytes.
+function writeSize(block: Uint8Array, at: number, size: number): number {
+  if (size >= 8 ** 11) {
     // GNU base-256 for sizes beyond 8 GiB, as tar-stream writes it.
-    block[124] = 0x80;
+    let sum = 0x80;
+    block[at + 124] = 0x80;
     let rest = size;
     for (let index = 11; index > 0; index--) {
-      block[124 + index] = rest & 0xff;
+      block[at + 124 + index] = rest & 0xff;
+      sum += rest & 0xff;
       rest = Math.floor(rest / 0x100);
     }
-  } else block.write(octal(size, 11), 124, 'latin1');
+    return sum;
+  }
+  return putOctal(block, at + 124, size, 11);
 }
 
 function byteSum(bytes: Buffer, from: number, to: number): number {
@@ -64,30 +86,37 @@ function templateFor(mtime: number): { block: Buffer; sum: number } {
   return template;
 }
 
+// One ustar block at `at`: the template, then the name, mode, size, typeflag, prefix and checksum.
+function writeUstarBlock(
+  block: Uint8Array,
+  at: number,
+  name: Uint8Array,
+  prefix: Uint8Array,
+  typeflag: number,
+  fields: TarHeaderFields,
+  size: number,
+): void {
+  const { block: shared, sum: sharedSum } = templateFor(fields.mtime);
+  block.set(shared, at);
+  // Name, mode, size, typeflag and prefix: the bytes the template holds as zeros.
+  let sum = sharedSum + typeflag;
+  for (let index = 0; index < name.length; index++) sum += block[at + index] = name[index]!;
+  sum += putOctal(block, at + 100, fields.mode & 0o7777, 6);
+  sum += writeSize(block, at, size);
+  block[at + 156] = typeflag;
+  for (let index = 0; index < prefix.length; index++) sum += block[at + 345 + index] = prefix[index]!;
+  putOctal(block, at + 148, sum, 6);
+}
+
 function ustarBlock(
   name: Buffer,
   prefix: Buffer,
-  typeflag: string,
+  typeflag: number,
   fields: TarHeaderFields,
   size: number,
 ): Buffer {
-  const { block: shared, sum: sharedSum } = templateFor(fields.mtime);
   const block = Buffer.allocUnsafe(BLOCK);
-  shared.copy(block);
-  name.copy(block, 0);
-  block.write(octal(fields.mode & 0o7777, 6), 100, 'latin1');
-  writeSize(block, size);
-  block.write(typeflag, 156, 'latin1');
-  prefix.copy(block, 345);
-  // Name, mode, size, typeflag and prefix: the bytes the template holds as zeros.
-  const sum =
-    sharedSum +
-    byteSum(block, 0, name.length) +
-    byteSum(block, 100, 108) +
-    byteSum(block, 124, 136) +
-    block[156]! +
-    byteSum(block, 345, 345 + prefix.length);
-  block.write(octal(sum, 6), 148, 'latin1');
+  writeUstarBlock(block, 0, name, prefix, typeflag, fields, size);
   return block;
 }
 
@@ -128,7 +157,7 @@ function padding(size: number): number {
  */
 export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   const name = fields.directory ? Buffer.concat([fields.name, Buffer.from('/')]) : fields.name;
-  const typeflag = fields.directory ? '5' : '0';
+  const typeflag = fields.directory ? TYPE_DIRECTORY : TYPE_FILE;
   const plain = fields.binaryName || isAscii(name);
   const split = plain ? splitUstar(name) : undefined;
   if (split !== undefined) return ustarBlock(split.name, split.prefix, typeflag, fields, fields.size);
@@ -139,12 +168,29 @@ export function encodeTarHeader(fields: TarHeaderFields): Buffer {
   const paxName = Buffer.from('PaxHeader', 'latin1');
   const empty = Buffer.alloc(0);
   return Buffer.concat([
-    ustarBlock(paxName, empty, 'x', fields, records.length),
+    ustarBlock(paxName, empty, TYPE_PAX, fields, records.length),
     records,
     Buffer.alloc(padding(records.length)),
     ustarBlock(paxName, empty, typeflag, fields, fields.size),
   ]);
 }
+
+/**
+ * Writes a file's header straight into `target` at `offset` when it is one ustar block (a name of at
+ * most 100 bytes that `encodeTarHeader` would write in ustar's name field) and returns 512; returns 0,
+ * writing nothing, for any other header (then use `encodeTarHeader`). The same bytes either way.
+ */
+export function writeFileHeader(target: Buffer, offset: number, fields: TarHeaderFields): number {
+  const name = fields.name;
+  if (fields.directory || name.length > 100 || !(fields.binaryName || isAscii(name))) return 0;
+  writeUstarBlock(target, offset, name, EMPTY, TYPE_FILE, fields, fields.size);
+  return BLOCK;
+}
+
+const EMPTY = Buffer.alloc(0);
+const TYPE_FILE = 0x30;
+const TYPE_DIRECTORY = 0x35;
+const TYPE_PAX = 0x78;
 
 function isAscii(bytes: Buffer): boolean {
   for (const byte of bytes) if (byte >= 0x80) return false;

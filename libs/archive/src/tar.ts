@@ -7,16 +7,16 @@ import { promisify } from 'node:util';
 import { produceAtomically } from '@packyard/core';
 import {
   isDirectoryEntry,
-  nameBytes,
-  planArchiveEntries,
+  planNamedEntries,
   type ArchiveEntry,
   type ArchiveItem,
+  type NamedItem,
 } from './entries.js';
 import { compressInWorker, type WorkerCompressor } from './compress-worker.js';
 import { createDeterministicGzip, createGzipOsBytePin } from './gzip.js';
 import { DigestCounter, type ArchiveDigests } from './hash.js';
 import { checkMtime, defaultMtime } from './mtime.js';
-import { encodeTarHeader, paddingBytes, TAR_END } from './tar-header.js';
+import { encodeTarHeader, paddingBytes, TAR_END, writeFileHeader } from './tar-header.js';
 import { displayName } from './tree.js';
 import {
   asArchiveError,
@@ -145,7 +145,7 @@ export async function writeTar(
   options: TarOptions = {},
 ): Promise<ArchiveResult> {
   const compressor = COMPRESSORS[compression];
-  const planned = planArchiveEntries(entries);
+  const planned = planNamedEntries(entries);
   const mtime = checkMtime(options.mtime ?? defaultMtime());
   const level = checkLevel(
     options.level ?? compressor.defaultLevel,
@@ -207,7 +207,7 @@ export function writeTarZst(
 async function writeStreams(
   outPath: string,
   tmp: string,
-  entries: ArchiveItem[],
+  entries: NamedItem[],
   mtime: number,
   stages: ReturnType<Compressor['create']>,
   signal: AbortSignal | undefined,
@@ -280,7 +280,7 @@ const CHUNK_BYTES = 1024 * 1024;
  * touched again once yielded, so it can be moved to a worker thread.
  */
 async function* tarChunks(
-  entries: ArchiveItem[],
+  entries: NamedItem[],
   mtime: number,
   reader: FileReader,
   signal: AbortSignal | undefined,
@@ -318,9 +318,8 @@ async function* tarChunks(
       yield* flushIfFull();
     }
   }
-  for (const entry of entries) {
+  for (const { entry, name } of entries) {
     signal?.throwIfAborted();
-    const name = nameBytes(entry);
     const binaryName = entry.rawName !== undefined;
     if (isDirectoryEntry(entry)) {
       yield* put(
@@ -329,26 +328,29 @@ async function* tarChunks(
       continue;
     }
     const file = reader.open(entry);
-    const header = encodeTarHeader({
-      name,
-      directory: false,
-      mode: file.mode,
-      size: file.size,
-      mtime,
-      binaryName,
-    });
+    const fields = { name, directory: false, mode: file.mode, size: file.size, mtime, binaryName };
     const padding = paddingBytes(file.size);
     if (file.fd === undefined || file.size <= SMALL_FILE_BYTES) {
       // Header, bytes and padding in one place: one more byte than the size, to see a file that grew.
-      yield* reserve(header.length + file.size + 1 + padding);
-      at += header.copy(chunk, at);
+      // The header is encoded straight into the chunk when it is one ustar block (nearly always).
+      const room = file.size + 1 + padding;
+      // The checks before `reserve` and `flushIfFull` spare a generator per file when nothing is due.
+      if (at + HEADER_BYTES + room > chunk.length) yield* reserve(HEADER_BYTES + room);
+      let written = writeFileHeader(chunk, at, fields);
+      if (written === 0) {
+        const header = encodeTarHeader(fields);
+        yield* reserve(header.length + room);
+        written = header.copy(chunk, at);
+      }
+      at += written;
       at += reader.readInto(entry, file, chunk, at);
-      chunk.fill(0, at, at + padding);
+      // TypedArray's own fill: Buffer's checks its arguments in JavaScript first.
+      Uint8Array.prototype.fill.call(chunk, 0, at, at + padding);
       at += padding;
-      yield* flushIfFull();
+      if (at >= CHUNK_BYTES) yield* flushIfFull();
     } else {
       // A large file: streamed in pieces, never held whole.
-      yield* put(header);
+      yield* put(encodeTarHeader(fields));
       for await (const piece of reader.stream(entry, file)) yield* put(piece);
       yield* put(Buffer.alloc(padding));
     }
@@ -373,6 +375,9 @@ const fsClose = promisify(fs.close);
 // READ_CHUNK_BYTES pieces.
 const SMALL_FILE_BYTES = 1024 * 1024;
 
+// One ustar header block.
+const HEADER_BYTES = 512;
+
 /**
  * Opens and stats each file (through the descriptor, so size and mode describe the very file read)
  * and reads the small ones with synchronous calls, one after the other, as tar does. On a tree of
@@ -393,7 +398,7 @@ class FileReader {
     const path = entry.source.path;
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r');
+      fd = fs.openSync(path, fs.constants.O_RDONLY);
     } catch (error) {
       throw sourceError(entry, shown(path), `cannot be read: ${(error as Error).message}`, error);
     }
@@ -419,10 +424,12 @@ class FileReader {
       const room = file.size + 1;
       let filled = 0;
       for (;;) {
-        const bytesRead = fs.readSync(file.fd, target, offset + filled, room - filled, filled);
-        if (bytesRead === 0) break;
+        const wanted = room - filled;
+        const bytesRead = fs.readSync(file.fd, target, offset + filled, wanted, filled);
         filled += bytesRead;
-        if (filled === room) break;
+        // A short read of a regular file ends at its end: when that is at the size, the file has not
+        // grown, and the read that would return 0 is not needed (one read per small file, as tar).
+        if (bytesRead === 0 || filled === room || (bytesRead < wanted && filled === file.size)) break;
       }
       if (filled !== file.size) throw changed(entry, file.path!, file.size);
       return filled;

@@ -27,35 +27,47 @@ const DIRECTORIES_PER_TURN = 32;
  */
 export async function readTreeEntries(dir: string, options: ReadTreeOptions = {}): Promise<ArchiveItem[]> {
   const entries: ArchiveItem[] = [];
-  const pending: Array<{ path: Buffer; relative: Buffer }> = [
-    { path: Buffer.from(dir, 'utf8'), relative: Buffer.alloc(0) },
-  ];
+  const pending: Pending[] = [{ path: dir, relative: '' }];
   for (let next = 0; next < pending.length; next++) {
     if (next > 0 && next % DIRECTORIES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-    readOne(pending[next]!.path, pending[next]!.relative, entries, pending, options);
+    readOne(pending[next]!, entries, pending, options);
   }
   return entries;
 }
 
+// A directory to read: its path and its path relative to the tree, as text while every name on the
+// way is valid UTF-8 (the usual case: no buffers per file), else as bytes.
+interface Pending {
+  path: string | Buffer;
+  relative: string | Buffer;
+}
+
 const SLASH = Buffer.from('/');
 
-function readOne(
-  dir: Buffer,
-  relative: Buffer,
-  out: ArchiveItem[],
-  pending: Array<{ path: Buffer; relative: Buffer }>,
-  options: ReadTreeOptions,
-): void {
-  const names = readdirSync(dir, {
+function readOne(dir: Pending, out: ArchiveItem[], pending: Pending[], options: ReadTreeOptions): void {
+  const names = readdirSync(dir.path, {
     withFileTypes: true,
     encoding: 'buffer',
   }) as unknown as Dirent<Buffer>[];
-  if (names.length === 0 && relative.length > 0 && options.emptyDirectories === true) {
-    out.push({ ...entryName(relative), directory: true });
+  if (names.length === 0 && dir.relative.length > 0 && options.emptyDirectories === true) {
+    out.push(
+      typeof dir.relative === 'string'
+        ? { name: dir.relative, directory: true }
+        : { name: displayName(dir.relative), rawName: Uint8Array.from(dir.relative), directory: true },
+    );
   }
   for (const dirent of names) {
-    const path = Buffer.concat([dir, SLASH, dirent.name]);
-    const name = relative.length === 0 ? dirent.name : Buffer.concat([relative, SLASH, dirent.name]);
+    const text = typeof dir.path === 'string' ? nameText(dirent.name) : undefined;
+    let path: string | Buffer;
+    let name: string | Buffer;
+    if (text !== undefined) {
+      path = `${dir.path as string}/${text}`;
+      name = dir.relative.length === 0 ? text : `${dir.relative as string}/${text}`;
+    } else {
+      path = Buffer.concat([bytesOf(dir.path), SLASH, dirent.name]);
+      name =
+        dir.relative.length === 0 ? dirent.name : Buffer.concat([bytesOf(dir.relative), SLASH, dirent.name]);
+    }
     let kind: 'file' | 'directory' | 'link' | 'other';
     if (dirent.isFile()) kind = 'file';
     else if (dirent.isDirectory()) kind = 'directory';
@@ -75,8 +87,11 @@ function readOne(
     }
     if (kind === 'directory') pending.push({ path, relative: name });
     else if (kind === 'file') {
-      const named = entryName(name);
-      out.push({ ...named, source: { path: named.rawName === undefined ? path.toString('utf8') : path } });
+      out.push(
+        typeof name === 'string'
+          ? { name, source: { path } }
+          : { name: displayName(name), rawName: Uint8Array.from(name), source: { path } },
+      );
     } else if (kind === 'link') {
       let target = '?';
       try {
@@ -102,15 +117,17 @@ function readOne(
   }
 }
 
-/** `name` as text, with `rawName` set when its bytes are not valid UTF-8. */
-function entryName(bytes: Buffer): { name: string; rawName?: Uint8Array } {
+/** A name's text when its bytes are valid UTF-8, else undefined. */
+function nameText(bytes: Buffer): string | undefined {
+  if (isAscii(bytes)) return bytes.toString('latin1');
   const text = bytes.toString('utf8');
-  if (
-    isAscii(bytes) ||
-    (Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes))
-  )
-    return { name: text };
-  return { name: displayName(bytes), rawName: Uint8Array.from(bytes) };
+  return Buffer.byteLength(text, 'utf8') === bytes.length && Buffer.from(text, 'utf8').equals(bytes)
+    ? text
+    : undefined;
+}
+
+function bytesOf(path: string | Buffer): Buffer {
+  return typeof path === 'string' ? Buffer.from(path, 'utf8') : path;
 }
 
 function isAscii(bytes: Buffer): boolean {
@@ -151,6 +168,6 @@ export function displayName(bytes: Uint8Array): string {
   return out;
 }
 
-function display(path: Buffer): string {
-  return displayName(path);
+function display(path: string | Buffer): string {
+  return typeof path === 'string' ? path : displayName(path);
 }

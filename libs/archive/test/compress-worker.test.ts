@@ -1,4 +1,4 @@
-// The .tar.zst and .tar.xz writers compress, hash and write in worker threads. These tests check that
+// The .tar.zst and .tar.xz writers compress, hash and write in a worker thread. These tests check that
 // the bytes are those the same compressor gives on this thread, that a failure inside a worker comes
 // back as a typed error, and that an abort in the middle of a write leaves nothing behind.
 import { randomBytes } from 'node:crypto';
@@ -74,7 +74,7 @@ describe('the worker path', () => {
     expect(await digestFile(xz.path)).toEqual({ digests: xz.digests, size: xz.size });
   });
 
-  it('reports a write that fails in the digesting worker as ARCHIVE_WRITE_FAILED naming the file', async () => {
+  it('reports a write that fails in the worker as ARCHIVE_WRITE_FAILED naming the file', async () => {
     // A descriptor open for reading only: the worker's first write fails with EBADF.
     const readOnly = join(root, 'read-only');
     await writeFile(readOnly, '');

@@ -19,7 +19,8 @@
 # nothing; when only the tool home has it, it copies. Concurrent runs wait on a lock; a killed run
 # leaves only a temporary directory, removed by the next one. Needs a C/C++ compiler, make, python3 and
 # Node's headers (include/node beside the running node; never downloaded). Uses npm's own node-gyp.
-# Prints `lzma_native=<path>`.
+# Without them it says so and exits 0: lzma-native then loads its prebuilt addon. Prints
+# `lzma_native=<path>` (or `lzma_native=prebuilt`).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 version="${PACKYARD_LZMA_NATIVE_VERSION:-8.0.6}"
@@ -31,6 +32,14 @@ package="$root/node_modules/lzma-native"
 fail() {
   echo "setup-lzma-native: $*" >&2
   exit 1
+}
+
+# A machine without a compiler or Node's headers still works: lzma-native's prebuilt addon writes the
+# same bytes, only slower. Say so and leave node_modules as npm installed it.
+without() {
+  echo "setup-lzma-native: $*; .tar.xz stays on lzma-native's prebuilt addon (the same bytes, about 1.4x the CPU)" >&2
+  echo "lzma_native=prebuilt"
+  exit 0
 }
 
 [ -f "$package/package.json" ] || fail "$package/package.json is missing: run npm install first"
@@ -49,11 +58,11 @@ target="$package/build/Release/lzma_native.node"
 build() {
   local nodedir node_gyp work
   nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
-  [ -f "$nodedir/include/node/node_api.h" ] || fail "$nodedir/include/node/node_api.h is missing: Node's headers are needed"
+  [ -f "$nodedir/include/node/node_api.h" ] || without "$nodedir/include/node/node_api.h is missing (Node's headers)"
   node_gyp="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")/node_modules/node-gyp/bin/node-gyp.js"
-  [ -f "$node_gyp" ] || fail "npm's node-gyp is missing (looked for $node_gyp)"
+  [ -f "$node_gyp" ] || without "npm's node-gyp is missing (looked for $node_gyp)"
   for tool in cc c++ make python3; do
-    command -v "$tool" >/dev/null || fail "$tool is missing: building lzma-native's addon needs it"
+    command -v "$tool" >/dev/null || without "$tool is missing"
   done
   rm -rf "$dir".tmp.*
   work="$(mktemp -d "$dir.tmp.XXXXXX")"

@@ -1,9 +1,15 @@
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { canConnect } from '@packyard/core';
 import { fixturePath } from '@packyard/core/testing';
-import { provisionVersitygw, startS3Server, VERSITYGW_VERSION } from '../src/index.js';
+import {
+  allowPublicReads,
+  provisionVersitygw,
+  publicReadPolicy,
+  startS3Server,
+  VERSITYGW_VERSION,
+} from '../src/index.js';
 
 function alive(pid: number): boolean {
   try {
@@ -43,5 +49,45 @@ describe('startS3Server', () => {
     expect(again.port).toBe(server.port);
     await again.kill();
     expect(alive(again.pid)).toBe(false);
+  });
+});
+
+describe('allowPublicReads', () => {
+  it('builds a policy that grants s3:GetObject on every object of the bucket, and nothing else', () => {
+    expect(JSON.parse(publicReadPolicy('cdn'))).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::cdn/*'] },
+      ],
+    });
+  });
+
+  it('opens a bucket to anonymous reads, and serves its index documents on the website endpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'packyard-s3-policy-'));
+    const server = await startS3Server({
+      dir,
+      bucket: 'localhost',
+      website: true,
+      binary: await fixturePath('s3-server', 'versitygw'),
+    });
+    try {
+      // The posix backend serves the files under the bucket's directory as its objects.
+      await mkdir(join(dir, 'data', 'localhost', 'simple'), { recursive: true });
+      await writeFile(join(dir, 'data', 'localhost', 'simple', 'index.json'), '{"projects":[]}');
+      const object = `${server.endpoint}/localhost/simple/index.json`;
+      expect((await fetch(object)).status).toBe(403);
+
+      await allowPublicReads(server, 'localhost', { indexDocument: 'index.json' });
+      const read = await fetch(object);
+      expect(read.status).toBe(200);
+      expect(await read.text()).toBe('{"projects":[]}');
+      const page = await fetch(`http://localhost:${server.websitePort}/simple/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe('{"projects":[]}');
+      // Reads only: an anonymous write is still refused.
+      expect((await fetch(object, { method: 'PUT', body: 'x' })).status).toBe(403);
+    } finally {
+      await server.stop();
+    }
   });
 });

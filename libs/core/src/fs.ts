@@ -50,8 +50,11 @@ export async function isAccessible(path: string, mode: number = constants.F_OK):
 // `<name>.tmp-<pid>-<id>`: the temporaries produceAtomically and the pipelines' staging directories use.
 const TEMPORARY = /\.tmp-(\d+)-[0-9a-z]+$/;
 
-/** Whether process `pid` is alive on this machine (EPERM: alive, but not ours to signal). */
-function isAlive(pid: number): boolean {
+/**
+ * Whether process `pid` is alive on this machine (signal 0; EPERM: alive, but not ours to signal),
+ * for lock holders, temporaries' owners and servers started by pid.
+ */
+export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -70,7 +73,7 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const pid = TEMPORARY.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
     await rm(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -24,6 +24,7 @@ export {
   removeStaleTemporaries,
   sha256File,
   isAccessible,
+  isProcessAlive,
 } from './fs.js';
 export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';
 export {

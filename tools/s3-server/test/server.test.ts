@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { canConnect } from '@packyard/core';
+import { canConnect, isProcessAlive } from '@packyard/core';
 import { fixturePath } from '@packyard/core/testing';
 import {
   allowPublicReads,
@@ -10,15 +10,6 @@ import {
   startS3Server,
   VERSITYGW_VERSION,
 } from '../src/index.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('startS3Server', () => {
   it('finds the pinned versitygw built once, serves a bucket on loopback, and stops by pid', async () => {
@@ -41,14 +32,14 @@ describe('startS3Server', () => {
     expect(await readdir(join(dir, 'data'))).toEqual(['mip-packages']);
     expect(await canConnect(server.port)).toBe(true);
     await server.stop();
-    expect(alive(server.pid)).toBe(false);
+    expect(isProcessAlive(server.pid)).toBe(false);
     expect(await canConnect(server.port)).toBe(false);
 
     // Brought back on the same port, over the same data.
     const again = await startS3Server({ dir, port: server.port, bucket: 'mip-packages', binary });
     expect(again.port).toBe(server.port);
     await again.kill();
-    expect(alive(again.pid)).toBe(false);
+    expect(isProcessAlive(again.pid)).toBe(false);
   });
 });
 

@@ -1,4 +1,4 @@
-import { PackyardError, decidePublish } from '@packyard/core';
+import { PackyardError, planPublish } from '@packyard/core';
 import type { AssetFile, Release, ReleaseAsset, ReleaseStore } from './store.js';
 
 /** What to do with one asset, decided from what the destination already holds. */
@@ -10,7 +10,7 @@ export type AssetPlan =
   | { action: 'conflict'; existing: ReleaseAsset; message: string };
 
 /**
- * Publishing is idempotent by digest (core's `decidePublish`): identical bytes are skipped, a missing
+ * Publishing is idempotent by digest (core's `planPublish`): identical bytes are skipped, a missing
  * asset is uploaded, an unfinished upload or an asset with no digest is redone, and different bytes
  * under the same name are refused unless the caller asked to replace them. Pure: it only compares
  * what the destination reported.
@@ -21,11 +21,11 @@ export function planAssetUpload(
   options: { replace?: boolean } = {},
 ): AssetPlan {
   const stored = existing && { sha256: existing.sha256, unfinished: existing.state === 'starter' };
-  const decision = decidePublish(stored, file.sha256, { ...options, unknownDigest: 'redo' });
-  if (decision.action === 'upload' || existing === undefined) return { action: 'upload' };
-  switch (decision.action) {
+  const plan = planPublish(stored, file.sha256, { ...options, unknownDigest: 'redo' });
+  if (plan.action === 'upload' || existing === undefined) return { action: 'upload' };
+  switch (plan.action) {
     case 'redo':
-      return { action: 'redo', reason: REDO_REASONS[decision.why], existing };
+      return { action: 'redo', reason: REDO_REASONS[plan.why], existing };
     case 'skip':
       return { action: 'skip', reason: 'identical content is already there' };
     case 'replace':
@@ -34,7 +34,7 @@ export function planAssetUpload(
       return {
         action: 'conflict',
         existing,
-        message: `asset "${file.name}" already exists with sha256 ${decision.stored}, but the new file has ${file.sha256}`,
+        message: `asset "${file.name}" already exists with sha256 ${plan.stored}, but the new file has ${file.sha256}`,
       };
   }
 }

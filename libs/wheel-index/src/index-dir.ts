@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises
 import { basename, join, resolve } from 'node:path';
 import {
   PackyardError,
-  decidePublish,
+  planPublish,
   sha256File,
   writeFileAtomically,
   forEachConcurrent,
@@ -150,15 +150,15 @@ export async function addFilesToIndex(
           });
         }
         const stored = existing && { sha256: existing.hashes['sha256'] };
-        const decision = decidePublish(stored, file.sha256, { replace: options.replace === true });
-        if (decision.action === 'skip') {
+        const byDigest = planPublish(stored, file.sha256, { replace: options.replace === true });
+        if (byDigest.action === 'skip') {
           result.unchanged.push(file.parsed.filename);
           continue;
         }
-        if (decision.action === 'conflict') {
+        if (byDigest.action === 'conflict') {
           throw new PackyardError(
             'CONFLICT',
-            `${file.parsed.filename} is already in the index with other bytes (sha256 ${decision.stored ?? 'unknown'}, this file ${file.sha256})`,
+            `${file.parsed.filename} is already in the index with other bytes (sha256 ${byDigest.stored ?? 'unknown'}, this file ${file.sha256})`,
             {
               file: file.path,
               field: 'sha256',

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
   PackyardError,
-  decidePublish,
+  planPublish,
   forEachConcurrent,
   publishObject,
   readStoredDigest,
@@ -201,9 +201,9 @@ async function refuseConflicts(
       const head = await store.head(object.key);
       const stored = head && { sha256: await readStoredDigest(store, head) };
       const local = digests.get(object.key) as string;
-      const decision = decidePublish(stored, local);
-      if (decision.action === 'conflict') {
-        conflicts.push({ key: object.key, stored: decision.stored ?? 'unknown', local });
+      const plan = planPublish(stored, local);
+      if (plan.action === 'conflict') {
+        conflicts.push({ key: object.key, stored: plan.stored ?? 'unknown', local });
       }
     },
   );

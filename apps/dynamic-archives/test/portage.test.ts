@@ -1,11 +1,10 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { filenameHashPath, fanOutPath, LAYOUT_CONF } from '@packyard/archive-store';
 import { provisionTools, runPythonWith } from '@packyard/python-tools';
 import { resolveIndexUrl } from '@packyard/pypi-client';
 import { fixturePath } from '@packyard/core/testing';
-import { startS3Server, type S3Server } from '@packyard/s3-server';
+import { allowPublicReads, startS3Server, type S3Server } from '@packyard/s3-server';
 import { EXIT } from '@packyard/core';
 import { aDir, aRoot, runCli } from './helpers.js';
 
@@ -117,24 +116,7 @@ describe('a mirror real Portage reads', () => {
     const sha512 = / SHA512 ([0-9a-f]{128})/.exec(await readFile(manifest, 'utf8'))![1]!;
 
     // A CDN serves its bucket to anyone: the deployment's part, done here as it would be there.
-    const s3 = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-    });
-    await s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: 'cdn',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::cdn/*'] },
-          ],
-        }),
-      }),
-    );
-    s3.destroy();
+    await allowPublicReads(server, 'cdn');
     const mirror = `${server.endpoint}/cdn`;
     expect(await (await fetch(`${mirror}/distfiles/layout.conf`)).text()).toBe(LAYOUT_CONF);
 

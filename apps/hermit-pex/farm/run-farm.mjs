@@ -20,6 +20,7 @@ import {
   pythonMinors,
   writePythonStandIn,
 } from '@packyard/hermit-client';
+import { forEachConcurrent } from '@packyard/core';
 import { parseManifest } from '@packyard/hermit-render';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -170,20 +171,6 @@ async function checkVersion(checker, name, manifest, entry, refused) {
   return checks;
 }
 
-/** Runs `task` on every item, at most `limit` at a time; resolves with the results in item order. */
-async function inPool(items, limit, task) {
-  const results = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 const started = Date.now();
 const failures = [];
 await mkdir(OUT, { recursive: true });
@@ -256,7 +243,8 @@ const versions = [...manifests].flatMap(([name, manifest]) =>
 // A few versions at a time: an emulated first run (PEX building its venv under qemu) takes minutes,
 // most of it waiting on a busy machine's CPU.
 const checkStarted = Date.now();
-const rows = await inPool(versions, CHECK_JOBS, async ({ name, manifest, entry }) => {
+const rows = [];
+await forEachConcurrent(versions, CHECK_JOBS, async ({ name, manifest, entry }, index) => {
   // No platform list: the manifest's one top-level source serves all four.
   const platforms = entry.platforms?.length ? [...entry.platforms].sort() : PLATFORMS;
   const refused = PLATFORMS.filter((p) => !platforms.includes(p)).map((platform) => ({
@@ -269,7 +257,7 @@ const rows = await inPool(versions, CHECK_JOBS, async ({ name, manifest, entry }
     checks.push(...(await checkVersion(checker, name, manifest, entry, refused)));
     checkSeconds[checker.platform] = (checkSeconds[checker.platform] ?? 0) + (Date.now() - began) / 1000;
   }
-  return {
+  rows[index] = {
     package: name,
     version: entry.version,
     python: entry.runtimeDependencies.join(', '),

@@ -5,8 +5,7 @@ import { execa, type ResultPromise } from 'execa';
 import { fixturePath } from '@packyard/core/testing';
 import { startS3Server, type S3Server } from '@packyard/s3-server';
 import type { CacheEvent } from '@packyard/nx-cache';
-import { fileDigests } from '@packyard/test-helpers';
-import { aClone } from './clones.js';
+import { fileDigests, makeFreshClone } from '@packyard/test-helpers';
 import { WORKSPACE_ROOT } from './helpers.js';
 
 // Two fresh clones of this workspace, each with its own empty Nx cache, share one cache server (the
@@ -147,7 +146,10 @@ beforeAll(async () => {
   });
   log = new AccessLog(server);
   url = await log.ready;
-  for (const clone of [cloneA(), cloneB()]) await aClone(WORKSPACE_ROOT, clone);
+  // The work tree as it is now (new files too), node_modules hard-linked: no `npm install`.
+  for (const clone of [cloneA(), cloneB()]) {
+    await makeFreshClone(WORKSPACE_ROOT, clone, { files: 'tracked-and-new', nodeModules: 'hardlink' });
+  }
 }, LONG);
 
 afterAll(async () => {

@@ -2,10 +2,9 @@
 // bucket's website endpoint: no packyard process between the installers and the bucket.
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PutBucketPolicyCommand, PutBucketWebsiteCommand, S3Client } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
 import { fixturePath } from '@packyard/core/testing';
-import { startS3Server, type S3Server } from '@packyard/s3-server';
+import { allowPublicReads, startS3Server, type S3Server } from '@packyard/s3-server';
 import { addFilesToIndex, yankFile } from '@packyard/wheel-index';
 import { aTempDir, realDistribution, runCli, snapshot, theTools } from './helpers.js';
 
@@ -39,37 +38,9 @@ beforeAll(async () => {
     // Built once by `nx run s3-server:fixtures`, which this project's test target depends on.
     binary: await fixturePath('s3-server', 'versitygw'),
   });
-  const client = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKey, secretAccessKey: server.secretKey },
-  });
   // Anyone may read (an R2 public bucket's equivalent); `simple/<p>/` is served from
   // `simple/<p>/index.json`, the JSON page, with the Content-Type it was stored with.
-  await client.send(
-    new PutBucketPolicyCommand({
-      Bucket: BUCKET,
-      Policy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: '*',
-            Action: ['s3:GetObject'],
-            Resource: [`arn:aws:s3:::${BUCKET}/*`],
-          },
-        ],
-      }),
-    }),
-  );
-  await client.send(
-    new PutBucketWebsiteCommand({
-      Bucket: BUCKET,
-      WebsiteConfiguration: { IndexDocument: { Suffix: 'index.json' } },
-    }),
-  );
-  client.destroy();
+  await allowPublicReads(server, BUCKET, { indexDocument: 'index.json' });
   indexUrl = `http://${BUCKET}:${server.websitePort}/simple/`;
   firstRun = await runCli(['publish', '--index-dir', indexDir, '--to', `s3://${BUCKET}`], {
     env: server.env,

@@ -50,7 +50,10 @@ export async function isAccessible(path: string, mode: number = constants.F_OK):
 // `<name>.tmp-<pid>-<id>`: the temporaries produceAtomically and the pipelines' staging directories use.
 const TEMPORARY = /\.tmp-(\d+)-[0-9a-z]+$/;
 
-/** Whether process `pid` is alive on this machine (EPERM: alive, but not ours to signal). */
+/**
+ * Whether process `pid` is alive on this machine (signal 0; EPERM: alive, but not ours to signal),
+ * for lock holders, temporaries' owners and servers started by pid.
+ */
 export function isProcessAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {

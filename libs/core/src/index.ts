@@ -25,6 +25,7 @@ export {
   isProcessAlive,
   sha256File,
   isAccessible,
+  isProcessAlive,
 } from './fs.js';
 export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';
 export {
@@ -97,6 +98,11 @@ export {
   listAllPages,
   publishObject,
   verifyObject,
+  planPublish,
+  readStoredDigest,
+  type StoredCopy,
+  type PublishPlan,
+  type PublishPlanOptions,
   type ObjectStore,
   type ObjectInfo,
   type ObjectBody,

@@ -141,9 +141,60 @@ export interface PublishOptions {
   replace?: boolean;
 }
 
+/** What a destination holds under the name being published, as `planPublish` needs it. */
+export interface StoredCopy {
+  /** Lowercase hex sha256 of the stored bytes as the destination reports it, or undefined when it cannot say. */
+  sha256: string | undefined;
+  /** An upload that never finished (GitHub's `starter` asset): never the published bytes. */
+  unfinished?: boolean;
+}
+
+/** What publishing one named artifact by digest should do. */
+export type PublishPlan =
+  /** Nothing is stored under the name. */
+  | { action: 'upload' }
+  /** The same bytes are already stored. */
+  | { action: 'skip' }
+  /** What is stored is unusable (an unfinished upload, or no digest where `unknownDigest: 'redo'`). */
+  | { action: 'redo'; why: 'unfinished' | 'no-digest' }
+  /** Other bytes are stored, and the caller asked to replace them. */
+  | { action: 'replace'; stored: string | undefined }
+  /** Other bytes (or bytes of unknown digest) are stored: refused, never overwritten silently. */
+  | { action: 'conflict'; stored: string | undefined };
+
+/** Options of `planPublish`. */
+export interface PublishPlanOptions {
+  /** Replace stored bytes that differ (otherwise that is a conflict). */
+  replace?: boolean;
+  /**
+   * A stored copy whose digest the destination cannot say: `conflict` (default; treated as other
+   * bytes) or `redo` (a destination where such a copy is known to be a broken write).
+   */
+  unknownDigest?: 'conflict' | 'redo';
+}
+
 /**
- * Publishes one object idempotently by digest, reading the digest from the destination:
- * identical bytes → skip; other bytes under the key → STORE_CONFLICT unless `replace`;
+ * The one publish-by-digest decision every destination uses (objects, release assets, index
+ * entries): nothing stored → upload; an unfinished upload → redo; identical bytes → skip; other
+ * bytes → conflict, or replace when asked. Pure: it only compares what the destination reported.
+ */
+export function planPublish(
+  stored: StoredCopy | undefined,
+  sha256: string,
+  options: PublishPlanOptions = {},
+): PublishPlan {
+  if (stored === undefined) return { action: 'upload' };
+  if (stored.unfinished === true) return { action: 'redo', why: 'unfinished' };
+  if (stored.sha256 === undefined && options.unknownDigest === 'redo')
+    return { action: 'redo', why: 'no-digest' };
+  if (stored.sha256 === sha256) return { action: 'skip' };
+  if (options.replace === true) return { action: 'replace', stored: stored.sha256 };
+  return { action: 'conflict', stored: stored.sha256 };
+}
+
+/**
+ * Publishes one object idempotently by digest (`planPublish`), reading the digest from the
+ * destination: identical bytes → skip; other bytes under the key → STORE_CONFLICT unless `replace`;
  * missing → a create-only put. Two writers racing on a key cannot overwrite each other: the create
  * is `If-None-Match: *` and the replace is `If-Match: <etag read>`; a writer that loses the race
  * re-reads and skips when the winner wrote the same bytes.
@@ -157,22 +208,15 @@ export async function publishObject(
   const size = 'file' in item.body ? undefined : Buffer.byteLength(item.body.bytes as string);
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await store.head(item.key);
-    if (existing === undefined) {
-      try {
-        const written = await store.put({ ...putInput(item, sha256), condition: { ifNoneMatch: '*' } });
-        return { key: item.key, action: 'uploaded', sha256, size: written.size };
-      } catch (error) {
-        // Someone else created it between our HEAD and our PUT: look again.
-        if (isPackyardError(error, 'STORE_CONFLICT')) continue;
-        throw error;
-      }
+    const stored = existing && { sha256: await readStoredDigest(store, existing) };
+    const plan = planPublish(stored, sha256, options);
+    if (plan.action === 'skip') {
+      return { key: item.key, action: 'skipped', sha256, size: size ?? (existing as ObjectInfo).size };
     }
-    const stored = await destinationDigest(store, existing);
-    if (stored === sha256) return { key: item.key, action: 'skipped', sha256, size: size ?? existing.size };
-    if (options.replace !== true) {
+    if (plan.action === 'conflict') {
       throw new PackyardError(
         'STORE_CONFLICT',
-        `${item.key} already exists in ${store.location} with other bytes (sha256 ${stored ?? 'unknown'}, new ${sha256})`,
+        `${item.key} already exists in ${store.location} with other bytes (sha256 ${plan.stored ?? 'unknown'}, new ${sha256})`,
         {
           field: 'key',
           value: item.key,
@@ -180,10 +224,18 @@ export async function publishObject(
         },
       );
     }
+    // upload: create-only; replace: only what was read (an object store never reports `redo`).
+    const condition = existing === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: existing.etag };
     try {
-      const written = await store.put({ ...putInput(item, sha256), condition: { ifMatch: existing.etag } });
-      return { key: item.key, action: 'replaced', sha256, size: written.size };
+      const written = await store.put({ ...putInput(item, sha256), condition });
+      return {
+        key: item.key,
+        action: existing === undefined ? 'uploaded' : 'replaced',
+        sha256,
+        size: written.size,
+      };
     } catch (error) {
+      // Someone else wrote the key between our HEAD and our PUT: look again.
       if (isPackyardError(error, 'STORE_CONFLICT')) continue;
       throw error;
     }
@@ -230,7 +282,14 @@ export async function verifyObject(store: ObjectStore, key: string, sha256: stri
   }
 }
 
-async function destinationDigest(store: ObjectStore, existing: ObjectInfo): Promise<string | undefined> {
+/**
+ * The sha256 of an object as the destination holds it: the digest it reports, or (for an object
+ * written by a tool that recorded none) the hash of the bytes it serves; undefined when it is gone.
+ */
+export async function readStoredDigest(
+  store: Pick<ObjectStore, 'getStream'>,
+  existing: ObjectInfo,
+): Promise<string | undefined> {
   if (existing.sha256 !== undefined) return existing.sha256;
   // Written by a tool that recorded no digest: hash what the destination serves.
   const stream = await store.getStream(existing.key);

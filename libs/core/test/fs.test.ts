@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAccessible, removeStaleTemporaries, writeFileAtomically } from '../src/index.js';
+import { isAccessible, isProcessAlive, removeStaleTemporaries, writeFileAtomically } from '../src/index.js';
 
 describe('isAccessible', () => {
   it('tells an existing file from a missing one, and an executable from a plain file', async () => {
@@ -45,5 +45,16 @@ describe('removeStaleTemporaries', () => {
     ]);
     expect((await readdir(dir)).sort()).toEqual(['tool.tar.gz', `tool.tar.gz.tmp-${process.pid}-lq2k3`]);
     expect(await removeStaleTemporaries(join(dir, 'missing'))).toEqual([]);
+  });
+});
+
+describe('isProcessAlive', () => {
+  it('tells a running process from one that has exited', () => {
+    expect(isProcessAlive(process.pid)).toBe(true);
+    // pid 1 runs as another user or root: EPERM for a non-root caller, alive either way.
+    expect(isProcessAlive(1)).toBe(true);
+    const exited = spawnSync(process.execPath, ['-e', '0']);
+    expect(exited.status).toBe(0);
+    expect(isProcessAlive(exited.pid as number)).toBe(false);
   });
 });

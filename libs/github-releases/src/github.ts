@@ -6,14 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import { PackyardError, redactSecrets, registerSecret, writeFileAtomically } from '@packyard/core';
-import type {
-  AssetFile,
-  CreateReleaseInput,
-  Release,
-  ReleaseAsset,
-  ReleaseStore,
-  UpdateReleaseInput,
-} from './store.js';
+import type { Release, ReleaseAsset, ReleaseStore } from './store.js';
 
 const PackyardOctokit = Octokit.plugin(throttling, retry);
 type Client = InstanceType<typeof PackyardOctokit>;
@@ -300,7 +293,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       return gh ? toRelease(await fetchRelease(String(gh.id))) : undefined;
     },
 
-    async createRelease(input: CreateReleaseInput) {
+    async createRelease(input) {
       let created: GhRelease;
       try {
         created = (
@@ -336,7 +329,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       return toRelease(created);
     },
 
-    async updateRelease(release: Release, patch: UpdateReleaseInput) {
+    async updateRelease(release, patch) {
       const response = await call(`updating release ${release.tag}`, () =>
         octokit.rest.repos.updateRelease({
           owner,
@@ -351,7 +344,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       return toRelease(response.data as unknown as GhRelease);
     },
 
-    async deleteRelease(release: Release) {
+    async deleteRelease(release) {
       await call(`deleting release ${release.tag}`, async () => {
         try {
           await octokit.rest.repos.deleteRelease({ owner, repo, release_id: Number(release.id) });
@@ -369,7 +362,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       });
     },
 
-    async uploadAsset(release: Release, file: AssetFile) {
+    async uploadAsset(release, file) {
       const data = await readFile(file.path);
       const what = `uploading ${file.name} to ${release.tag}`;
       let uploaded: GhAsset;
@@ -434,7 +427,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
 
     // GitHub has one asset per name and no swap: the new bytes are uploaded and verified under a
     // staging name first, and only then is the old asset deleted and the new one renamed into place.
-    async replaceAsset(release: Release, existing: ReleaseAsset, file: AssetFile) {
+    async replaceAsset(release, existing, file) {
       const staging = `${file.name}${STAGING}`;
       await store.deleteAsset(release, { ...existing, name: staging }); // debris of a killed run
       await store.uploadAsset(release, { ...file, name: staging });
@@ -461,7 +454,7 @@ export async function createGithubReleaseStore(options: GithubReleaseStoreOption
       return replaced;
     },
 
-    async deleteAsset(release: Release, asset: ReleaseAsset) {
+    async deleteAsset(release, asset) {
       const gh = await fetchRelease(release.id);
       for (const candidate of gh.assets.filter(
         (a) => a.name === asset.name || a.name === `${asset.name}${SIDECAR}`,

@@ -8,23 +8,10 @@ import {
   sha256File,
   writeFileAtomically,
 } from '@packyard/core';
-import type {
-  AssetFile,
-  CreateReleaseInput,
-  Release,
-  ReleaseAsset,
-  ReleaseStore,
-  UpdateReleaseInput,
-} from './store.js';
+import type { Release, ReleaseAsset, ReleaseStore } from './store.js';
 
-interface ReleaseRecord {
-  id: string;
-  tag: string;
-  name: string;
-  body: string;
-  draft: boolean;
-  prerelease: boolean;
-}
+// What release.json holds: the release without what is read from the directory.
+type ReleaseRecord = Omit<Release, 'immutable' | 'assets'>;
 
 export interface LocalReleaseStoreOptions {
   /** The directory that stands in for a repository's releases. */
@@ -143,7 +130,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       return record ? toRelease(record) : undefined;
     },
 
-    async createRelease(input: CreateReleaseInput) {
+    async createRelease(input) {
       if (await readRecord(input.tag)) {
         throw new PackyardError('STORE_CONFLICT', `release "${input.tag}" already exists`, {
           field: input.tag,
@@ -161,7 +148,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       return toRelease(record);
     },
 
-    async updateRelease(release: Release, patch: UpdateReleaseInput) {
+    async updateRelease(release, patch) {
       const record = await readRecord(release.tag);
       if (!record)
         throw new PackyardError('STORE_FAILED', `release "${release.tag}" does not exist`, {
@@ -177,7 +164,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       return toRelease(next);
     },
 
-    async deleteRelease(release: Release) {
+    async deleteRelease(release) {
       // Rename first so a reader never sees a release with half its assets gone.
       const dir = releaseDir(release.tag);
       const doomed = join(root, `.deleting-${release.tag}-${process.pid}-${Date.now().toString(36)}`);
@@ -190,7 +177,7 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
       await rm(doomed, { recursive: true, force: true });
     },
 
-    async uploadAsset(release: Release, file: AssetFile) {
+    async uploadAsset(release, file) {
       refuseIfImmutable(release, `upload "${file.name}"`);
       const target = join(releaseDir(release.tag), ASSETS, checkAssetName(file.name));
       await removeStaleTemporaries(dirname(target)); // an upload killed half-way
@@ -207,11 +194,11 @@ export function createLocalReleaseStore(options: LocalReleaseStoreOptions): Rele
     },
 
     // The copy goes to a temporary file renamed over the old one: readers see old or new bytes, never none.
-    async replaceAsset(release: Release, _existing: ReleaseAsset, file: AssetFile) {
+    async replaceAsset(release, _existing, file) {
       return store.uploadAsset(release, file);
     },
 
-    async deleteAsset(release: Release, asset: ReleaseAsset) {
+    async deleteAsset(release, asset) {
       refuseIfImmutable(release, `delete "${asset.name}"`);
       await rm(join(releaseDir(release.tag), ASSETS, checkAssetName(asset.name)), { force: true });
     },

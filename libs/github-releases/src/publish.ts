@@ -1,4 +1,4 @@
-import { PackyardError } from '@packyard/core';
+import { PackyardError, planPublish } from '@packyard/core';
 import type { AssetFile, Release, ReleaseAsset, ReleaseStore } from './store.js';
 
 /** What to do with one asset, decided from what the destination already holds. */
@@ -10,29 +10,39 @@ export type AssetPlan =
   | { action: 'conflict'; existing: ReleaseAsset; message: string };
 
 /**
- * Publishing is idempotent by digest: identical bytes are skipped, a missing asset is uploaded, an
- * unfinished upload is redone, and different bytes under the same name are refused unless the caller
- * asked to replace them. Pure: it only compares what the destination reported.
+ * Publishing is idempotent by digest (core's `planPublish`): identical bytes are skipped, a missing
+ * asset is uploaded, an unfinished upload or an asset with no digest is redone, and different bytes
+ * under the same name are refused unless the caller asked to replace them. Pure: it only compares
+ * what the destination reported.
  */
 export function planAssetUpload(
   existing: ReleaseAsset | undefined,
   file: Pick<AssetFile, 'name' | 'sha256'>,
   options: { replace?: boolean } = {},
 ): AssetPlan {
-  if (!existing) return { action: 'upload' };
-  if (existing.state === 'starter')
-    return { action: 'redo', reason: 'a previous upload did not finish', existing };
-  if (existing.sha256 === undefined)
-    return { action: 'redo', reason: 'the stored asset has no digest', existing };
-  if (existing.sha256 === file.sha256)
-    return { action: 'skip', reason: 'identical content is already there' };
-  if (options.replace) return { action: 'replace', existing };
-  return {
-    action: 'conflict',
-    existing,
-    message: `asset "${file.name}" already exists with sha256 ${existing.sha256}, but the new file has ${file.sha256}`,
-  };
+  const stored = existing && { sha256: existing.sha256, unfinished: existing.state === 'starter' };
+  const plan = planPublish(stored, file.sha256, { ...options, unknownDigest: 'redo' });
+  if (plan.action === 'upload' || existing === undefined) return { action: 'upload' };
+  switch (plan.action) {
+    case 'redo':
+      return { action: 'redo', reason: REDO_REASONS[plan.why], existing };
+    case 'skip':
+      return { action: 'skip', reason: 'identical content is already there' };
+    case 'replace':
+      return { action: 'replace', existing };
+    case 'conflict':
+      return {
+        action: 'conflict',
+        existing,
+        message: `asset "${file.name}" already exists with sha256 ${plan.stored}, but the new file has ${file.sha256}`,
+      };
+  }
 }
+
+const REDO_REASONS = {
+  unfinished: 'a previous upload did not finish',
+  'no-digest': 'the stored asset has no digest',
+} as const;
 
 export interface PublishAssetResult {
   action: 'skipped' | 'uploaded' | 'replaced';

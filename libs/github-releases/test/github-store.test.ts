@@ -1,15 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
-import {
-  createGithubReleaseStore,
-  publishAsset,
-  readGithubToken,
-  type AssetFile,
-  type ReleaseStore,
-} from '../src/index.js';
+import { createGithubReleaseStore, publishAsset, readGithubToken, type ReleaseStore } from '../src/index.js';
+import { anAsset } from './support.js';
 
 const TOKEN = 'ghp_packyardtesttoken0123456789abcdefXYZ';
 let emulator: GitHubEmulator;
@@ -41,17 +35,6 @@ async function aStore(
   return { store, repo };
 }
 
-async function anAsset(name: string, content: string): Promise<AssetFile> {
-  const path = join(work, `${name}-${createHash('sha256').update(content).digest('hex').slice(0, 8)}`);
-  await writeFile(path, content);
-  return {
-    name,
-    path,
-    size: Buffer.byteLength(content),
-    sha256: createHash('sha256').update(content).digest('hex'),
-  };
-}
-
 describe('GitHub release store', () => {
   it('creates a draft, finds it by tag although GitHub hides drafts there, uploads, and publishes', async () => {
     const { store, repo } = await aStore();
@@ -62,7 +45,7 @@ describe('GitHub release store', () => {
       prerelease: false,
     });
     expect(created).toMatchObject({ tag: 'tool-v1.0', draft: true, prerelease: false, assets: [] });
-    const file = await anAsset('tool-linux-amd64.tar.gz', 'bytes');
+    const file = await anAsset(work, 'tool-linux-amd64.tar.gz', 'bytes');
     const asset = await store.uploadAsset(created, file);
     expect(asset).toMatchObject({ name: file.name, sha256: file.sha256, state: 'uploaded' });
     const found = await store.getRelease('tool-v1.0');
@@ -94,13 +77,13 @@ describe('GitHub release store', () => {
   it('idempotent by digest: skips identical bytes, refuses different ones', async () => {
     const { store } = await aStore();
     let release = await store.createRelease({ tag: 'x-v1', body: '', draft: true, prerelease: false });
-    const one = await anAsset('x.tar.gz', 'one');
+    const one = await anAsset(work, 'x.tar.gz', 'one');
     expect((await publishAsset(store, release, one)).action).toBe('uploaded');
     release = (await store.getRelease('x-v1'))!;
     emulator.resetLog();
     expect((await publishAsset(store, release, one)).action).toBe('skipped');
     expect(emulator.writeCount()).toBe(0);
-    await expect(publishAsset(store, release, await anAsset('x.tar.gz', 'two'))).rejects.toMatchObject({
+    await expect(publishAsset(store, release, await anAsset(work, 'x.tar.gz', 'two'))).rejects.toMatchObject({
       code: 'STORE_CONFLICT',
     });
   });
@@ -150,7 +133,7 @@ describe('GitHub release store', () => {
   it('cleans up an upload cut off half-way and uploads again', async () => {
     const { store } = await aStore();
     const release = await store.createRelease({ tag: 'u-v1', body: '', draft: true, prerelease: false });
-    const file = await anAsset('big.tar.gz', 'x'.repeat(200_000));
+    const file = await anAsset(work, 'big.tar.gz', 'x'.repeat(200_000));
     emulator.injectFault({ host: 'uploads', kind: 'reset', afterBytes: 50_000 });
     const asset = await store.uploadAsset(release, file);
     expect(asset).toMatchObject({ state: 'uploaded', sha256: file.sha256 });
@@ -161,7 +144,7 @@ describe('GitHub release store', () => {
   it('reports a starter asset left by a killed runner, and publishAsset redoes it', async () => {
     const { store } = await aStore();
     const release = await store.createRelease({ tag: 'k-v1', body: '', draft: true, prerelease: false });
-    const file = await anAsset('k.tar.gz', 'y'.repeat(100_000));
+    const file = await anAsset(work, 'k.tar.gz', 'y'.repeat(100_000));
     emulator.injectFault({ host: 'uploads', kind: 'reset', afterBytes: 10_000, times: 10 });
     await expect(store.uploadAsset(release, file)).rejects.toThrow();
     emulator.clearFaults();
@@ -176,11 +159,11 @@ describe('GitHub release store', () => {
   it('replaces an asset only once the new bytes are uploaded and verified under a staging name', async () => {
     const { store } = await aStore();
     let release = await store.createRelease({ tag: 'r-v1', body: '', draft: false, prerelease: false });
-    const old = await anAsset('r.tar.gz', 'old bytes');
+    const old = await anAsset(work, 'r.tar.gz', 'old bytes');
     await publishAsset(store, release, old);
     release = (await store.getRelease('r-v1'))!;
     emulator.resetLog();
-    const next = await anAsset('r.tar.gz', 'new bytes');
+    const next = await anAsset(work, 'r.tar.gz', 'new bytes');
     const result = await publishAsset(store, release, next, { replace: true });
     expect(result).toMatchObject({ action: 'replaced', asset: { name: 'r.tar.gz', sha256: next.sha256 } });
     // The order of writes: upload the staging copy, delete the old asset, rename the copy.
@@ -215,7 +198,7 @@ describe('GitHub release store', () => {
     const { store } = await aStore({ immutable: true });
     expect(await store.fetchImmutableReleases()).toBe(true);
     const release = await store.createRelease({ tag: 'i-v1', body: '', draft: false, prerelease: false });
-    await expect(store.uploadAsset(release, await anAsset('i.tar.gz', 'i'))).rejects.toMatchObject({
+    await expect(store.uploadAsset(release, await anAsset(work, 'i.tar.gz', 'i'))).rejects.toMatchObject({
       code: 'STORE_FAILED',
     });
     expect(await (await aStore()).store.fetchImmutableReleases()).toBe(false);

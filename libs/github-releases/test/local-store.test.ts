@@ -1,24 +1,13 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPackyardError } from '@packyard/core';
-import { createLocalReleaseStore, isFinalRelease, publishAsset, type AssetFile } from '../src/index.js';
+import { createLocalReleaseStore, isFinalRelease, publishAsset } from '../src/index.js';
+import { anAsset } from './support.js';
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'packyard-releases-'));
-}
-
-async function anAsset(dir: string, name: string, content: string): Promise<AssetFile> {
-  const path = join(dir, `${name}.src-${content.length}`);
-  await writeFile(path, content);
-  return {
-    name,
-    path,
-    size: Buffer.byteLength(content),
-    sha256: createHash('sha256').update(content).digest('hex'),
-  };
 }
 
 describe('local release store', () => {

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '@packyard/core';
 import { BROWSE_DIR, LOCK_NAME, TEMPORARY_NAME, parseProjectJson } from '@packyard/wheel-index';
 import type { IndexEntry } from '@packyard/wheel-index';
 
@@ -62,16 +63,6 @@ export async function readListing(root: string, project: string): Promise<Listed
   return text === undefined ? undefined : parseProjectJson(text, path).files;
 }
 
-/** Whether a pid names a live process on this machine. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid a staging directory (`pkg-index-upload-<pid>-<random>`) belongs to. Pure. */
 export function stagingOwner(name: string): number | undefined {
   const match = /^pkg-index-upload-(\d+)-/.exec(name);
@@ -117,7 +108,7 @@ export async function inspectIndexTree(
   for (const name of await names(staging)) {
     const pid = stagingOwner(name);
     // Only a dead process's: a live one may be receiving an upload for this index or another.
-    if (pid !== undefined && !isAlive(pid)) {
+    if (pid !== undefined && !isProcessAlive(pid)) {
       findings.push({ kind: 'staging', path: join(staging, name), pid });
     }
   }

@@ -23,7 +23,7 @@ import { checkPythonVersion, findInterpreter, readInterpreterInfo } from './inte
 import { checkIndexUrl } from './lock.js';
 import { readPexContents, type PexContents } from './pex-contents.js';
 import { pexFileName, tarballName } from './platform.js';
-import { toolEnv, type Tools } from './tools.js';
+import { toolEnv, type Tools } from '@packyard/python-tools';
 import { checkBinaryName, renderWrapper } from './wrapper.js';
 import { isWheelCompatible, parseWheelFilename } from './wheel.js';
 

@@ -10,6 +10,7 @@ export {
   type PlatformArch,
 } from '@packyard/core';
 export { pexFileName, tarballName, checkPackageName } from './platform.js';
+// Tool provisioning lives in @packyard/python-tools; these names stay part of pex-builder's API.
 export {
   PINNED_TOOLS,
   TOOLS_MARKER,
@@ -19,7 +20,7 @@ export {
   toolCacheEnv,
   type Tools,
   type ProvisionToolsOptions,
-} from './tools.js';
+} from '@packyard/python-tools';
 export { findInterpreter, checkPythonVersion, listInterpreterVersions } from './interpreter.js';
 export { lockRequirements, renderRequirementsIn, type LockInput, type LockResult } from './lock.js';
 export { buildPexBundle, BUNDLE_ROOT, type PexBuildInput, type PexBundle } from './build.js';

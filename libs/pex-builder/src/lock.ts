@@ -9,7 +9,7 @@ import {
 } from '@packyard/core';
 import { checkPythonVersion } from './interpreter.js';
 import { checkPackageName } from './platform.js';
-import { toolEnv, type Tools } from './tools.js';
+import { toolEnv, type Tools } from '@packyard/python-tools';
 
 /** What to lock: `package==version` (plus extra requirement lines) for Python `X.Y`, from one index. */
 export interface LockInput {

@@ -1,7 +1,6 @@
 import { PackyardError } from '@packyard/core';
-import { runPythonWith } from '@packyard/python-tools';
 import { checkIndexUrl } from './lock.js';
-import type { Tools } from './tools.js';
+import { runPythonWith, type Tools } from '@packyard/python-tools';
 
 /**
  * The `packaging` release that generates the shipped platform descriptions and evaluates markers: the

@@ -1,6 +1,6 @@
 import { PackyardError } from '@packyard/core';
 import { runWithPackaging } from './markers.js';
-import type { Tools } from './tools.js';
+import type { Tools } from '@packyard/python-tools';
 
 /** One requirement as `packaging` parsed it, or why it could not. */
 export type ParsedRequirement =

@@ -1,5 +1,5 @@
 import { PackyardError, runTool } from '@packyard/core';
-import type { Tools } from './tools.js';
+import type { Tools } from '@packyard/python-tools';
 
 /**
  * What a PEX holds: its wheels (file names, from PEX-INFO), the console/GUI scripts they define, and

@@ -13,7 +13,7 @@ import { compatibleTagSet, readCompletePlatform, type CompletePlatform } from '.
 import { checkPythonVersion } from './interpreter.js';
 import { evaluateMarkers } from './markers.js';
 import { parseLockedHashes, parseLockedRequirements, type LockedRequirement } from './requirements.js';
-import type { Tools } from './tools.js';
+import type { Tools } from '@packyard/python-tools';
 import { isWheelCompatible, parseWheelFilename } from './wheel.js';
 import type { WheelFile } from './wheelhouse.js';
 

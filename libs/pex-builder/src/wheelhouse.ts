@@ -8,7 +8,7 @@ import {
   removeStaleTemporaries,
   type DownloadClient,
 } from '@packyard/core';
-import type { Tools } from './tools.js';
+import type { Tools } from '@packyard/python-tools';
 
 /** A wheel a cross-build installs: its file name, where the index serves it, and its sha256. */
 export interface WheelFile {

@@ -8,8 +8,6 @@ import {
   sha256File,
   listAllPages,
   validateObjectKey,
-  type ListPage,
-  type ListPageOptions,
   type ObjectInfo,
   type ObjectStore,
   type PutObjectInput,
@@ -68,7 +66,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
       if (info === undefined || !info.isFile()) return undefined;
       return createReadStream(path);
     },
-    async put(input: PutObjectInput) {
+    async put(input) {
       const path = pathOf(input.key);
       await mkdir(workDir, { recursive: true });
       const tmp = join(workDir, `${randomBytes(8).toString('hex')}.tmp`);
@@ -121,7 +119,7 @@ export function createLocalStore(options: LocalStoreOptions): ObjectStore {
         await unlink(tmp).catch(() => {});
       }
     },
-    async listPage(prefix: string, options: ListPageOptions = {}): Promise<ListPage> {
+    async listPage(prefix, options = {}) {
       const pageSize = Math.min(Math.max(options.pageSize ?? 1000, 1), 1000);
       const keys = (await walkKeys(root, prefix)).filter(
         (key) => options.token === undefined || compareKeys(key, options.token) > 0,

@@ -26,8 +26,6 @@ import {
   type RetryPolicy,
   listAllPages,
   validateObjectKey,
-  type ListPage,
-  type ListPageOptions,
   type ObjectInfo,
   type ObjectStore,
   type PutObjectInput,
@@ -194,7 +192,7 @@ export function createS3Store(options: S3StoreOptions): S3ObjectStore {
         }
       });
     },
-    async put(input: PutObjectInput) {
+    async put(input) {
       validateObjectKey(input.key);
       const { size, sha256 } = await measure(input);
       if (input.sha256 !== undefined && input.sha256.toLowerCase() !== sha256 && 'file' in input.body) {
@@ -251,7 +249,7 @@ export function createS3Store(options: S3StoreOptions): S3ObjectStore {
       });
       return info(input.key, size, unquote(out.ETag), claimed, params.ContentType);
     },
-    async listPage(prefix: string, listOptions: ListPageOptions = {}): Promise<ListPage> {
+    async listPage(prefix, listOptions = {}) {
       const out = await send('LIST', prefix, () =>
         client.send(
           new ListObjectsV2Command({

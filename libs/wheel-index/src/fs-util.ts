@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PackyardError } from '@packyard/core';
+import { PackyardError, isProcessAlive } from '@packyard/core';
 import lockfile from 'proper-lockfile';
 
 /**
@@ -133,12 +133,12 @@ export async function clearStaleIndexLock(indexDir: string): Promise<string | un
   const info = await stat(lock).catch(() => undefined);
   const pid = Number((await readFile(owner, 'utf8').catch(() => '')).trim());
   if (info === undefined) {
-    if (pid > 0 && !isAlive(pid)) await rm(owner, { force: true });
+    if (pid > 0 && !isProcessAlive(pid)) await rm(owner, { force: true });
     return undefined;
   }
   let why: string;
   if (pid > 0) {
-    if (isAlive(pid)) return undefined;
+    if (isProcessAlive(pid)) return undefined;
     why = `its holder, process ${pid}, is gone`;
   } else {
     const idleMs = Date.now() - info.mtimeMs;
@@ -148,15 +148,6 @@ export async function clearStaleIndexLock(indexDir: string): Promise<string | un
   await rm(lock, { recursive: true, force: true });
   await rm(owner, { force: true });
   return why;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Runs `work` holding the index directory's lock; any number of processes may call it at once. */

@@ -2,6 +2,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises
 import { basename, join, resolve } from 'node:path';
 import {
   PackyardError,
+  planPublish,
   sha256File,
   writeFileAtomically,
   forEachConcurrent,
@@ -168,14 +169,16 @@ export async function addFilesToIndex(
             hint: `mark it active again first (pkg-index status ${project} --index-dir … --set active)`,
           });
         }
-        if (existing !== undefined && existing.hashes['sha256'] === file.sha256) {
+        const stored = existing && { sha256: existing.hashes['sha256'] };
+        const byDigest = planPublish(stored, file.sha256, { replace: options.replace === true });
+        if (byDigest.action === 'skip') {
           result.unchanged.push(file.parsed.filename);
           continue;
         }
-        if (existing !== undefined && options.replace !== true) {
+        if (byDigest.action === 'conflict') {
           throw new PackyardError(
             'CONFLICT',
-            `${file.parsed.filename} is already in the index with other bytes (sha256 ${existing.hashes['sha256'] ?? 'unknown'}, this file ${file.sha256})`,
+            `${file.parsed.filename} is already in the index with other bytes (sha256 ${byDigest.stored ?? 'unknown'}, this file ${file.sha256})`,
             {
               file: file.path,
               field: 'sha256',

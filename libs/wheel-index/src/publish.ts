@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
   PackyardError,
+  planPublish,
   forEachConcurrent,
   publishObject,
+  readStoredDigest,
   sha256File,
   validateObjectKey,
   type ObjectStore,
@@ -198,10 +199,12 @@ async function refuseConflicts(
     concurrency,
     async (object) => {
       const head = await store.head(object.key);
-      if (head === undefined) return;
-      const stored = head.sha256 ?? (await digestOfStored(store, object.key));
+      const stored = head && { sha256: await readStoredDigest(store, head) };
       const local = digests.get(object.key) as string;
-      if (stored !== local) conflicts.push({ key: object.key, stored: stored ?? 'unknown', local });
+      const plan = planPublish(stored, local);
+      if (plan.action === 'conflict') {
+        conflicts.push({ key: object.key, stored: plan.stored ?? 'unknown', local });
+      }
     },
   );
   if (conflicts.length === 0) return;
@@ -216,10 +219,4 @@ async function refuseConflicts(
       hint: 'a published file never changes: release a new version, or publish with replace',
     },
   );
-}
-
-async function digestOfStored(store: ObjectStore, key: string): Promise<string | undefined> {
-  const bytes = await store.get(key);
-  if (bytes === undefined) return undefined;
-  return createHash('sha256').update(bytes).digest('hex');
 }

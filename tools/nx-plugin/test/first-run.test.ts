@@ -8,10 +8,11 @@
  * project).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeFreshClone } from '@packyard/test-helpers';
 
 const run = promisify(execFile);
 const WORKSPACE = join(import.meta.dirname, '..', '..', '..');
@@ -40,34 +41,13 @@ afterAll(async () => {
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
-async function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+async function git(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await run(
-      'git',
-      ['-c', 'user.name=test', '-c', 'user.email=test@example.com', ...args],
-      {
-        cwd,
-        env,
-      },
-    );
-    return stdout.trim();
+    return (await run('git', args, { cwd })).stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`git ${args.join(' ')} failed: ${stderr.trim()}`, { cause: error });
   }
-}
-
-/**
- * The working tree's tracked files as a commit on top of HEAD, staged in a temporary index so that
- * the repository's own index (and its lock, which other git commands of the suite may hold) is
- * never touched.
- */
-async function commitWorkingTree(): Promise<string> {
-  const env = { ...process.env, GIT_INDEX_FILE: join(scratch, 'index'), GIT_OPTIONAL_LOCKS: '0' };
-  await git(WORKSPACE, ['read-tree', 'HEAD'], env);
-  await git(WORKSPACE, ['add', '--update', '--', '.'], env);
-  const tree = await git(WORKSPACE, ['write-tree'], env);
-  return git(WORKSPACE, ['commit-tree', tree, '-p', 'HEAD', '-m', 'the working tree'], env);
 }
 
 interface TerminalRun {
@@ -109,13 +89,10 @@ function runOnTerminal(command: string, cwd: string, env: NodeJS.ProcessEnv): Pr
 
 describe('the first nx command in a fresh clone, on a terminal', () => {
   it('asks nothing, exits on its own and edits no tracked file', async () => {
-    // The working tree's tracked files as a commit, cloned fresh.
-    const tree = await commitWorkingTree();
+    // The working tree's tracked files, committed fresh; `npm install`'s result borrowed (linked):
+    // the question is what Nx does, not what npm fetches.
     const clone = join(scratch, 'clone');
-    await git(scratch, ['clone', '--quiet', '--shared', '--no-checkout', WORKSPACE, clone]);
-    await git(clone, ['checkout', '--quiet', '--detach', tree]);
-    // `npm install`'s result, borrowed: the question is what Nx does, not what npm fetches.
-    await symlink(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'));
+    await makeFreshClone(WORKSPACE, clone, { nodeModules: 'symlink' });
 
     const home = join(scratch, 'home');
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !CI_VARIABLES.test(key)));

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import {
   PackyardError,
   UsageError,
+  isProcessAlive,
   parseCommandLine,
   toPackyardError,
   writeFileAtomically,
@@ -101,7 +102,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stdout(`${json ? JSON.stringify(value) : text}\n`);
     if (command === 'start') return await start(dir, values, print, io);
     const record = await readRecord(dir);
-    if (record === undefined || !alive(record.pid)) {
+    if (record === undefined || !isProcessAlive(record.pid)) {
       if (record !== undefined) await rm(join(dir, 'server.json'), { force: true });
       io.stderr(`pypi-server ${command}: no server is running from ${dir}\n`);
       if (json) print({ running: false, dir }, '');
@@ -138,7 +139,7 @@ async function start(
   io: CliIo,
 ): Promise<number> {
   const existing = await readRecord(dir);
-  if (existing !== undefined && alive(existing.pid)) {
+  if (existing !== undefined && isProcessAlive(existing.pid)) {
     io.stderr(`pypi-server start: a server is already running from ${dir} (pid ${existing.pid})\n`);
     print({ running: true, ...existing }, describe(existing));
     return EXIT.running;
@@ -203,18 +204,9 @@ async function readRecord(dir: string): Promise<ServerRecord | undefined> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function exited(pid: number): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
-    if (!alive(pid)) return true;
+    if (!isProcessAlive(pid)) return true;
     await new Promise((done) => setTimeout(done, 100));
   }
   return false;

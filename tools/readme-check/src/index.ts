@@ -1,14 +1,11 @@
 /**
- * The commands a Markdown page shows, and a fresh copy of the repository to run them in.
+ * The commands a Markdown page shows, and the environment to run them in a fresh clone with.
  *
  * A command is one logical line of a fenced `sh`, `bash`, `shell` or `console` block (lines ending
  * in `\` are joined; in `console` blocks only the lines after a `$ ` prompt). A block is skipped when
  * the last non-blank line before its fence is `<!-- readme-test: skip (REASON) -->`: the reason is
  * part of the page, so readers see why the block does not run as written.
  */
-import { lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { execa } from 'execa';
 
 export interface PageCommand {
   /** The page, as given to {@link extractCommands}. */
@@ -105,53 +102,6 @@ export function tableColumnCode(markdown: string, heading: string, column: strin
     rows.push([...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
   }
   return rows;
-}
-
-/**
- * A fresh copy of the repository at `root` in `dest`, as a clone would be after `npm install`: the
- * tracked files as they are in the work tree, committed into a new git repository, and every
- * `node_modules` directory copied with `cp -a` (the `@packyard/*` links are relative, so they point
- * inside the copy). Nothing else: no `dist/`, no `.nx/`, no build outputs.
- */
-export async function copyRepository(root: string, dest: string): Promise<void> {
-  await mkdir(dest, { recursive: true });
-  const listed = (await execa('git', ['ls-files', '-z', '--cached'], { cwd: root })).stdout.split('\0');
-  const present: string[] = [];
-  for (const file of listed) {
-    if (file === '') continue;
-    const stat = await lstat(join(root, file)).catch(() => undefined);
-    if (stat !== undefined) present.push(file);
-  }
-  await execa('bash', ['-c', 'set -o pipefail; tar --null -T - -cf - | tar -xf - -C "$1"', 'copy', dest], {
-    cwd: root,
-    input: present.join('\0'),
-  });
-  for (const dir of await nodeModulesDirectories(root)) {
-    await mkdir(join(dest, dir, '..'), { recursive: true });
-    await execa('cp', ['-a', join(root, dir), join(dest, dir)]);
-  }
-  const git = {
-    cwd: dest,
-    env: { GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z', GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z' },
-  };
-  await execa('git', ['init', '-q', '-b', 'main'], git);
-  await execa('git', ['add', '-A'], git);
-  await execa(
-    'git',
-    ['-c', 'user.name=readme-check', '-c', 'user.email=readme-check@localhost', 'commit', '-qm', 'copy'],
-    git,
-  );
-}
-
-async function nodeModulesDirectories(root: string): Promise<string[]> {
-  const found = ['node_modules'];
-  for (const group of ['libs', 'apps', 'tools']) {
-    for (const entry of await readdir(join(root, group)).catch(() => [] as string[])) {
-      const dir = join(group, entry, 'node_modules');
-      if ((await lstat(join(root, dir)).catch(() => undefined))?.isDirectory()) found.push(dir);
-    }
-  }
-  return found;
 }
 
 /**

@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { copyRepository, extractCommands, freshEnvironment, tableColumnCode } from '../src/index.js';
+import { makeFreshClone } from '@packyard/test-helpers';
+import { extractCommands, freshEnvironment, tableColumnCode } from '../src/index.js';
 
 const root = join(import.meta.dirname, '../../..');
 const readme = await readFile(join(root, 'README.md'), 'utf8');
@@ -22,7 +23,8 @@ let copy: string;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'packyard-readme-check-'));
   copy = join(work, 'packyard');
-  await copyRepository(root, copy);
+  // Its tracked files as the work tree holds them, and node_modules copied: a clone after `npm install`.
+  await makeFreshClone(root, copy);
 }, HANG_GUARD_MS);
 
 afterAll(async () => {

@@ -5,3 +5,4 @@ export { rejectionOf, errorOf } from './errors.js';
 export { ensureSystemTools } from './system-tools.js';
 export { useTempRoot, type TempRoot } from './temp-root.js';
 export { downloadDistribution, type DownloadDistributionOptions } from './distributions.js';
+export { makeFreshClone, type FreshClone, type FreshCloneOptions } from './clone.js';

@@ -25,7 +25,6 @@ export {
   isProcessAlive,
   sha256File,
   isAccessible,
-  isProcessAlive,
 } from './fs.js';
 export { runTool, tailLines, type RunToolOptions, type ToolResult } from './process.js';
 export {

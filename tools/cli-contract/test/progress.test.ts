@@ -94,11 +94,12 @@ const ROWS: readonly Row[] = [
 ];
 
 // The tools the apps provision (uv, maturin, zig) stay in the user's caches; no credential reaches
-// the child, and CI is set, so stderr gets plain lines, never the live terminal line.
+// the child, and CI is set, so stderr gets plain lines, never the live terminal line. FORCE_COLOR
+// (which Nx sets for its tasks) is left out: beside NO_COLOR, Node warns about it on stderr.
 const ENV: Record<string, string | undefined> = {
   ...Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !/TOKEN|SECRET|PASSWORD|^AWS_|^R2_|^TWINE_|^GH_|^GITHUB_|^NX_CACHE_/.test(key),
+      ([key]) => !/TOKEN|SECRET|PASSWORD|^AWS_|^R2_|^TWINE_|^GH_|^GITHUB_|^NX_CACHE_|^FORCE_COLOR$/.test(key),
     ),
   ),
   CI: 'true',
@@ -142,7 +143,14 @@ describe.each(ROWS)('$app $args.0', (row) => {
     const events = run.stderr
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { type: string });
+      .map((line): { type: string; line?: string } => {
+        try {
+          return JSON.parse(line) as { type: string };
+        } catch {
+          return { type: 'not JSON', line };
+        }
+      });
+    expect(events.filter((e) => e.type === 'not JSON')).toEqual([]);
     const progress = events.filter((e): e is ProgressShape => e.type === 'progress');
     for (const event of progress) {
       expect(event).toEqual(

@@ -3,8 +3,6 @@ import {
   COMMON_OPTIONS,
   EXIT,
   createStepEventRenderer,
-  PackyardError,
-  exitCodeForAll,
   runCli,
   usageError,
   type CliApp,
@@ -15,31 +13,26 @@ import {
   type OptionDefs,
 } from '@packyard/core';
 import {
-  createGithubReleaseStore,
-  createLocalReleaseStore,
-  readGithubToken,
-  type ReleaseStore,
-} from '@packyard/github-releases';
-import {
-  ALL_PLATFORMS,
-  hostPlatform,
-  parsePlatform,
-  provisionTools,
+  COMMAND_GROUPS,
+  chooseJobs,
+  chooseReleaseMode,
+  defaultServices,
+  exitCodeForReports,
   formatPlatform,
-  hostBuildConcurrency,
-  parseJobs,
-  type Platform,
-  type Tools,
-} from '@packyard/pex-builder';
-import { createPypiClient, resolveIndexUrl } from '@packyard/pypi-client';
-import {
+  hostPlatform,
+  openReleaseStore,
+  parseBuildPlatforms,
+  parsePlatformList,
+  parseReleaseMode,
+  planRunnerMatrix,
   removeManifestVersions,
+  renderActions,
+  renderSummary,
   runPipeline,
+  stepsForCommand,
   STEPS,
-  type BuildPlatforms,
   type Logger,
-  type PackageReport,
-  type StepName,
+  type Tools,
 } from '@packyard/hermit-pex-pipeline';
 
 const OPTIONS: OptionDefs = {
@@ -109,14 +102,6 @@ const SUMMARIES: Readonly<Record<string, string>> = {
   remove: "take published versions out of PACKAGE's manifest (the only way one leaves it)",
 };
 
-/** The GitHub-hosted runner label for each platform. */
-export const RUNNER_LABELS: Readonly<Record<string, string>> = {
-  'linux-amd64': 'ubuntu-24.04',
-  'linux-arm64': 'ubuntu-24.04-arm',
-  'darwin-amd64': 'macos-15-intel',
-  'darwin-arm64': 'macos-15',
-};
-
 export interface CliIo extends CoreCliIo {
   provisionTools?: () => Promise<Tools>;
 }
@@ -124,7 +109,7 @@ export interface CliIo extends CoreCliIo {
 /** The hermit-pex command line. */
 export function hermitPexApp(io: CliIo): CliApp {
   const commands: Record<string, CommandDef> = {};
-  for (const name of ['run', 'plan', 'prepare', 'build', 'finalise', 'runners', ...STEPS, 'remove']) {
+  for (const name of [...COMMAND_GROUPS, ...STEPS, 'remove']) {
     commands[name] = {
       summary: SUMMARIES[name]!,
       args: name === 'remove' ? 'PACKAGE VERSION...' : '[PACKAGE...]',
@@ -157,48 +142,25 @@ export function main(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function runCommand(command: string, c: CommandContext, io: CliIo): Promise<CommandOutcome> {
-  const mode = c.string('mode') ?? 'auto';
-  if (!['auto', 'draft', 'prerelease'].includes(mode)) {
-    throw usageError(`--mode must be draft, prerelease or auto, not "${mode}"`);
-  }
-  const env = c.env;
+  const mode = parseReleaseMode(c.string('mode'));
   const log: Logger = { info: c.log.info, warn: c.log.warn, error: c.log.error };
-  const jobsText = c.string('jobs') ?? env['PACKYARD_JOBS'];
-  const jobs = hostBuildConcurrency(
-    jobsText === undefined || jobsText === ''
-      ? undefined
-      : parseJobs(jobsText, c.values['jobs'] !== undefined ? '--jobs' : 'PACKYARD_JOBS'),
-  );
+  const jobs = chooseJobs(c.string('jobs'), c.env);
   const root = resolve(c.cwd, c.string('dir') ?? '.');
   const host = hostPlatform();
-  const parseList = (text: string) => text.split(',').map((p) => parsePlatform(p.trim()));
-  const platformsText = c.string('platforms');
-  const platforms = platformsText ? parseList(platformsText) : [...ALL_PLATFORMS];
-  const buildOption = c.string('build-platforms') ?? 'auto';
-  const buildPlatforms: BuildPlatforms =
-    buildOption === 'auto' || buildOption === 'native' ? buildOption : parseList(buildOption);
-  const repo = c.string('repo');
-  const apiUrl = c.string('api-url');
+  const platforms = parsePlatformList(c.string('platforms'));
+  const buildPlatforms = parseBuildPlatforms(c.string('build-platforms'));
   // The token check comes before any other work: a GitHub run without one is a hard failure.
-  const store: ReleaseStore = repo
-    ? await createGithubReleaseStore({
-        repository: repo,
-        token: readGithubToken(env),
-        ...(apiUrl ? { apiUrl } : {}),
-        // plan writes nothing at all, not even the listing's ETag cache.
-        ...(command === 'plan' ? {} : { cacheDir: resolve(root, '.packyard/cache') }),
-        log: (line) => log.warn(line),
-      })
-    : createLocalReleaseStore({ dir: resolve(root, c.string('store-dir') ?? 'dist/releases') });
+  const store = await openReleaseStore({
+    root,
+    repo: c.string('repo'),
+    apiUrl: c.string('api-url'),
+    storeDir: c.string('store-dir'),
+    env: c.env,
+    writeCache: command !== 'plan',
+    log,
+  });
   const immutable = await store.fetchImmutableReleases();
-  const chosen = mode === 'auto' ? (immutable ? 'draft' : 'prerelease') : (mode as 'draft' | 'prerelease');
-  if (immutable && chosen === 'prerelease') {
-    throw new PackyardError('CONFIG_INVALID', 'prerelease mode cannot work with immutable releases', {
-      field: '--mode',
-      value: chosen,
-      hint: 'a published prerelease takes no more assets once releases are immutable; use --mode draft',
-    });
-  }
+  const chosen = chooseReleaseMode(mode, immutable);
   const packagesDir = resolve(root, c.string('packages-dir') ?? 'packages');
   const manifestDir = resolve(root, c.string('manifest-dir') ?? 'dist/hermit');
   if (command === 'remove') {
@@ -215,6 +177,7 @@ async function runCommand(command: string, c: CommandContext, io: CliIo): Promis
   log.info(
     `release store: ${store.kind} ${store.location}; mode ${chosen}; platforms ${platforms.map(formatPlatform).join(', ')}`,
   );
+  const services = defaultServices(log);
   const reports = await runPipeline(
     {
       root,
@@ -230,20 +193,17 @@ async function runCommand(command: string, c: CommandContext, io: CliIo): Promis
       replace: c.values['replace'] === true,
       rebuild: c.values['rebuild'] === true,
       log,
-      provisionTools: io.provisionTools ?? (() => provisionTools({ log: (line) => log.info(line) })),
-      resolveIndexUrl: (configured) => resolveIndexUrl({ configured }),
-      createPypiClient: (indexUrl) => createPypiClient({ indexUrl }),
+      ...services,
+      provisionTools: io.provisionTools ?? services.provisionTools,
       jobs,
       progress: c.progress,
       onEvent: createStepEventRenderer(c.progress),
     },
-    stepsFor(command),
+    stepsForCommand(command),
     c.positionals,
     { splitRunners: command === 'plan' || command === 'runners', dryRun: command === 'plan' },
   );
-  const code = exitCodeFor(reports);
-  const pending = reports.some((r) => r.versions.some((v) => !v.published && !v.error));
-  const exitCode = code === EXIT.ok && command === 'finalise' && pending ? EXIT.pending : code;
+  const exitCode = exitCodeForReports(reports, command);
   if (command === 'runners') {
     const matrix = planRunnerMatrix(reports, host);
     return { exitCode, result: matrix, text: JSON.stringify(matrix) };
@@ -255,99 +215,4 @@ async function runCommand(command: string, c: CommandContext, io: CliIo): Promis
     text: renderSummary(reports, command === 'plan'),
     summary: `${versions} version(s) of ${reports.length} package(s); releases in ${store.location}, manifests in ${manifestDir}`,
   };
-}
-
-function stepsFor(command: string): StepName[] {
-  switch (command) {
-    case 'run':
-      return [...STEPS];
-    case 'plan':
-    case 'runners':
-      return ['state'];
-    case 'prepare':
-      return ['state', 'requirements', 'releases'];
-    case 'build':
-      return ['state', 'requirements', 'releases', 'pex'];
-    case 'finalise':
-      return ['state', 'publish', 'manifest'];
-    default:
-      return ['state', command as StepName];
-  }
-}
-
-/**
- * The CI build matrix: this host's runner builds everything it can (auto); a platform's own runner is
- * added only when some version cannot be cross-built for it (native). Pure.
- */
-export function planRunnerMatrix(
-  reports: readonly PackageReport[],
-  host: Platform,
-): { include: Array<{ runner: string; platforms: string }> } {
-  const elsewhere = new Set<string>();
-  for (const report of reports) {
-    for (const split of report.splits.values()) {
-      for (const platform of split.elsewhere) elsewhere.add(formatPlatform(platform));
-    }
-  }
-  const hostName = formatPlatform(host);
-  elsewhere.delete(hostName);
-  return {
-    include: [
-      { runner: RUNNER_LABELS[hostName]!, platforms: 'auto' },
-      ...[...elsewhere].sort().map((name) => ({ runner: RUNNER_LABELS[name]!, platforms: 'native' })),
-    ],
-  };
-}
-
-/**
- * The `--json` summary: per version, the plan's actions (`plan`) or the actions this run carried out,
- * in order. For a version that did not fail, `run`'s list is the plan's, minus the status entries
- * (isPerformedAction).
- */
-export function renderActions(
-  reports: readonly PackageReport[],
-  withPlan: boolean,
-): Array<{ package: string; version: string; actions: string[]; note?: string; error?: string }> {
-  return reports.flatMap((report) =>
-    report.plan.map((plan) => {
-      const outcome = report.versions.find((v) => v.version === plan.version);
-      return {
-        package: report.name,
-        version: plan.version,
-        actions: withPlan ? [...plan.actions] : [...(outcome?.performed ?? [])],
-        ...(plan.note === undefined ? {} : { note: plan.note }),
-        ...(outcome?.error ? { error: outcome.error.message } : {}),
-      };
-    }),
-  );
-}
-
-/** A short table: one line per version, then one line per failure. */
-export function renderSummary(reports: readonly PackageReport[], withPlan: boolean): string {
-  const lines: string[] = [];
-  for (const report of reports) {
-    if (report.error && report.versions.length === 0) {
-      lines.push(`${report.name}: FAILED: ${report.error.format()}`);
-      continue;
-    }
-    for (const plan of report.plan) {
-      const outcome = report.versions.find((v) => v.version === plan.version);
-      const status = outcome?.error
-        ? `FAILED: ${outcome.error.message.split('\n')[0]}`
-        : outcome?.published
-          ? 'published'
-          : `pending${outcome?.lacks.length ? ` (lacks ${outcome.lacks.join(', ')})` : ''}`;
-      const planned = `${plan.actions.join(', ')}${plan.note === undefined ? '' : ` (${plan.note})`}`;
-      lines.push(`${report.name} ${plan.version}: ${withPlan ? planned : status}`);
-    }
-    if (report.error) lines.push(`${report.name}: FAILED: ${report.error.format()}`);
-  }
-  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
-}
-
-/** One exit code for a run: config when every failure is a config error, else failed (core's rule). Pure. */
-export function exitCodeFor(reports: readonly PackageReport[]): number {
-  return exitCodeForAll(
-    reports.flatMap((r) => [r.error, ...r.versions.map((v) => v.error)]).filter((e) => e !== undefined),
-  );
 }

@@ -1,5 +1,10 @@
-export { main, hermitPexApp, renderSummary, renderActions, exitCodeFor, type CliIo } from './cli.js';
+export { main, hermitPexApp, type CliIo } from './cli.js';
 export {
+  renderSummary,
+  renderActions,
+  exitCodeForReports as exitCodeFor,
+  planRunnerMatrix,
+  RUNNER_LABELS,
   runPipeline,
   listPackageDirs,
   planManifest,
@@ -18,12 +23,10 @@ export {
   writeState,
   type PackageState,
   type VersionState,
-} from '@packyard/hermit-pex-pipeline';
-export {
   planPackage,
   planVersions,
   planBuildInfo,
   releaseTag,
   type VersionPlan,
   type BuildInfo,
-} from '@packyard/pex-builder';
+} from '@packyard/hermit-pex-pipeline';

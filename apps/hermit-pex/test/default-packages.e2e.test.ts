@@ -5,7 +5,7 @@
 import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ALL_PLATFORMS, formatPlatform, hostPlatform } from '@packyard/pex-builder';
+import { ALL_PLATFORMS, formatPlatform, hostPlatform } from '@packyard/hermit-pex-pipeline';
 import { aWorkspace, extract, run, runCli, sha256Of, storeAsset } from './helpers.js';
 
 const host = formatPlatform(hostPlatform());

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { serveDirectory, type StaticServer } from '@packyard/core/testing';
-import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
+import { formatPlatform, hostPlatform } from '@packyard/hermit-pex-pipeline';
 import { writeIndex } from '@packyard/wheel-index';
 
 const run = promisify(execFile);

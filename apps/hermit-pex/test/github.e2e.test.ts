@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse as parseHcl } from '@cdktf/hcl2json';
 import { startGitHubEmulator, type GitHubEmulator } from '@packyard/github-emulator';
 import { parseBodyBlock } from '@packyard/github-releases';
-import { ALL_PLATFORMS, formatPlatform } from '@packyard/pex-builder';
+import { ALL_PLATFORMS, formatPlatform } from '@packyard/hermit-pex-pipeline';
 import { aWorkspace } from './helpers.js';
 
 const MAIN = join(import.meta.dirname, '../dist/main.js');

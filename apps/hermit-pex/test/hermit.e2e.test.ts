@@ -26,7 +26,7 @@ import {
   type PythonStandIn,
 } from '@packyard/hermit-client';
 import { parseManifest, renderManifest, type HermitManifest } from '@packyard/hermit-render';
-import { formatPlatform, hostPlatform } from '@packyard/pex-builder';
+import { formatPlatform, hostPlatform } from '@packyard/hermit-pex-pipeline';
 import { aWorkspace, runCli, storeAsset } from './helpers.js';
 
 const MAIN = join(import.meta.dirname, '../dist/main.js');

@@ -5,7 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatPlatform, hostPlatform, isPerformedAction, type VersionAction } from '@packyard/pex-builder';
+import {
+  formatPlatform,
+  hostPlatform,
+  isPerformedAction,
+  type VersionAction,
+} from '@packyard/hermit-pex-pipeline';
 import { aWorkspace, runCli } from './helpers.js';
 
 const host = formatPlatform(hostPlatform());

@@ -1,7 +1,6 @@
 import { execa } from 'execa';
 import {
   EXIT,
-  PackyardError,
   runCli,
   usageError,
   whenAborted,
@@ -11,9 +10,16 @@ import {
   type CommandDef,
   type OptionDefs,
 } from '@packyard/core';
-import { startCacheServer, type CacheEvent, type CacheServer, type CacheStats } from '@packyard/nx-cache';
-import { openObjectStore } from '@packyard/r2-store';
-import { parseSize, parseStoreLocation, readTokens } from './options.js';
+import {
+  openCacheStore,
+  parsePort,
+  parseSize,
+  readTokens,
+  startCacheServer,
+  type CacheEvent,
+  type CacheServer,
+  type CacheStats,
+} from '@packyard/nx-cache';
 
 /** What the CLI talks to: the process's streams and environment, and what stops `serve`. */
 export interface NxCacheCliIo extends CliIo {
@@ -56,19 +62,11 @@ function describeStats(stats: CacheStats): string {
 async function start(context: CommandContext): Promise<CacheServer> {
   const storeValue = context.required('store');
   const host = context.string('host') ?? '127.0.0.1';
-  const portText = context.string('port');
-  const port = portText === undefined ? 0 : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new PackyardError('CONFIG_INVALID', `--port ${JSON.stringify(portText)} is not a port`, {
-      field: '--port',
-      value: portText,
-    });
-  }
+  const port = parsePort(context.string('port'));
   const sizeText = context.string('max-entry-size');
   const maxEntryBytes = sizeText === undefined ? undefined : parseSize(sizeText);
   const tokens = readTokens(context.env, host);
-  const { location, prefix } = parseStoreLocation(storeValue);
-  const store = openObjectStore(location, { env: context.env });
+  const { store, prefix } = openCacheStore(storeValue, context.env);
   return startCacheServer({
     store,
     prefix,

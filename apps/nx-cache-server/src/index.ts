@@ -1,2 +1,2 @@
 export { main, nxCacheServerApp, type NxCacheCliIo } from './cli.js';
-export { parseStoreLocation, parseSize, readTokens, type StoreLocation } from './options.js';
+export { parseStoreLocation, parseSize, readTokens, type StoreLocation } from '@packyard/nx-cache';

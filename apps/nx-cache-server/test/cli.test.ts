@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalStore } from '@packyard/r2-store';
+import { createLocalStore } from '@packyard/nx-cache';
 import { aWorkspace, runCli, WORKSPACE_ROOT } from './helpers.js';
 
 const NX = join(WORKSPACE_ROOT, 'node_modules/nx/dist/bin/nx.js');

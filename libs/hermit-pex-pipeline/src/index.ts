@@ -21,3 +21,40 @@ export {
   type PackageConfig,
 } from './config.js';
 export { renderState, readState, writeState, type PackageState, type VersionState } from './state.js';
+export {
+  openReleaseStore,
+  parseReleaseMode,
+  chooseReleaseMode,
+  type ReleaseModeOption,
+  parsePlatformList,
+  parseBuildPlatforms,
+  chooseJobs,
+  defaultServices,
+  type ReleaseStoreChoice,
+} from './setup.js';
+export {
+  COMMAND_GROUPS,
+  stepsForCommand,
+  RUNNER_LABELS,
+  planRunnerMatrix,
+  renderActions,
+  renderSummary,
+  exitCodeForReports,
+} from './commands.js';
+// What a front end and its tests name from the builder: platforms, the per-version plan and actions.
+export {
+  ALL_PLATFORMS,
+  hostPlatform,
+  parsePlatform,
+  formatPlatform,
+  isPerformedAction,
+  planPackage,
+  planVersions,
+  planBuildInfo,
+  releaseTag,
+  type Platform,
+  type Tools,
+  type VersionAction,
+  type VersionPlan,
+  type BuildInfo,
+} from '@packyard/pex-builder';

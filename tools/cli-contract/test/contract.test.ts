@@ -1,13 +1,11 @@
 // The command-line contract every app keeps, checked on each app's built CLI (dist/main.js) run as
 // a user runs it: the same exit code and the same message shape for the same mistake everywhere.
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { EXIT } from '@packyard/core';
 import type { CliRun } from '@packyard/test-helpers';
-
-const ROOT = resolve(import.meta.dirname, '../../..');
+import { runApp } from './run-app.js';
 
 /** Each app: its directory, a command to probe and that command's summary in the main help. */
 const APPS = [
@@ -30,21 +28,9 @@ function cli(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<CliRun> {
-  const main = join(ROOT, 'apps', app, 'dist', 'main.js');
-  return new Promise((resolvePromise) => {
-    execFile(
-      process.execPath,
-      [main, ...args],
-      {
-        cwd: options.cwd ?? work,
-        env: { PATH: process.env['PATH'] ?? '', HOME: work, ...options.env },
-        encoding: 'utf8',
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolvePromise({ code, stdout, stderr });
-      },
-    );
+  return runApp(app, args, {
+    cwd: options.cwd ?? work,
+    env: { PATH: process.env['PATH'] ?? '', HOME: work, ...options.env },
   });
 }
 

@@ -51,3 +51,11 @@ export async function lintLayers(root: string, input: LintLayersInput): Promise<
   };
   return { files: output.files, probes: output.texts };
 }
+
+export {
+  readProjectGraph,
+  checkAppDependencies,
+  APP_MAY_DEPEND_ON,
+  type GraphProject,
+  type AppDependencyViolation,
+} from './graph.js';

@@ -8,8 +8,12 @@ export const CLI_PROJECT = 'hermit-pex';
 /** The tag every inferred package project carries, for `--projects=tag:hermit-package`. */
 export const PACKAGE_TAG = 'hermit-package';
 
-/** The package targets, in pipeline order; each is the hermit-pex command of the same name except build. */
-export const PACKAGE_TARGETS = ['prepare', 'pex', 'finalise', 'build'] as const;
+/**
+ * The package targets, in pipeline order; each is the hermit-pex command of the same name except
+ * `release` (`run`). None is named `build`: `nx run-many -t build` must not publish, and the one
+ * publishing job for every package is `pex-builder:build`.
+ */
+export const PACKAGE_TARGETS = ['prepare', 'pex', 'finalise', 'release'] as const;
 
 export type PackageTargetName = (typeof PACKAGE_TARGETS)[number];
 
@@ -98,7 +102,7 @@ export function planPackageProject(name: string, root: string): PackageProject {
         [MANIFEST_TEMPLATE, ...INDEX_ENV],
         [outputs.state, outputs.pex, outputs.releases, outputs.manifest],
       ),
-      build: target(
+      release: target(
         'run',
         'Every step for this package on this machine (hermit-pex run)',
         [COMPLETE_PLATFORMS, MANIFEST_TEMPLATE, ...INDEX_ENV, SOURCE_DATE_EPOCH, HOST_PLATFORM],

@@ -178,7 +178,7 @@ describe('the plugin in a git workspace', () => {
     expect(prepare).toMatchObject({ code: 0 });
     expect((await readCalls()).map((c) => c.argv)).toEqual([['prepare', 'a', '--api-url', 'http://h/a b']]);
 
-    const rest = await runNx(repo, ['run-many', '-t', 'finalise', 'build', '--projects=b']);
+    const rest = await runNx(repo, ['run-many', '-t', 'finalise', 'release', '--projects=b']);
     expect(rest).toMatchObject({ code: 0 });
     expect((await readCalls()).map((c) => c.argv)).toEqual([
       ['finalise', 'b'],
@@ -219,5 +219,19 @@ describe('the plugin in this workspace', () => {
       targets: Record<string, { options?: { command?: string } }>;
     };
     expect(project.targets['build']?.options?.command).toBe('node apps/hermit-pex/dist/main.js run');
+  });
+
+  it('gives `build` to pex-builder alone, which runs beside no other task', async () => {
+    // `nx run-many -t build` is what a newcomer types: it must run the one publishing job, once.
+    expect(await showProjects(WORKSPACE, ['--with-target', 'build'])).toEqual(['pex-builder']);
+    const pexBuilder = await runNx(WORKSPACE, ['show', 'project', 'pex-builder', '--json']);
+    const project = JSON.parse(pexBuilder.stdout) as { targets: Record<string, { parallelism?: boolean }> };
+    expect(project.targets['build']?.parallelism).toBe(false);
+    const packages = await showProjects(WORKSPACE, [
+      '--projects=tag:hermit-package',
+      '--with-target',
+      'release',
+    ]);
+    expect(packages).toEqual(await showProjects(WORKSPACE, ['--projects=tag:hermit-package']));
   });
 });

@@ -1,9 +1,11 @@
 /**
- * Every command README.md shows runs as written in a fresh copy of the repository: its tracked files
- * and node_modules, with an empty Nx cache of its own, so each app compiles from nothing as in a
- * new clone. Blocks marked `<!-- readme-test: skip (…) -->` are left out, and the page says why.
+ * Every command README.md and each app's README.md show runs as written in a fresh copy of the
+ * repository: its tracked files and node_modules, with an empty Nx cache of its own, so each app
+ * compiles from nothing as in a new clone. Blocks marked `<!-- readme-test: skip (…) -->` are left
+ * out, and the page says why (credentials, a remote, a long-running server). A command two pages
+ * show runs once.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -13,7 +15,18 @@ import { extractCommands, freshEnvironment, tableColumnCode } from '../src/index
 const root = join(import.meta.dirname, '../../..');
 const readme = await readFile(join(root, 'README.md'), 'utf8');
 const commands = extractCommands(readme, 'README.md');
-const runnable = commands.filter((c) => c.skip === undefined);
+const appPages = (await readdir(join(root, 'apps'), { withFileTypes: true }))
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => `apps/${entry.name}/README.md`)
+  .sort();
+const appCommands = (
+  await Promise.all(
+    appPages.map(async (page) => extractCommands(await readFile(join(root, page), 'utf8'), page)),
+  )
+).flat();
+const runnable = [...commands, ...appCommands].filter(
+  (c, i, all) => c.skip === undefined && all.findIndex((o) => o.command === c.command) === i,
+);
 // Hang guards only, far above what a loaded machine needs (the first command compiles from scratch).
 const HANG_GUARD_MS = 3_600_000;
 
@@ -49,6 +62,13 @@ describe('README.md', () => {
     for (const cell of cells) {
       expect(cell).toHaveLength(1);
       expect(runnable.map((c) => c.command)).toContain(cell[0]);
+    }
+  });
+
+  it("reads every app's page, each with commands run or marked with why not", () => {
+    expect(appPages).toHaveLength(6);
+    for (const page of appPages) {
+      expect([page, appCommands.filter((c) => c.file === page).length > 0]).toEqual([page, true]);
     }
   });
 

@@ -1,5 +1,10 @@
-import { PackyardError } from '@packyard/core';
-import type { CacheTokens } from '@packyard/nx-cache';
+/**
+ * What a cache server's front end reads from its command line and environment: the store, the
+ * tokens, the port and the entry size limit, each checked with an error naming the option.
+ */
+import { PackyardError, type ObjectStore } from '@packyard/core';
+import { openObjectStore } from '@packyard/r2-store';
+import type { CacheTokens } from './tokens.js';
 
 /** Where the cache lives: a store location for `openObjectStore` and a key prefix inside it. */
 export interface StoreLocation {
@@ -25,6 +30,30 @@ export function parseStoreLocation(value: string): StoreLocation {
     });
   }
   return { location: `s3://${bucket}`, prefix: path === '' ? '' : `${path}/` };
+}
+
+/**
+ * Opens the store `--store` names (`s3://bucket[/prefix]` with credentials from `env`, or a
+ * directory) and the key prefix inside it.
+ */
+export function openCacheStore(
+  value: string,
+  env: Record<string, string | undefined>,
+): { store: ObjectStore; prefix: string } {
+  const { location, prefix } = parseStoreLocation(value);
+  return { store: openObjectStore(location, { env }), prefix };
+}
+
+/** Parses `--port`: 0 to 65535 (0, the default, lets the system choose). Pure. */
+export function parsePort(text: string | undefined): number {
+  const port = text === undefined ? 0 : Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new PackyardError('CONFIG_INVALID', `--port ${JSON.stringify(text)} is not a port`, {
+      field: '--port',
+      value: text,
+    });
+  }
+  return port;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;

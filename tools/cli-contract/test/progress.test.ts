@@ -4,7 +4,7 @@
 // dir, on small inputs the repository holds. nx-cache-server has no row: it is a server, whose work
 // is requests for as long as it runs, with no N to count to (docs/cli.md).
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepEvent } from '@packyard/core';
@@ -48,13 +48,24 @@ const ROWS: readonly Row[] = [
     args: [
       'build',
       '--package-list',
-      join(ROOT, 'examples/pkg-index/packages.jsonl'),
+      'packages.jsonl',
       '--packages-url',
       'https://files.example/pool/',
       '--out',
       'site',
     ],
-    setup: async () => undefined,
+    // The example's list (one project) plus six 1.16.0's wheel from PyPI: two projects, so [n/2].
+    setup: async (dir) => {
+      const example = await readFile(join(ROOT, 'examples/pkg-index/packages.jsonl'), 'utf8');
+      const six = JSON.stringify({
+        filename: 'six-1.16.0-py2.py3-none-any.whl',
+        hash: 'sha256=8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254',
+        requires_python: '>=2.7, !=3.0.*, !=3.1.*, !=3.2.*',
+        upload_timestamp: 1620240208,
+        uploaded_by: 'pypi.org',
+      });
+      await writeFile(join(dir, 'packages.jsonl'), `${example.trimEnd()}\n${six}\n`);
+    },
   },
   {
     // One cross-built platform wheel (maturin --zig) and the sdist, at a real git commit.

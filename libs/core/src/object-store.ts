@@ -141,7 +141,7 @@ export interface PublishOptions {
   replace?: boolean;
 }
 
-/** What a destination holds under the name being published, as `planPublish` needs it. */
+/** What a destination holds under the name being published, as `planByDigest` needs it. */
 export interface StoredCopy {
   /** Lowercase hex sha256 of the stored bytes as the destination reports it, or undefined when it cannot say. */
   sha256: string | undefined;
@@ -150,7 +150,7 @@ export interface StoredCopy {
 }
 
 /** What publishing one named artifact by digest should do. */
-export type PublishPlan =
+export type DigestPlan =
   /** Nothing is stored under the name. */
   | { action: 'upload' }
   /** The same bytes are already stored. */
@@ -162,8 +162,8 @@ export type PublishPlan =
   /** Other bytes (or bytes of unknown digest) are stored: refused, never overwritten silently. */
   | { action: 'conflict'; stored: string | undefined };
 
-/** Options of `planPublish`. */
-export interface PublishPlanOptions {
+/** Options of `planByDigest`. */
+export interface DigestPlanOptions {
   /** Replace stored bytes that differ (otherwise that is a conflict). */
   replace?: boolean;
   /**
@@ -178,11 +178,11 @@ export interface PublishPlanOptions {
  * entries): nothing stored → upload; an unfinished upload → redo; identical bytes → skip; other
  * bytes → conflict, or replace when asked. Pure: it only compares what the destination reported.
  */
-export function planPublish(
+export function planByDigest(
   stored: StoredCopy | undefined,
   sha256: string,
-  options: PublishPlanOptions = {},
-): PublishPlan {
+  options: DigestPlanOptions = {},
+): DigestPlan {
   if (stored === undefined) return { action: 'upload' };
   if (stored.unfinished === true) return { action: 'redo', why: 'unfinished' };
   if (stored.sha256 === undefined && options.unknownDigest === 'redo')
@@ -193,7 +193,7 @@ export function planPublish(
 }
 
 /**
- * Publishes one object idempotently by digest (`planPublish`), reading the digest from the
+ * Publishes one object idempotently by digest (`planByDigest`), reading the digest from the
  * destination: identical bytes → skip; other bytes under the key → STORE_CONFLICT unless `replace`;
  * missing → a create-only put. Two writers racing on a key cannot overwrite each other: the create
  * is `If-None-Match: *` and the replace is `If-Match: <etag read>`; a writer that loses the race
@@ -209,7 +209,7 @@ export async function publishObject(
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await store.head(item.key);
     const stored = existing && { sha256: await readStoredDigest(store, existing) };
-    const plan = planPublish(stored, sha256, options);
+    const plan = planByDigest(stored, sha256, options);
     if (plan.action === 'skip') {
       return { key: item.key, action: 'skipped', sha256, size: size ?? (existing as ObjectInfo).size };
     }

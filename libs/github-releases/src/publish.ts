@@ -1,4 +1,4 @@
-import { PackyardError, planPublish } from '@packyard/core';
+import { PackyardError, planByDigest } from '@packyard/core';
 import type { AssetFile, Release, ReleaseAsset, ReleaseStore } from './store.js';
 
 /** What to do with one asset, decided from what the destination already holds. */
@@ -10,7 +10,7 @@ export type AssetPlan =
   | { action: 'conflict'; existing: ReleaseAsset; message: string };
 
 /**
- * Publishing is idempotent by digest (core's `planPublish`): identical bytes are skipped, a missing
+ * Publishing is idempotent by digest (core's `planByDigest`): identical bytes are skipped, a missing
  * asset is uploaded, an unfinished upload or an asset with no digest is redone, and different bytes
  * under the same name are refused unless the caller asked to replace them. Pure: it only compares
  * what the destination reported.
@@ -21,7 +21,7 @@ export function planAssetUpload(
   options: { replace?: boolean } = {},
 ): AssetPlan {
   const stored = existing && { sha256: existing.sha256, unfinished: existing.state === 'starter' };
-  const plan = planPublish(stored, file.sha256, { ...options, unknownDigest: 'redo' });
+  const plan = planByDigest(stored, file.sha256, { ...options, unknownDigest: 'redo' });
   if (plan.action === 'upload' || existing === undefined) return { action: 'upload' };
   switch (plan.action) {
     case 'redo':

@@ -1,4 +1,4 @@
-import type { PackyardError, PlannedContext, ProgressReporter, StepEvent } from '@packyard/core';
+import type { Logger, PackyardError, PlannedContext, ProgressReporter, StepEvent } from '@packyard/core';
 import type { Release, ReleaseStore } from '@packyard/github-releases';
 import type {
   BuildInfo,
@@ -17,11 +17,7 @@ export type StepName = 'state' | 'requirements' | 'releases' | 'pex' | 'publish'
 /** The pipeline's steps, in the order they must run: each consumes what the one before produced. */
 export const STEPS: readonly StepName[] = ['state', 'requirements', 'releases', 'pex', 'publish', 'manifest'];
 
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type { Logger } from '@packyard/core';
 
 export interface PipelineOptions {
   /** The repository root: a config.yaml symlink resolving outside it is refused. */

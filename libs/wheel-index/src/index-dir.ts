@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, readdir, rename, rm } from 'node:fs/promises
 import { basename, join, resolve } from 'node:path';
 import {
   PackyardError,
-  planPublish,
+  planByDigest,
   sha256File,
   writeFileAtomically,
   forEachConcurrent,
@@ -170,7 +170,7 @@ export async function addFilesToIndex(
           });
         }
         const stored = existing && { sha256: existing.hashes['sha256'] };
-        const byDigest = planPublish(stored, file.sha256, { replace: options.replace === true });
+        const byDigest = planByDigest(stored, file.sha256, { replace: options.replace === true });
         if (byDigest.action === 'skip') {
           result.unchanged.push(file.parsed.filename);
           continue;

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import {
   PackyardError,
-  planPublish,
+  planByDigest,
   forEachConcurrent,
   publishObject,
   readStoredDigest,
@@ -201,7 +201,7 @@ async function refuseConflicts(
       const head = await store.head(object.key);
       const stored = head && { sha256: await readStoredDigest(store, head) };
       const local = digests.get(object.key) as string;
-      const plan = planPublish(stored, local);
+      const plan = planByDigest(stored, local);
       if (plan.action === 'conflict') {
         conflicts.push({ key: object.key, stored: plan.stored ?? 'unknown', local });
       }

@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import {
   PackyardError,
   isPackyardError,
+  planByDigest,
   redactSecrets,
   registerSecret,
   sha256File,
@@ -97,9 +98,11 @@ export interface PublishPlan {
 export function planPublish(files: readonly LocalFile[], remote: RemoteHashes): PublishPlan {
   const plan: PublishPlan = { upload: [], skip: [], conflicts: [] };
   for (const file of files) {
-    if (!remote.has(file.filename)) plan.upload.push(file);
-    else if (remote.get(file.filename) === file.sha256) plan.skip.push(file);
-    else plan.conflicts.push({ file, remoteSha256: remote.get(file.filename) });
+    const stored = remote.has(file.filename) ? { sha256: remote.get(file.filename) } : undefined;
+    const byDigest = planByDigest(stored, file.sha256);
+    if (byDigest.action === 'upload') plan.upload.push(file);
+    else if (byDigest.action === 'skip') plan.skip.push(file);
+    else plan.conflicts.push({ file, remoteSha256: stored?.sha256 });
   }
   plan.upload.sort((a, b) => uploadOrder(a) - uploadOrder(b) || compare(a.filename, b.filename));
   return plan;

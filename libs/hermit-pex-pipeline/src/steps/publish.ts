@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomically, type Step } from '@packyard/core';
-import { isFinalRelease, publishAsset, renderBodyBlock, type Release } from '@packyard/github-releases';
+import {
+  isFinalRelease,
+  planAssetUpload,
+  publishAsset,
+  renderBodyBlock,
+  type Release,
+} from '@packyard/github-releases';
 import {
   missingPlatforms,
   planAssetInfo,
@@ -75,7 +81,7 @@ export async function publishChecksums(
   const text = lines.join('');
   const sha256 = createHash('sha256').update(text).digest('hex');
   const existing = release.assets.find((a) => a.name === CHECKSUMS_ASSET);
-  if (existing?.state === 'uploaded' && existing.sha256 === sha256) return release;
+  if (planAssetUpload(existing, { name: CHECKSUMS_ASSET, sha256 }).action === 'skip') return release;
   if (isFinalRelease(release) && options.immutable) {
     options.log.warn(
       `${pkg.name} ${v.version}: ${v.tag} is published and immutable; ${CHECKSUMS_ASSET} not added`,

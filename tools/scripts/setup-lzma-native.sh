@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds lzma-native's addon with its bundled liblzma compiled with optimisation, and puts it where
 # lzma-native loads it first (node_modules/lzma-native/build/Release/lzma_native.node, ahead of the
-# prebuilt binaries in its prebuilds/ folder).
+# prebuilt binaries in its prebuilds/ folder). `npm install` runs it (the root package's postinstall).
 #
 # Why: lzma-native 8.0.6's prebuilt linux-x64 addon links a liblzma 5.2.3 compiled without any -O
 # flag (its liblzma-config.sh sets CFLAGS to "-fPIC", so configure's default "-g -O2" is never used).
